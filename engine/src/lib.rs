@@ -1,0 +1,26 @@
+//! The stepwise engine: troubleshooting flows read from RON, checked like code, and walked
+//! one step at a time.
+//!
+//! The engine does no I/O beyond reading flow files and has no async: the server and the
+//! command line call into it.
+//!
+//! - [`model`]: the flow types serde reads ([`RawFlow`]);
+//! - [`source`]: reading files and locating ids in their text;
+//! - [`diagnostic`]: errors and warnings a writer reads;
+//! - [`check`]: the rules a flow must pass, on petgraph; produces [`Flow`]s;
+//! - [`flow`]: checked flows, versions, the [`Catalog`];
+//! - [`walk`]: a customer's walk through a flow;
+//! - [`paths`]: every path a customer can take.
+
+pub mod check;
+pub mod diagnostic;
+pub mod flow;
+pub mod model;
+pub mod paths;
+pub mod source;
+pub mod walk;
+
+pub use check::{CheckReport, check_paths, check_sources};
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use flow::{Catalog, Flow, FlowSource, Version};
+pub use model::{Node, RawFlow};

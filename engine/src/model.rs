@@ -1,0 +1,216 @@
+//! The flow types exactly as a writer writes them in RON; serde reads these.
+//!
+//! Nothing here is checked: a [`RawFlow`] becomes a [`crate::Flow`] only through
+//! [`crate::check`], so the walker never meets an invalid graph.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// One support article as a graph of steps, as read from a `.ron` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Flow")]
+pub struct RawFlow {
+    /// Stable identifier; must match the file name without `.ron`.
+    pub id: String,
+    /// The question the customer is asking, as a heading.
+    pub title: String,
+    /// One or two sentences shown in lists and search results.
+    #[serde(default)]
+    pub summary: String,
+    /// Words a customer might search for; also groups flows on the home page.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Facts the embedding site may give when it starts a session (e.g. `platform`).
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// The id of the first node.
+    pub start: String,
+    /// Every node, keyed by its id, in the order the writer wrote them.
+    #[serde(deserialize_with = "unique_keys")]
+    pub nodes: IndexMap<String, Node>,
+}
+
+/// One step of a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Node {
+    /// Ask the customer something; each answer leads somewhere.
+    Question {
+        /// Markdown.
+        text: String,
+        /// Record the chosen answer's id as this fact; if the fact is already known,
+        /// the question is skipped and the matching answer taken.
+        #[serde(default)]
+        fact: Option<String>,
+        answers: Vec<Answer>,
+    },
+    /// Something to try. The engine then asks whether it helped: yes ends the walk
+    /// resolved by this remedy, no goes on to `otherwise`.
+    Remedy {
+        /// Markdown.
+        text: String,
+        otherwise: String,
+    },
+    /// Something the customer should know before going on.
+    Info {
+        /// Markdown.
+        text: String,
+        next: String,
+    },
+    /// Choose the next node from a known fact, without asking.
+    Branch {
+        fact: String,
+        /// Fact value → node id.
+        cases: IndexMap<String, String>,
+        /// Where to go when the fact is unknown or has another value.
+        default: String,
+    },
+    /// Continue in another flow; its outcomes end this walk.
+    Link { flow: String },
+    /// The problem is solved.
+    Resolved {
+        /// Markdown.
+        text: String,
+    },
+    /// Hand the customer to a person, with the details support needs.
+    Escalate {
+        /// Markdown.
+        text: String,
+        #[serde(default)]
+        collect: Vec<Detail>,
+    },
+    /// Nothing to fix (e.g. it is working as intended, or a guided read is over).
+    Done {
+        /// Markdown.
+        text: String,
+    },
+}
+
+/// One answer to a question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// Stable id clients send back; also the fact value when the question records one.
+    pub id: String,
+    /// What the customer reads on the button.
+    pub label: String,
+    /// The node this answer leads to.
+    pub goto: String,
+}
+
+/// A detail support will ask for at an escalation (coin, amount, TxID…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detail {
+    /// Stable key, e.g. `txid`.
+    pub id: String,
+    /// What the customer reads next to the field.
+    pub label: String,
+    /// A hint on where to find it.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// Whether the customer may leave it empty.
+    #[serde(default)]
+    pub optional: bool,
+    /// Longest accepted answer, in characters.
+    #[serde(default = "Detail::default_max_len")]
+    pub max_len: usize,
+}
+
+impl Detail {
+    fn default_max_len() -> usize {
+        500
+    }
+}
+
+impl Node {
+    /// The node ids this node can lead to within its own flow, with the field that names each.
+    pub fn targets(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Node::Question { answers, .. } => {
+                answers.iter().map(|a| ("goto", a.goto.as_str())).collect()
+            }
+            Node::Remedy { otherwise, .. } => vec![("otherwise", otherwise.as_str())],
+            Node::Info { next, .. } => vec![("next", next.as_str())],
+            Node::Branch { cases, default, .. } => cases
+                .values()
+                .map(|t| ("cases", t.as_str()))
+                .chain(std::iter::once(("default", default.as_str())))
+                .collect(),
+            Node::Link { .. }
+            | Node::Resolved { .. }
+            | Node::Escalate { .. }
+            | Node::Done { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether the walk ends here (within this flow a link also ends it: the other flow takes over).
+    pub fn is_outcome(&self) -> bool {
+        matches!(
+            self,
+            Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. }
+        )
+    }
+
+    /// A short lowercase name of the kind, as shown to writers and clients.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Node::Question { .. } => "question",
+            Node::Remedy { .. } => "remedy",
+            Node::Info { .. } => "info",
+            Node::Branch { .. } => "branch",
+            Node::Link { .. } => "link",
+            Node::Resolved { .. } => "resolved",
+            Node::Escalate { .. } => "escalate",
+            Node::Done { .. } => "done",
+        }
+    }
+
+    /// The Markdown text of the node, if it has any.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Node::Question { text, .. }
+            | Node::Remedy { text, .. }
+            | Node::Info { text, .. }
+            | Node::Resolved { text }
+            | Node::Escalate { text, .. }
+            | Node::Done { text } => Some(text),
+            Node::Branch { .. } | Node::Link { .. } => None,
+        }
+    }
+}
+
+/// Reads a map, refusing a key written twice (a plain map would silently keep the last).
+fn unique_keys<'de, D>(deserializer: D) -> Result<IndexMap<String, Node>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct UniqueKeys;
+
+    impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+        type Value = IndexMap<String, Node>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of node ids to nodes")
+        }
+
+        fn visit_map<A>(self, mut map: A) -> Result<Self::Value, A::Error>
+        where
+            A: serde::de::MapAccess<'de>,
+        {
+            let mut nodes = IndexMap::new();
+            while let Some(id) = map.next_key::<String>()? {
+                if nodes.contains_key(&id) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate node id `{id}`"
+                    )));
+                }
+                let node = map.next_value::<Node>()?;
+                nodes.insert(id, node);
+            }
+            Ok(nodes)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueKeys)
+}

@@ -1,0 +1,1 @@
+//! Every path a customer can take through a flow.
