@@ -24,3 +24,6 @@ pub use check::{CheckReport, check_paths, check_sources};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use model::{Node, RawFlow};
+pub use walk::{
+    Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,
+};

@@ -1,1 +1,768 @@
-//! A customer's walk through a flow.
+//! A customer's walk through a flow: where they are, how they got there, and what comes next.
+//!
+//! A [`Walk`] is plain data (serde) so the server can store it between requests. It never
+//! holds flows: every call is given a [`FlowSource`], and the walk asks it for each flow at
+//! the version it first saw, so a session is never moved silently to a newer version.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::flow::{Flow, FlowSource, Version};
+use crate::model::{Detail, Node};
+
+/// The answer a customer gives to a remedy that worked.
+pub const SOLVED: &str = "yes";
+/// The answer a customer gives to a remedy that did not work.
+pub const NOT_SOLVED: &str = "no";
+/// The only answer to an information step.
+pub const CONTINUE: &str = "next";
+/// The label of the default case of a branch, as recorded in the trail.
+pub const DEFAULT_CASE: &str = "default";
+
+/// How many nodes the engine may pass on its own (branches, links, known facts) before it
+/// gives up: facts can make branches chase each other forever even in a checked flow.
+const MAX_AUTOMATIC_MOVES: usize = 10_000;
+
+/// Longest value accepted for one fact given at the start.
+const MAX_FACT_LEN: usize = 200;
+
+/// What went wrong with a request to move a walk. The walk is unchanged after any error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalkError {
+    /// The flow does not exist.
+    #[error("there is no flow `{0}`")]
+    UnknownFlow(String),
+    /// The answer is not one the current step offers.
+    #[error("`{answer}` is not an answer here; offered: {}", offered.join(", "))]
+    NotOffered {
+        answer: String,
+        offered: Vec<String>,
+    },
+    /// Back was asked for at the first step.
+    #[error("already at the first step")]
+    AtStart,
+    /// The walk has reached an outcome; only back or restart move it.
+    #[error("this walk has ended; go back or restart")]
+    Finished,
+    /// Details submitted at an escalation were not acceptable.
+    #[error("some details need attention: {}", problems.iter().map(|p| format!("{}: {}", p.id, p.problem)).collect::<Vec<_>>().join("; "))]
+    InvalidDetails { problems: Vec<DetailProblem> },
+    /// Details were submitted where the walk is not at an escalation.
+    #[error("details can only be given at an escalation")]
+    NotEscalated,
+    /// A fact given at the start is empty or too long.
+    #[error("fact `{0}` must have a value of 1 to {MAX_FACT_LEN} characters")]
+    InvalidFact(String),
+    /// A flow the walk is pinned to is no longer available at that version.
+    #[error("flow `{flow}` is not available at version {version}")]
+    FlowUnavailable { flow: String, version: String },
+    /// The walk points at a node its flow does not have (a stored walk from elsewhere).
+    #[error("flow `{flow}` has no node `{node}`")]
+    UnknownNode { flow: String, node: String },
+    /// A stored walk with no position at all.
+    #[error("this walk has no current step")]
+    Empty,
+    /// Branches and links moved on their own for too long without reaching a step.
+    #[error(
+        "the flow keeps moving on its own without reaching a step (a loop of branches or links)"
+    )]
+    EndlessLoop,
+}
+
+/// A problem with one detail submitted at an escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailProblem {
+    /// The detail's id.
+    pub id: String,
+    /// What is wrong, for a person.
+    pub problem: String,
+}
+
+/// The kind of step a customer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Question,
+    Remedy,
+    Info,
+    Resolved,
+    Escalate,
+    Done,
+}
+
+/// Where a walk stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Resolved,
+    Escalated,
+    Done,
+}
+
+impl Status {
+    /// The status as a lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Resolved => "resolved",
+            Status::Escalated => "escalated",
+            Status::Done => "done",
+        }
+    }
+}
+
+/// An answer the customer can give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The id to send back.
+    pub id: String,
+    /// What the customer reads.
+    pub label: String,
+}
+
+/// What happened, at an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Resolved, escalated or done.
+    pub kind: Status,
+    /// The remedy that solved it, when a remedy did.
+    pub resolved_by: Option<String>,
+    /// What support needs, at an escalation.
+    pub collect: Vec<Detail>,
+}
+
+/// Everything a client needs to show the current step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The flow this step belongs to (after a link, the linked flow).
+    pub flow: String,
+    /// That flow's title.
+    pub flow_title: String,
+    /// The node id.
+    pub node: String,
+    /// What kind of step it is.
+    pub kind: StepKind,
+    /// Markdown.
+    pub text: String,
+    /// The answers offered (empty at an outcome).
+    pub answers: Vec<Choice>,
+    /// What happened, at an outcome.
+    pub outcome: Option<Outcome>,
+    /// How many answers the customer has given to get here.
+    pub position: usize,
+    /// Whether back would move.
+    pub can_go_back: bool,
+}
+
+/// One node the walk passed through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Visit {
+    flow: String,
+    node: String,
+    /// The answer (or branch case) taken to leave this node; `None` where the walk stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answer: Option<String>,
+    /// Whether the engine moved on by itself (a branch, a link, a question already answered
+    /// by a known fact): back skips these.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    automatic: bool,
+}
+
+/// One entry of a walk's history, for people and clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The flow of the node.
+    pub flow: String,
+    /// The node id.
+    pub node: String,
+    /// The node's kind (`question`, `remedy`, `branch`, `link`…).
+    pub kind: String,
+    /// The node's Markdown text (empty for branches and links).
+    pub text: String,
+    /// The answer taken, if any.
+    pub answer: Option<Choice>,
+    /// Whether the engine took it on its own from a known fact, a branch or a link.
+    pub automatic: bool,
+}
+
+/// A customer's walk through a flow, pinned to the versions of the flows it passes through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Walk {
+    flow: String,
+    facts: BTreeMap<String, String>,
+    versions: BTreeMap<String, Version>,
+    trail: Vec<Visit>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    details: BTreeMap<String, String>,
+    /// Kept with the walk so that lists of sessions need no flows to show it.
+    status: Status,
+}
+
+impl Walk {
+    /// Starts a walk on `flow` with the facts the site gave, and returns it with its first step.
+    pub fn start(
+        src: &impl FlowSource,
+        flow: &str,
+        facts: BTreeMap<String, String>,
+    ) -> Result<(Walk, Step), WalkError> {
+        if let Some((name, _)) = facts
+            .iter()
+            .find(|(_, v)| v.trim().is_empty() || v.chars().count() > MAX_FACT_LEN)
+        {
+            return Err(WalkError::InvalidFact(name.clone()));
+        }
+        let first = src
+            .flow(flow, None)
+            .ok_or_else(|| WalkError::UnknownFlow(flow.to_owned()))?;
+        let mut walk = Walk {
+            flow: flow.to_owned(),
+            facts,
+            versions: BTreeMap::from([(flow.to_owned(), first.version().clone())]),
+            trail: Vec::new(),
+            details: BTreeMap::new(),
+            status: Status::Active,
+        };
+        walk.enter(src, flow, first.start().to_owned())?;
+        let step = walk.settle(src)?;
+        Ok((walk, step))
+    }
+
+    /// The step the walk stands on.
+    pub fn current(&self, src: &impl FlowSource) -> Result<Step, WalkError> {
+        let here = self.here()?;
+        let flow = self.pinned(src, &here.flow)?;
+        let node = node_of(&flow, &here.node)?;
+        let position = self.answers_given();
+        let can_go_back = position > 0;
+        let mut step = Step {
+            flow: flow.id().to_owned(),
+            flow_title: flow.title().to_owned(),
+            node: here.node.clone(),
+            kind: StepKind::Done,
+            text: node.text().unwrap_or_default().to_owned(),
+            answers: Vec::new(),
+            outcome: None,
+            position,
+            can_go_back,
+        };
+        match node {
+            Node::Question { answers, .. } => {
+                step.kind = StepKind::Question;
+                step.answers = answers
+                    .iter()
+                    .map(|a| Choice {
+                        id: a.id.clone(),
+                        label: a.label.clone(),
+                    })
+                    .collect();
+            }
+            Node::Remedy { .. } if here.answer.as_deref() == Some(SOLVED) => {
+                step.kind = StepKind::Resolved;
+                step.outcome = Some(Outcome {
+                    kind: Status::Resolved,
+                    resolved_by: Some(here.node.clone()),
+                    collect: Vec::new(),
+                });
+            }
+            Node::Remedy { .. } => {
+                step.kind = StepKind::Remedy;
+                step.answers = remedy_choices();
+            }
+            Node::Info { .. } => {
+                step.kind = StepKind::Info;
+                step.answers = vec![choice(CONTINUE, "Continue")];
+            }
+            Node::Resolved { .. } => {
+                step.kind = StepKind::Resolved;
+                step.outcome = Some(outcome(Status::Resolved, Vec::new()));
+            }
+            Node::Escalate { collect, .. } => {
+                step.kind = StepKind::Escalate;
+                step.outcome = Some(outcome(Status::Escalated, collect.clone()));
+            }
+            Node::Done { .. } => {
+                step.kind = StepKind::Done;
+                step.outcome = Some(outcome(Status::Done, Vec::new()));
+            }
+            // The walk never stands on these: `enter` moves past them.
+            Node::Branch { .. } | Node::Link { .. } => {
+                return Err(WalkError::UnknownNode {
+                    flow: here.flow.clone(),
+                    node: here.node.clone(),
+                });
+            }
+        }
+        Ok(step)
+    }
+
+    /// Answers the current step with one of the answers it offers and returns the next step.
+    pub fn answer(&mut self, src: &impl FlowSource, answer: &str) -> Result<Step, WalkError> {
+        let step = self.current(src)?;
+        if step.outcome.is_some() {
+            return Err(WalkError::Finished);
+        }
+        if !step.answers.iter().any(|c| c.id == answer) {
+            return Err(WalkError::NotOffered {
+                answer: answer.to_owned(),
+                offered: step.answers.into_iter().map(|c| c.id).collect(),
+            });
+        }
+        let here = self.here()?.clone();
+        let flow = self.pinned(src, &here.flow)?;
+        let next = match node_of(&flow, &here.node)? {
+            Node::Question { answers, .. } => answers
+                .iter()
+                .find(|a| a.id == answer)
+                .map(|a| a.goto.clone()),
+            Node::Remedy { otherwise, .. } => (answer == NOT_SOLVED).then(|| otherwise.clone()),
+            Node::Info { next, .. } => Some(next.clone()),
+            _ => None,
+        };
+        // Work on a copy so that a failure half-way leaves the walk as it was.
+        let mut moved = self.clone();
+        moved.here_mut()?.answer = Some(answer.to_owned());
+        if let Some(next) = next {
+            moved.enter(src, &here.flow, next)?;
+        }
+        let step = moved.settle(src)?;
+        *self = moved;
+        Ok(step)
+    }
+
+    /// Undoes the last answer the customer gave (across links too) and returns that step.
+    pub fn back(&mut self, src: &impl FlowSource) -> Result<Step, WalkError> {
+        if self.answers_given() == 0 {
+            return Err(WalkError::AtStart);
+        }
+        let mut moved = self.clone();
+        if moved.here()?.answer.is_none() {
+            moved.trail.pop();
+        }
+        while moved.trail.last().is_some_and(|v| v.automatic) {
+            moved.trail.pop();
+        }
+        moved.here_mut()?.answer = None;
+        let step = moved.settle(src)?;
+        *self = moved;
+        Ok(step)
+    }
+
+    /// Goes back to the first step, keeping the facts the site gave and the pinned versions.
+    pub fn restart(&mut self, src: &impl FlowSource) -> Result<Step, WalkError> {
+        let mut moved = self.clone();
+        moved.trail.clear();
+        moved.details.clear();
+        let flow = moved.pinned(src, &moved.flow.clone())?;
+        let start_flow = moved.flow.clone();
+        moved.enter(src, &start_flow, flow.start().to_owned())?;
+        let step = moved.settle(src)?;
+        *self = moved;
+        Ok(step)
+    }
+
+    /// Records the details support needs, at an escalation, after checking each of them.
+    pub fn submit_details(
+        &mut self,
+        src: &impl FlowSource,
+        details: BTreeMap<String, String>,
+    ) -> Result<(), WalkError> {
+        let step = self.current(src)?;
+        let Some(Outcome {
+            kind: Status::Escalated,
+            collect,
+            ..
+        }) = step.outcome
+        else {
+            return Err(WalkError::NotEscalated);
+        };
+        let mut problems = Vec::new();
+        for id in details.keys() {
+            if !collect.iter().any(|d| &d.id == id) {
+                problems.push(DetailProblem {
+                    id: id.clone(),
+                    problem: "is not asked for here".to_owned(),
+                });
+            }
+        }
+        let mut accepted = BTreeMap::new();
+        for detail in &collect {
+            let value = details.get(&detail.id).map(|v| v.trim()).unwrap_or("");
+            if value.is_empty() {
+                if !detail.optional {
+                    problems.push(DetailProblem {
+                        id: detail.id.clone(),
+                        problem: format!("{} is required", detail.label),
+                    });
+                }
+            } else if value.chars().count() > detail.max_len {
+                problems.push(DetailProblem {
+                    id: detail.id.clone(),
+                    problem: format!(
+                        "{} must be at most {} characters",
+                        detail.label, detail.max_len
+                    ),
+                });
+            } else {
+                accepted.insert(detail.id.clone(), value.to_owned());
+            }
+        }
+        if !problems.is_empty() {
+            return Err(WalkError::InvalidDetails { problems });
+        }
+        self.details = accepted;
+        Ok(())
+    }
+
+    /// Where the walk stands: active, or which outcome it reached.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The current step, with the status brought up to date after a move.
+    fn settle(&mut self, src: &impl FlowSource) -> Result<Step, WalkError> {
+        let step = self.current(src)?;
+        self.status = step.outcome.as_ref().map_or(Status::Active, |o| o.kind);
+        Ok(step)
+    }
+
+    /// The flow the walk started on.
+    pub fn flow(&self) -> &str {
+        &self.flow
+    }
+
+    /// The facts the site gave at the start.
+    pub fn given_facts(&self) -> &BTreeMap<String, String> {
+        &self.facts
+    }
+
+    /// Every fact known now: those given at the start and those recorded by answers.
+    pub fn facts(&self, src: &impl FlowSource) -> Result<BTreeMap<String, String>, WalkError> {
+        let mut facts = self.facts.clone();
+        for visit in &self.trail {
+            let (Some(answer), flow) = (&visit.answer, self.pinned(src, &visit.flow)?) else {
+                continue;
+            };
+            if let Some(Node::Question {
+                fact: Some(fact), ..
+            }) = flow.node(&visit.node)
+            {
+                facts.insert(fact.clone(), answer.clone());
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The version of every flow the walk has passed through.
+    pub fn versions(&self) -> &BTreeMap<String, Version> {
+        &self.versions
+    }
+
+    /// The details collected at an escalation.
+    pub fn details(&self) -> &BTreeMap<String, String> {
+        &self.details
+    }
+
+    /// Every node passed, with the answer taken at each.
+    pub fn history(&self, src: &impl FlowSource) -> Result<Vec<HistoryEntry>, WalkError> {
+        self.trail
+            .iter()
+            .map(|visit| {
+                let flow = self.pinned(src, &visit.flow)?;
+                let node = node_of(&flow, &visit.node)?;
+                let answer = visit.answer.as_ref().map(|id| Choice {
+                    id: id.clone(),
+                    label: answer_label(node, id),
+                });
+                Ok(HistoryEntry {
+                    flow: visit.flow.clone(),
+                    node: visit.node.clone(),
+                    kind: node.kind_name().to_owned(),
+                    text: node.text().unwrap_or_default().to_owned(),
+                    answer,
+                    automatic: visit.automatic,
+                })
+            })
+            .collect()
+    }
+
+    /// The walk so far as a transcript for a ticket.
+    pub fn transcript(&self, src: &impl FlowSource) -> Result<Transcript, WalkError> {
+        let first = self.pinned(src, &self.flow)?;
+        let step = self.current(src)?;
+        Ok(Transcript {
+            flow: self.flow.clone(),
+            title: first.title().to_owned(),
+            versions: self.versions.clone(),
+            facts: self.facts.clone(),
+            history: self.history(src)?,
+            status: step.outcome.as_ref().map_or(Status::Active, |o| o.kind),
+            current: step,
+            details: self.details.clone(),
+        })
+    }
+
+    /// Where the walk stands; only a stored walk edited by hand can stand nowhere.
+    fn here(&self) -> Result<&Visit, WalkError> {
+        self.trail.last().ok_or(WalkError::Empty)
+    }
+
+    fn here_mut(&mut self) -> Result<&mut Visit, WalkError> {
+        self.trail.last_mut().ok_or(WalkError::Empty)
+    }
+
+    /// How many answers the customer gave (not counting moves the engine made itself).
+    fn answers_given(&self) -> usize {
+        self.trail
+            .iter()
+            .filter(|v| !v.automatic && v.answer.is_some())
+            .count()
+    }
+
+    /// The flow at the version this walk is pinned to, pinning it on first sight.
+    fn pinned(&self, src: &impl FlowSource, id: &str) -> Result<Arc<Flow>, WalkError> {
+        let version = self.versions.get(id);
+        src.flow(id, version).ok_or_else(|| match version {
+            Some(v) => WalkError::FlowUnavailable {
+                flow: id.to_owned(),
+                version: v.to_string(),
+            },
+            None => WalkError::UnknownFlow(id.to_owned()),
+        })
+    }
+
+    /// Moves onto `node` of `flow`, then on past every node the engine can pass by itself.
+    fn enter(
+        &mut self,
+        src: &impl FlowSource,
+        flow_id: &str,
+        node_id: String,
+    ) -> Result<(), WalkError> {
+        let mut flow = self.pinned(src, flow_id)?;
+        let mut node_id = node_id;
+        let mut facts = self.facts(src)?;
+        for _ in 0..MAX_AUTOMATIC_MOVES {
+            let node = node_of(&flow, &node_id)?;
+            let mut visit = Visit {
+                flow: flow.id().to_owned(),
+                node: node_id.clone(),
+                answer: None,
+                automatic: false,
+            };
+            let next = match node {
+                Node::Question {
+                    fact: Some(fact),
+                    answers,
+                    ..
+                } => facts
+                    .get(fact)
+                    .and_then(|value| answers.iter().find(|a| &a.id == value))
+                    .map(|a| (a.id.clone(), a.goto.clone())),
+                Node::Branch {
+                    fact,
+                    cases,
+                    default,
+                } => Some(
+                    facts
+                        .get(fact)
+                        .and_then(|value| cases.get_key_value(value))
+                        .map(|(case, target)| (case.clone(), target.clone()))
+                        .unwrap_or_else(|| (DEFAULT_CASE.to_owned(), default.clone())),
+                ),
+                Node::Link { flow: linked } => {
+                    visit.automatic = true;
+                    self.trail.push(visit);
+                    if !self.versions.contains_key(linked) {
+                        let current = src
+                            .flow(linked, None)
+                            .ok_or_else(|| WalkError::UnknownFlow(linked.clone()))?;
+                        self.versions
+                            .insert(linked.clone(), current.version().clone());
+                    }
+                    flow = self.pinned(src, linked)?;
+                    node_id = flow.start().to_owned();
+                    continue;
+                }
+                _ => None,
+            };
+            match next {
+                Some((answer, target)) => {
+                    if let Node::Question {
+                        fact: Some(fact), ..
+                    } = node
+                    {
+                        facts.insert(fact.clone(), answer.clone());
+                    }
+                    visit.answer = Some(answer);
+                    visit.automatic = true;
+                    self.trail.push(visit);
+                    node_id = target;
+                }
+                None => {
+                    self.trail.push(visit);
+                    return Ok(());
+                }
+            }
+        }
+        Err(WalkError::EndlessLoop)
+    }
+}
+
+/// A walk written up for a support ticket: Markdown through `Display`, JSON through serde.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The flow the walk started on.
+    pub flow: String,
+    /// Its title.
+    pub title: String,
+    /// The version of every flow passed through.
+    pub versions: BTreeMap<String, Version>,
+    /// Facts the site gave at the start.
+    pub facts: BTreeMap<String, String>,
+    /// Every node passed.
+    pub history: Vec<HistoryEntry>,
+    /// Where the walk stands.
+    pub status: Status,
+    /// The step it stands on.
+    pub current: Step,
+    /// Details collected at an escalation.
+    pub details: BTreeMap<String, String>,
+}
+
+impl fmt::Display for Transcript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "# {}", self.title)?;
+        writeln!(f)?;
+        let versions: Vec<String> = self
+            .versions
+            .iter()
+            .map(|(flow, v)| format!("`{flow}` {v}"))
+            .collect();
+        writeln!(f, "- Flow: {}", versions.join(", "))?;
+        writeln!(f, "- Status: {}", self.status.as_str())?;
+        if !self.facts.is_empty() {
+            let facts: Vec<String> = self
+                .facts
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            writeln!(f, "- Facts given: {}", facts.join(", "))?;
+        }
+        writeln!(f)?;
+        writeln!(f, "## Steps")?;
+        writeln!(f)?;
+        let mut number = 0;
+        for entry in &self.history {
+            let summary = first_line(&entry.text);
+            match (entry.kind.as_str(), &entry.answer) {
+                ("branch", _) => continue,
+                ("link", _) => {
+                    writeln!(f, "- Continued in another flow (`{}`)", entry.node)?;
+                    continue;
+                }
+                (_, Some(answer)) => {
+                    number += 1;
+                    let how = if entry.automatic {
+                        " (already known)"
+                    } else {
+                        ""
+                    };
+                    writeln!(f, "{number}. {summary}")?;
+                    writeln!(f, "   - **{}**{how}", answer.label)?;
+                }
+                (_, None) => {}
+            }
+        }
+        writeln!(f)?;
+        writeln!(f, "## Now")?;
+        writeln!(f)?;
+        match &self.current.outcome {
+            Some(Outcome {
+                kind: Status::Resolved,
+                resolved_by: Some(remedy),
+                ..
+            }) => writeln!(f, "Resolved by the remedy `{remedy}`.")?,
+            Some(o) => {
+                let word = match o.kind {
+                    Status::Resolved => "Resolved",
+                    Status::Escalated => "Escalated to support",
+                    Status::Done => "Done",
+                    Status::Active => "Active",
+                };
+                writeln!(f, "{word}: {}", first_line(&self.current.text))?;
+            }
+            None => writeln!(f, "Waiting at: {}", first_line(&self.current.text))?,
+        }
+        if let Some(o) = &self.current.outcome {
+            if !o.collect.is_empty() {
+                writeln!(f)?;
+                writeln!(f, "## Details for support")?;
+                writeln!(f)?;
+                for detail in &o.collect {
+                    let value = self
+                        .details
+                        .get(&detail.id)
+                        .map_or("(not given)", String::as_str);
+                    writeln!(f, "- {}: {}", detail.label, value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn choice(id: &str, label: &str) -> Choice {
+    Choice {
+        id: id.to_owned(),
+        label: label.to_owned(),
+    }
+}
+
+fn remedy_choices() -> Vec<Choice> {
+    vec![
+        choice(SOLVED, "Yes, that solved it"),
+        choice(NOT_SOLVED, "No, it still isn't working"),
+    ]
+}
+
+fn outcome(kind: Status, collect: Vec<Detail>) -> Outcome {
+    Outcome {
+        kind,
+        resolved_by: None,
+        collect,
+    }
+}
+
+fn node_of<'f>(flow: &'f Flow, id: &str) -> Result<&'f Node, WalkError> {
+    flow.node(id).ok_or_else(|| WalkError::UnknownNode {
+        flow: flow.id().to_owned(),
+        node: id.to_owned(),
+    })
+}
+
+/// What a customer read for an answer id at a node.
+fn answer_label(node: &Node, id: &str) -> String {
+    match node {
+        Node::Question { answers, .. } => answers
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_owned(), |a| a.label.clone()),
+        Node::Remedy { .. } => remedy_choices()
+            .into_iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| id.to_owned(), |c| c.label),
+        Node::Info { .. } => "Continue".to_owned(),
+        _ => id.to_owned(),
+    }
+}
+
+/// The first non-empty line of Markdown, for one-line summaries.
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
