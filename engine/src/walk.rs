@@ -696,18 +696,21 @@ impl fmt::Display for Transcript {
             }
             None => writeln!(f, "Waiting at: {}", first_line(&self.current.text))?,
         }
-        if let Some(o) = &self.current.outcome {
-            if !o.collect.is_empty() {
-                writeln!(f)?;
-                writeln!(f, "## Details for support")?;
-                writeln!(f)?;
-                for detail in &o.collect {
-                    let value = self
-                        .details
-                        .get(&detail.id)
-                        .map_or("(not given)", String::as_str);
-                    writeln!(f, "- {}: {}", detail.label, value)?;
-                }
+        if let Some(o) = self
+            .current
+            .outcome
+            .as_ref()
+            .filter(|o| !o.collect.is_empty())
+        {
+            writeln!(f)?;
+            writeln!(f, "## Details for support")?;
+            writeln!(f)?;
+            for detail in &o.collect {
+                let value = self
+                    .details
+                    .get(&detail.id)
+                    .map_or("(not given)", String::as_str);
+                writeln!(f, "- {}: {}", detail.label, value)?;
             }
         }
         Ok(())
