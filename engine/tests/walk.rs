@@ -5,70 +5,8 @@ use std::collections::BTreeMap;
 use stepwise_engine::source::Source;
 use stepwise_engine::{Catalog, Status, StepKind, Walk, WalkError, check_sources};
 
-const ROUTER: &str = r#"
-Flow(
-    id: "router",
-    title: "My router is down",
-    summary: "Get back online.",
-    tags: ["router"],
-    inputs: ["platform"],
-    start: "platform",
-    nodes: {
-        "platform": Question(
-            text: "Where are you reading this?",
-            fact: "platform",
-            answers: [
-                (id: "app", label: "In the app", goto: "by-platform"),
-                (id: "web", label: "On the website", goto: "by-platform"),
-            ],
-        ),
-        "by-platform": Branch(
-            fact: "platform",
-            cases: { "app": "restart-app" },
-            default: "lights",
-        ),
-        "restart-app": Remedy(text: "Close the app and open it again.", otherwise: "lights"),
-        "lights": Question(
-            text: "Are the lights on?",
-            answers: [
-                (id: "on", label: "Yes", goto: "unplug"),
-                (id: "off", label: "No", goto: "power"),
-            ],
-        ),
-        "unplug": Remedy(text: "Unplug it for **30 seconds**.", otherwise: "note"),
-        "note": Info(text: "We will hand you over to the cabling guide.", next: "cabling"),
-        "cabling": Link(flow: "cabling"),
-        "power": Done(text: "Plug it in."),
-    },
-)
-"#;
-
-const CABLING: &str = r#"
-Flow(
-    id: "cabling",
-    title: "Check the cables",
-    summary: "Cables come loose.",
-    tags: ["cable"],
-    start: "cable",
-    nodes: {
-        "cable": Question(
-            text: "Is the cable firmly in?",
-            answers: [
-                (id: "yes", label: "Yes", goto: "support"),
-                (id: "no", label: "No", goto: "fixed"),
-            ],
-        ),
-        "fixed": Resolved(text: "Good."),
-        "support": Escalate(
-            text: "Call us.",
-            collect: [
-                (id: "serial", label: "Serial number", max_len: 10),
-                (id: "photo", label: "Photo link", optional: true),
-            ],
-        ),
-    },
-)
-"#;
+const ROUTER: &str = include_str!("fixtures/router.ron");
+const CABLING: &str = include_str!("fixtures/cabling.ron");
 
 fn catalog() -> Catalog {
     let report = check_sources(vec![
