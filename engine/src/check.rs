@@ -1,62 +1,291 @@
-//! The rules a flow must pass before anyone walks it.
+//! The rules a flow must pass before anyone walks it, and the report of one check run.
+//!
+//! Checking never stops at the first broken file: every file is read, every flow that
+//! parses gets every rule, and cross-flow rules use whatever parsed. Only flows without
+//! errors (and without links to flows with errors) reach the [`Catalog`].
+//!
+//! - [`parse`]: RON → [`RawFlow`], ron's errors as diagnostics;
+//! - [`rules`]: one flow on its own (start, answers, summary, file name);
+//! - [`graph`]: one flow as a graph (targets, reachability, traps, long paths);
+//! - [`links`]: flows together (links, link loops, facts, flows with errors).
 
-use std::path::PathBuf;
+mod graph;
+mod links;
+mod parse;
+mod rules;
+
+use std::cell::OnceCell;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::flow::{Catalog, Flow};
 use crate::model::RawFlow;
 use crate::source::Source;
+use crate::source::index::Index;
+
+/// A question, remedy or info step: what a customer reads and acts on.
+/// Paths with more of these than this from start to outcome get a `long-path` warning.
+pub const LONG_PATH_STEPS: usize = 12;
 
 /// Everything one check run found: the flows that passed, and every diagnostic.
 #[derive(Debug, Default)]
 pub struct CheckReport {
+    /// The flows with no errors, ready to walk.
     pub catalog: Catalog,
+    /// Every error and warning, ordered by file then position.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many flow files were checked (readable or not).
     pub files: usize,
 }
 
-/// Checks flow files and directories of them.
-pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
-    let mut sources = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut files: Vec<_> = std::fs::read_dir(path)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-                .collect();
-            files.sort();
-            sources.extend(files.iter().filter_map(|p| Source::read(p).ok()));
-        } else if let Ok(s) = Source::read(path) {
-            sources.push(s);
-        }
+impl CheckReport {
+    /// How many diagnostics are errors.
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
     }
-    check_sources(sources)
+
+    /// How many diagnostics are warnings.
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// The closing line, e.g. `checked 15 flows: 0 errors, 2 warnings`.
+    pub fn summary(&self) -> String {
+        format!(
+            "checked {}: {}, {}",
+            plural(self.files, "flow"),
+            plural(self.errors(), "error"),
+            plural(self.warnings(), "warning")
+        )
+    }
 }
 
-/// Checks flows already in memory.
-pub fn check_sources(sources: Vec<Source>) -> CheckReport {
-    let files = sources.len();
-    let mut flows = Vec::new();
-    let mut diagnostics = Vec::new();
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    for source in sources {
-        match options.from_str::<RawFlow>(&source.text) {
-            Ok(raw) => flows.push(Flow::accepted(raw)),
-            Err(e) => diagnostics.push(Diagnostic {
-                code: Code::Syntax,
-                severity: Severity::Error,
-                path: source.path.clone(),
-                message: e.to_string(),
-            }),
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Checks flow files and directories of them (a directory's `*.ron` files, sorted,
+/// without `*.scenarios.ron`).
+pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    let mut files = 0;
+    for path in paths {
+        let found = if path.is_dir() {
+            match flow_files(path) {
+                Ok(found) => found,
+                Err(d) => {
+                    problems.push(*d);
+                    continue;
+                }
+            }
+        } else {
+            vec![path.clone()]
+        };
+        for file in found {
+            files += 1;
+            match Source::read(&file) {
+                Ok(source) => sources.push(source),
+                Err(d) => problems.push(*d),
+            }
         }
     }
+    let mut report = check_sources(sources);
+    report.files = files;
+    report.diagnostics.extend(problems);
+    sort(&mut report.diagnostics);
+    report
+}
+
+/// The flow files in a directory, sorted.
+fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Box::new(Diagnostic::new(
+            Code::Unreadable,
+            &Source::new(dir, ""),
+            format!("cannot read the directory `{}`: {e}", dir.display()),
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // Scenario files live beside the flows they test.
+            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A flow that parsed, with its source and (when a diagnostic needs one) its index.
+pub(crate) struct Parsed {
+    pub source: Source,
+    pub raw: RawFlow,
+    index: OnceCell<Index>,
+}
+
+impl Parsed {
+    /// Where things stand in the text; read only when a diagnostic needs a place.
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::of(&self.source.text))
+    }
+
+    /// A diagnostic about this flow.
+    pub fn diagnostic(&self, code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, &self.source, message)
+    }
+}
+
+/// Checks flows already in memory (no size limit applies).
+pub fn check_sources(sources: Vec<Source>) -> CheckReport {
+    let files = sources.len();
+    let mut diagnostics = Vec::new();
+    let mut flows = Vec::new();
+    // Files that did not parse: their names still tell a link where it meant to go.
+    let mut unparsed = HashSet::new();
+    for source in sources {
+        match parse::parse(&source) {
+            Ok(raw) => flows.push(Parsed {
+                source,
+                raw,
+                index: OnceCell::new(),
+            }),
+            Err(d) => {
+                if let Some(stem) = source.stem() {
+                    unparsed.insert(stem.to_owned());
+                }
+                diagnostics.push(*d);
+            }
+        }
+    }
+
+    // Per-flow diagnostics, kept apart so the cross-flow rules know which flows failed.
+    let mut per_flow: Vec<Vec<Diagnostic>> = Vec::with_capacity(flows.len());
+    let mut shapes = Vec::with_capacity(flows.len());
+    for flow in &flows {
+        let mut found = Vec::new();
+        rules::check(flow, &mut found);
+        shapes.push(graph::check(flow, &mut found));
+        per_flow.push(found);
+    }
+    links::check(&flows, &shapes, &unparsed, &mut per_flow);
+
+    let mut accepted = Vec::new();
+    for (flow, found) in flows.into_iter().zip(per_flow) {
+        if !found.iter().any(Diagnostic::is_error) {
+            accepted.push(Flow::accepted(flow.raw));
+        }
+        diagnostics.extend(found);
+    }
+    sort(&mut diagnostics);
     CheckReport {
-        catalog: Catalog::new(flows),
+        catalog: Catalog::new(accepted),
         diagnostics,
         files,
     }
 }
+
+/// Orders diagnostics by file, then by position in it (stable otherwise).
+fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| a.path().cmp(b.path()).then(a.offset().cmp(&b.offset())));
+}
+
+/// How many candidate comparisons "did you mean" may spend per flow, so that a flow
+/// with a million nodes and many typos is still checked in linear time.
+const SUGGESTION_BUDGET: usize = 1_000_000;
+
+/// Finds the candidate closest to a misspelled name, within a comparison budget.
+pub(crate) struct Suggest {
+    budget: usize,
+}
+
+impl Suggest {
+    /// A fresh budget.
+    pub fn new() -> Suggest {
+        Suggest {
+            budget: SUGGESTION_BUDGET,
+        }
+    }
+
+    /// The closest candidate, if one is close enough to be a likely typo.
+    pub fn closest<'c>(
+        &mut self,
+        wanted: &str,
+        candidates: impl ExactSizeIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        if candidates.len() > self.budget {
+            return None;
+        }
+        self.budget -= candidates.len();
+        closest(wanted, candidates)
+    }
+}
+
+/// The closest of `candidates` to `wanted`, if one is close enough to be a likely typo.
+pub(crate) fn closest<'c>(
+    wanted: &str,
+    candidates: impl Iterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let wanted_lower = wanted.to_lowercase();
+    candidates
+        .filter(|c| *c != wanted)
+        .map(|c| {
+            (
+                strsim::normalized_damerau_levenshtein(&wanted_lower, &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|&(score, _)| score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `did you mean `x`?`, or the fallback.
+pub(crate) fn did_you_mean(suggestion: Option<&str>, otherwise: impl Into<String>) -> String {
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => otherwise.into(),
+    }
+}
+
+/// A list of names for a help line: `a`, `b` and `c`.
+pub(crate) fn names<'n>(names: impl IntoIterator<Item = &'n str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A loop of names as `a -> b -> a`, shortened when very long.
+pub(crate) fn cycle_text<'n>(cycle: impl IntoIterator<Item = &'n str>) -> String {
+    const SHOWN: usize = 8;
+    let cycle: Vec<&str> = cycle.into_iter().collect();
+    let Some(first) = cycle.first() else {
+        return String::new();
+    };
+    let mut parts: Vec<&str> = cycle.iter().take(SHOWN).copied().collect();
+    if cycle.len() > SHOWN {
+        parts.push("…");
+    }
+    parts.push(first);
+    parts.join(" -> ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -20,10 +20,11 @@ pub mod paths;
 pub mod source;
 pub mod walk;
 
-pub use check::{CheckReport, check_paths, check_sources};
-pub use diagnostic::{Code, Diagnostic, Severity};
+pub use check::{CheckReport, LONG_PATH_STEPS, check_paths, check_sources};
+pub use diagnostic::{Code, Diagnostic, Severity, Style};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use model::{Node, RawFlow};
+pub use source::{MAX_FILE_SIZE, Source, Span};
 pub use walk::{
     Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,
 };

@@ -1,7 +1,77 @@
-//! Reading flow files: size limit, UTF-8, and the text kept for diagnostics.
+//! Reading flow files (size limit, UTF-8) and turning byte offsets into lines and columns.
+//!
+//! [`index`] finds where ids stand in the text; [`lex`] is the small RON lexer it reads with.
 
+pub mod index;
+pub mod lex;
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use crate::diagnostic::{Code, Diagnostic};
+
+/// The largest flow file read, in bytes. Bigger files are refused unread.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// A byte range in a source text, `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn at(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+
+    /// How many bytes it covers.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether it covers nothing.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new(span.start.into(), span.len())
+    }
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
 
 /// The text of one flow file and the name it is reported under.
 #[derive(Debug, Clone)]
@@ -10,20 +80,265 @@ pub struct Source {
     pub path: PathBuf,
     /// The whole file.
     pub text: Arc<str>,
+    /// Byte offset of the start of every line, computed when first needed.
+    lines: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl Source {
-    /// A source from text in memory (tests, uploads).
+    /// A source from text in memory (tests, uploads). No size limit applies.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Source {
         Source {
             path: path.into(),
             text: text.into(),
+            lines: Arc::default(),
         }
     }
 
-    /// Reads a flow file.
-    pub fn read(path: &Path) -> std::io::Result<Source> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(Source::new(path, text))
+    /// Reads a flow file: at most [`MAX_FILE_SIZE`] bytes, which must be UTF-8.
+    ///
+    /// Anything else comes back as the diagnostic a writer reads (`unreadable`,
+    /// `file-too-large`, `not-utf8`).
+    pub fn read(path: &Path) -> Result<Source, Box<Diagnostic>> {
+        let unreadable = |why: String| {
+            Box::new(
+                Diagnostic::new(
+                    Code::Unreadable,
+                    &Source::new(path, ""),
+                    format!("cannot read `{}`: {why}", path.display()),
+                )
+                .with_help("check that the file exists and that you may read it"),
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(|e| unreadable(io_reason(&e)))?;
+        // A FIFO or a device could block or never end; only plain files are flows.
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "it is a directory"
+            } else {
+                "it is not a regular file"
+            };
+            return Err(unreadable(what.to_owned()));
+        }
+        let file = File::open(path).map_err(|e| unreadable(io_reason(&e)))?;
+        let mut bytes = Vec::new();
+        // Reading one byte past the limit tells "exactly the limit" from "too big"
+        // without ever holding more than that in memory.
+        file.take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable(io_reason(&e)))?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            let size = meta.len().max(bytes.len() as u64);
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    &Source::new(path, ""),
+                    format!(
+                        "`{}` is too large: {} bytes, and a flow file may have at most {} bytes (1 MiB)",
+                        path.display(),
+                        size,
+                        MAX_FILE_SIZE
+                    ),
+                )
+                .with_help("split the flow into smaller flows joined with `Link(flow: \"…\")`"),
+            ));
+        }
+        Source::from_bytes(path, bytes)
+    }
+
+    /// A source from bytes already read; they must be UTF-8.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Source, Box<Diagnostic>> {
+        let path = path.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(path, text)),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let bad = e.as_bytes().get(offset).copied().unwrap_or_default();
+                // The lossy text keeps every byte before the first bad one where it was,
+                // so the offset still points at it; the bad byte becomes U+FFFD (3 bytes).
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let source = Source::new(path, lossy);
+                let at = source.line_col(offset);
+                let message = format!(
+                    "`{}` is not valid UTF-8: byte 0x{bad:02x} at offset {offset} (line {}, column {})",
+                    source.path.display(),
+                    at.line,
+                    at.column
+                );
+                Err(Box::new(
+                    Diagnostic::new(Code::NotUtf8, &source, message)
+                        .with_label(
+                            Span::new(offset, offset + '\u{fffd}'.len_utf8()),
+                            "not UTF-8",
+                        )
+                        .with_help("save the file as UTF-8"),
+                ))
+            }
+        }
+    }
+
+    /// The name it is reported under.
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The file name without `.ron`, which must be the flow's id.
+    pub fn stem(&self) -> Option<&str> {
+        let name = self.path.file_name()?.to_str()?;
+        Some(name.strip_suffix(".ron").unwrap_or(name))
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        })
+    }
+
+    /// The line and column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset);
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        LineCol { line, column }
+    }
+
+    /// The byte offset of a 1-based line and column counted in characters, as ron reports
+    /// them; clamped to the line and the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        let within = rest[..line_len]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_len, |(i, _)| i);
+        start + within
+    }
+
+    /// The span clamped to the text and widened to whole characters.
+    pub fn clamp(&self, span: Span) -> Span {
+        let start = floor_char_boundary(&self.text, span.start);
+        if span.is_empty() {
+            return Span::at(start);
+        }
+        let end = ceil_char_boundary(&self.text, span.end.max(start));
+        Span::new(start, end)
+    }
+}
+
+/// The largest char boundary at or before `offset`, within the text.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary at or after `offset`, within the text.
+fn ceil_char_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let source = Source::new("a.ron", "ab\nçé x\n");
+        assert_eq!(source.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(source.line_col(3), LineCol { line: 2, column: 1 });
+        // `x` is after two 2-byte characters and a space.
+        assert_eq!(source.line_col(8), LineCol { line: 2, column: 4 });
+        assert_eq!(source.offset_of(2, 4), 8);
+    }
+
+    #[test]
+    fn positions_past_the_end_are_clamped() {
+        let source = Source::new("a.ron", "ab\ncd");
+        assert_eq!(source.offset_of(9, 1), 5);
+        assert_eq!(source.offset_of(1, 40), 2);
+        assert_eq!(source.line_col(400), LineCol { line: 2, column: 3 });
+        assert_eq!(source.clamp(Span::new(4, 99)), Span::new(4, 5));
+    }
+
+    #[test]
+    fn spans_are_widened_to_whole_characters() {
+        let source = Source::new("a.ron", "é");
+        assert_eq!(source.clamp(Span::new(1, 1)), Span::new(0, 0));
+        assert_eq!(source.clamp(Span::new(0, 1)), Span::new(0, 2));
+    }
+
+    #[test]
+    fn stem_drops_the_ron_extension() {
+        assert_eq!(Source::new("flows/a-b.ron", "").stem(), Some("a-b"));
+        assert_eq!(Source::new("x", "").stem(), Some("x"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_the_first_bad_byte() {
+        let Err(d) = Source::from_bytes("bad.ron", b"ab\ncd\xffef".to_vec()) else {
+            panic!("invalid UTF-8 was accepted");
+        };
+        assert_eq!(d.code, Code::NotUtf8);
+        assert!(
+            d.message.contains("offset 5 (line 2, column 3)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.primary.as_ref().map(|l| l.span.start), Some(5));
     }
 }

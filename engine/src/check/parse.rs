@@ -1,0 +1,296 @@
+//! RON text → [`RawFlow`], with ron's syntax and type errors turned into diagnostics that
+//! point at the exact place and say how to fix it.
+
+use ron::error::{Error, SpannedError};
+use ron::extensions::Extensions;
+
+use super::{closest, did_you_mean, names};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::RawFlow;
+use crate::source::index::Index;
+use crate::source::lex::{Kind, Lexer};
+use crate::source::{Source, Span};
+
+/// Reads a flow; writers may write `fact: "platform"` rather than `Some("platform")`.
+pub(crate) fn parse(source: &Source) -> Result<RawFlow, Box<Diagnostic>> {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .from_str::<RawFlow>(&source.text)
+        .map_err(|e| Box::new(diagnose(source, &e)))
+}
+
+/// What ron's error means for a writer.
+fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
+    let start = source.offset_of(error.span.start.line, error.span.start.col);
+    let end = source.offset_of(error.span.end.line, error.span.end.col);
+    let span = settle(&source.text, Span::new(start.min(end), start.max(end)));
+    if source.text.trim().is_empty() {
+        return Diagnostic::new(Code::Syntax, source, "the file is empty").with_help(
+            "a flow file holds one `Flow(id: …, title: …, summary: …, start: …, nodes: {…})`",
+        );
+    }
+    let end_of_text = source.text.trim_end().len();
+    if span.start >= end_of_text && !matches!(error.code, Error::MissingStructField { .. }) {
+        return end_of_file(source, end_of_text);
+    }
+    let here = |code: Code, message: String, label: &str| {
+        Diagnostic::new(code, source, message).with_label(span, label)
+    };
+    match &error.code {
+        Error::NoSuchEnumVariant {
+            expected, found, ..
+        } => here(
+            Code::UnknownKind,
+            format!("unknown node kind `{found}`"),
+            "not a node kind",
+        )
+        .with_help(
+            format!(
+                "{} The node kinds are {}.",
+                did_you_mean(closest(found, expected.iter().copied()), ""),
+                names(expected.iter().copied())
+            )
+            .trim_start()
+            .to_owned(),
+        ),
+        Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => here(
+            Code::UnknownField,
+            format!("unknown field `{found}`{}", within(outer)),
+            "unknown field",
+        )
+        .with_help(
+            format!(
+                "{} The fields here are {}.",
+                did_you_mean(closest(found, expected.iter().copied()), ""),
+                names(expected.iter().copied())
+            )
+            .trim_start()
+            .to_owned(),
+        ),
+        Error::MissingStructField { field, outer } => here(
+            Code::MissingField,
+            format!("missing field `{field}`{}", within(outer)),
+            &format!("`{field}` is missing before this"),
+        )
+        .with_help(format!("add `{field}: …`{}", field_hint(field))),
+        Error::DuplicateStructField { field, outer } => here(
+            Code::DuplicateField,
+            format!("field `{field}` is written twice{}", within(outer)),
+            "written again here",
+        )
+        .with_help("keep one of them"),
+        Error::Message(message) if message.starts_with("duplicate node id") => {
+            duplicate_node(source, span, message)
+        }
+        code => match wrong_type(code) {
+            Some(expected) => here(
+                Code::WrongType,
+                format!("expected {expected}"),
+                &format!("expected {expected}"),
+            )
+            .with_help("strings are written in double quotes: `\"…\"`; lists in `[…]`"),
+            None => syntax(source, span, code),
+        },
+    }
+}
+
+/// ` in Question`, when ron says where.
+fn within(outer: &Option<String>) -> String {
+    match outer {
+        Some(outer) => format!(" in `{outer}`"),
+        None => String::new(),
+    }
+}
+
+/// What a missing field usually holds.
+fn field_hint(field: &str) -> &'static str {
+    match field {
+        "goto" | "otherwise" | "next" | "default" | "start" => " with a node id",
+        "flow" => " with a flow id",
+        "answers" => " with a list of `(id: …, label: …, goto: …)`",
+        "cases" => " with a map of fact values to node ids",
+        "text" | "title" | "label" | "summary" => " with a string",
+        _ => "",
+    }
+}
+
+/// The type ron expected, for errors that mean "a value of the wrong type".
+fn wrong_type(code: &Error) -> Option<String> {
+    Some(match code {
+        Error::InvalidValueForType { expected, found } => format!("{expected}, found {found}"),
+        Error::ExpectedString => "a string in double quotes".to_owned(),
+        Error::ExpectedBoolean => "`true` or `false`".to_owned(),
+        Error::ExpectedInteger => "a whole number".to_owned(),
+        Error::ExpectedFloat => "a number".to_owned(),
+        Error::ExpectedChar => "a character".to_owned(),
+        Error::ExpectedArray => "a list in `[…]`".to_owned(),
+        Error::ExpectedMap => "a map in `{…}`".to_owned(),
+        Error::ExpectedOption => "a value or `None`".to_owned(),
+        Error::ExpectedUnit => "`()`".to_owned(),
+        Error::ExpectedDifferentLength { expected, found } => {
+            format!("{expected}, found {found} elements")
+        }
+        _ => return None,
+    })
+}
+
+/// Two nodes with the same id: point at the second, and at the first.
+fn duplicate_node(source: &Source, span: Span, message: &str) -> Diagnostic {
+    let id = message.split('`').nth(1).unwrap_or_default();
+    let index = Index::of(&source.text);
+    let mut keys = index.nodes_named(id).map(|n| n.key);
+    let first = keys.next();
+    let again = keys.next().unwrap_or(span);
+    let mut d = Diagnostic::new(
+        Code::DuplicateNode,
+        source,
+        format!("node id `{id}` is used twice"),
+    )
+    .with_label(again, "used again here");
+    if let Some(first) = first.filter(|f| *f != again) {
+        d = d.with_label(first, "first used here");
+    }
+    d.with_help("give each node its own id, and update the answers that lead to it")
+}
+
+/// ron points at the whitespace before a value, or at nothing; point at the token
+/// that is there instead.
+fn settle(text: &str, span: Span) -> Span {
+    let covered = text.get(span.start..span.end).unwrap_or_default();
+    if !covered.trim().is_empty() {
+        return span;
+    }
+    let rest = text.get(span.start..).unwrap_or_default();
+    match Lexer::new(rest).next() {
+        Some(token) => Span::new(span.start + token.span.start, span.start + token.span.end),
+        None => span,
+    }
+}
+
+/// The text ended before the flow did: point at the end, and at what was left open.
+fn end_of_file(source: &Source, end: usize) -> Diagnostic {
+    let last = source.text[..end]
+        .char_indices()
+        .next_back()
+        .map_or(Span::at(end), |(i, c)| Span::new(i, i + c.len_utf8()));
+    let d = Diagnostic::new(Code::Syntax, source, "unexpected end of file")
+        .with_label(last, "the file ends here");
+    match unclosed(&source.text, end) {
+        Some(Unclosed::String(at)) => d
+            .with_label(at, "this string is never closed")
+            .with_help("add the closing `\"` of this string"),
+        Some(Unclosed::Bracket(at)) => d
+            .with_label(at, "this bracket is never closed")
+            .with_help("close it, or remove it"),
+        _ => d.with_help("the flow is cut short: finish it, or restore the end of the file"),
+    }
+}
+
+/// Any other RON error: ron's message, and a hint when the cause is likely elsewhere.
+fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
+    let message = match code {
+        Error::Eof => "unexpected end of file".to_owned(),
+        Error::ExpectedComma => "expected `,` or a closing bracket".to_owned(),
+        Error::ExpectedMapColon => "expected `:` after the key".to_owned(),
+        Error::ExpectedStructLikeEnd | Error::ExpectedOptionEnd => "expected `)`".to_owned(),
+        Error::ExpectedArrayEnd => "expected `]`".to_owned(),
+        Error::ExpectedMapEnd => "expected `}`".to_owned(),
+        Error::ExpectedStringEnd => "this string is never closed".to_owned(),
+        Error::TrailingCharacters => "unexpected text after the end of the flow".to_owned(),
+        Error::UnexpectedChar(c) => format!("unexpected character `{c}`"),
+        Error::ExceededRecursionLimit => "brackets are nested too deeply".to_owned(),
+        other => lowercase_first(&other.to_string()),
+    };
+    let label = match code {
+        Error::ExpectedComma => "expected `,` before this",
+        Error::ExpectedStringEnd => "opens here",
+        _ => "here",
+    };
+    let d = Diagnostic::new(Code::Syntax, source, message).with_label(span, label);
+    let hint = match unclosed(&source.text, span.start) {
+        Some(Unclosed::String(at)) if at.start != span.start => Some((
+            at,
+            "this string is never closed",
+            "add the closing `\"` of this string",
+        )),
+        Some(Unclosed::Multiline(at)) => Some((
+            at,
+            "this string runs on past its line",
+            "is a closing `\"` missing at the end of the line where this string starts? \
+             A missing quote only shows where the text stops making sense",
+        )),
+        _ => None,
+    };
+    if let Some((at, label, help)) = hint {
+        return d.with_label(at, label).with_help(help);
+    }
+    d.with_help(match code {
+        Error::ExpectedComma => "separate fields, list items and map entries with `,`",
+        Error::ExpectedMapColon => "write map entries as `\"key\": value`",
+        Error::ExpectedStringEnd => "add the closing `\"` of this string",
+        Error::TrailingCharacters => "a flow file holds a single `Flow(…)`",
+        Error::ExpectedStructLike => {
+            "write a node's fields in parentheses, e.g. `Done(text: \"…\")`"
+        }
+        Error::ExpectedIdentifier => "write fields as `name: value`",
+        Error::ExpectedDifferentStructName { .. } | Error::ExpectedNamedStructLike(_) => {
+            "a flow file holds one `Flow(id: …, title: …, summary: …, start: …, nodes: {…})`"
+        }
+        _ => "see the writers' guide for the shape of a flow",
+    })
+}
+
+enum Unclosed {
+    String(Span),
+    Multiline(Span),
+    Bracket(Span),
+}
+
+/// The likely real cause of an error at `error`: a string left open before it, a string
+/// that ran over a line break up to it, or a bracket never closed.
+fn unclosed(text: &str, error: usize) -> Option<Unclosed> {
+    let mut last = None;
+    let mut open = Vec::new();
+    for token in Lexer::new(text) {
+        if token.span.start > error {
+            break;
+        }
+        match token.kind {
+            Kind::Str { closed: false, .. } => return Some(Unclosed::String(opening(token.span))),
+            Kind::Punct(b'(' | b'[' | b'{') => open.push(token.span),
+            Kind::Punct(b')' | b']' | b'}') => {
+                open.pop();
+            }
+            _ => {}
+        }
+        if token.span.end <= error {
+            last = Some(token);
+        }
+    }
+    if let Some(token) = last {
+        let body = text
+            .get(token.span.start..token.span.end)
+            .unwrap_or_default();
+        if matches!(token.kind, Kind::Str { raw: false, .. }) && body.contains('\n') {
+            return Some(Unclosed::Multiline(opening(token.span)));
+        }
+    }
+    open.pop().map(Unclosed::Bracket)
+}
+
+/// The opening quote of a string token.
+fn opening(span: Span) -> Span {
+    Span::new(span.start, span.start + 1)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,141 @@
+//! Rules about one flow on its own: its id and file name, summary, start, and each
+//! question's answers and each branch's cases.
+
+use std::collections::HashMap;
+
+use super::{Parsed, Suggest, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{Answer, Node};
+
+/// Questions with more answers than this are checked for duplicates with a map;
+/// fewer are compared pairwise, which is faster than hashing for a handful.
+const PAIRWISE_ANSWERS: usize = 8;
+
+/// Checks everything about `flow` that needs no graph.
+pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
+    let raw = &flow.raw;
+    if let Some(stem) = flow.source.stem()
+        && stem != raw.id
+    {
+        out.push(
+            flow.diagnostic(
+                Code::IdMismatch,
+                format!(
+                    "flow id `{}` does not match the file name `{stem}.ron`",
+                    raw.id
+                ),
+            )
+            .with_label_at(flow.index().id, format!("expected `{stem}`"))
+            .with_help(format!(
+                "rename the file to `{}.ron`, or set `id: \"{stem}\"`",
+                raw.id
+            )),
+        );
+    }
+    if raw.summary.trim().is_empty() {
+        let index = flow.index();
+        let (at, label) = match index.summary {
+            Some(at) => (Some(at), "empty summary"),
+            None => (index.flow, "this flow has no summary"),
+        };
+        out.push(
+            flow.diagnostic(
+                Code::MissingSummary,
+                format!("flow `{}` has no summary", raw.id),
+            )
+            .with_label_at(at, label)
+            .with_help(
+                "add `summary: \"…\"`: a sentence or two that lists and search results show",
+            ),
+        );
+    }
+    if !raw.nodes.contains_key(&raw.start) {
+        let suggestion = Suggest::new().closest(&raw.start, raw.nodes.keys().map(String::as_str));
+        out.push(
+            flow.diagnostic(
+                Code::MissingStart,
+                format!(
+                    "`start` names `{}`, which is not a node of this flow",
+                    raw.start
+                ),
+            )
+            .with_label_at(flow.index().start, "no such node")
+            .with_help(did_you_mean(
+                suggestion,
+                "`start` must be the id of the node the flow begins with",
+            )),
+        );
+    }
+    for (id, node) in &raw.nodes {
+        match node {
+            Node::Question { answers, .. } => check_answers(flow, id, answers, out),
+            Node::Branch { cases, .. } if cases.is_empty() => out.push(
+                flow.diagnostic(Code::EmptyBranch, format!("branch `{id}` has no cases"))
+                    .with_label_at(flow.index().node(id).map(|n| n.key), "always takes `default`")
+                    .with_help(
+                        "add `cases: { \"value\": \"node\" }`, or replace the branch with its default",
+                    ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn check_answers(flow: &Parsed, id: &str, answers: &[Answer], out: &mut Vec<Diagnostic>) {
+    match answers.len() {
+        0 => out.push(
+            flow.diagnostic(Code::NoAnswers, format!("question `{id}` has no answers"))
+                .with_label_at(
+                    flow.index().node(id).map(|n| n.key),
+                    "a customer could never go on",
+                )
+                .with_help("add answers: `answers: [(id: \"yes\", label: \"Yes\", goto: \"…\")]`"),
+        ),
+        1 => out.push(
+            flow.diagnostic(
+                Code::OneAnswer,
+                format!("question `{id}` has only one answer"),
+            )
+            .with_label_at(flow.index().node(id).map(|n| n.key), "nothing to choose")
+            .with_help("use `Info(text: …, next: …)` for a step with nothing to choose"),
+        ),
+        _ => {}
+    }
+    for (first, again) in duplicate_answers(answers) {
+        let spans = flow.index().node(id).map(|n| &n.answers);
+        let span = |i: usize| spans.and_then(|a| a.get(i)).and_then(|a| a.id);
+        let answer = &answers[again].id;
+        let mut d = flow
+            .diagnostic(
+                Code::DuplicateAnswer,
+                format!("answer id `{answer}` is used twice in question `{id}`"),
+            )
+            .with_label_at(span(again), "used again here");
+        if d.primary.is_some() {
+            d = d.with_label_at(span(first), "first used here");
+        }
+        out.push(d.with_help("answer ids must be unique within a question: rename one"));
+    }
+}
+
+/// Pairs `(first, again)` of answers sharing an id, by position.
+fn duplicate_answers(answers: &[Answer]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    if answers.len() <= PAIRWISE_ANSWERS {
+        for (j, b) in answers.iter().enumerate() {
+            if let Some(i) = answers[..j].iter().position(|a| a.id == b.id) {
+                found.push((i, j));
+            }
+        }
+    } else {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(answers.len());
+        for (j, answer) in answers.iter().enumerate() {
+            if let Some(&i) = seen.get(answer.id.as_str()) {
+                found.push((i, j));
+            } else {
+                seen.insert(&answer.id, j);
+            }
+        }
+    }
+    found
+}
