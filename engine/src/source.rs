@@ -133,7 +133,7 @@ impl Source {
                     Code::FileTooLarge,
                     &Source::new(path, ""),
                     format!(
-                        "`{}` is too large: {} bytes, and a flow file may have at most {} bytes (1 MiB)",
+                        "`{}` is too large: {} bytes, and a flow file may have at most 1 MiB ({} bytes)",
                         path.display(),
                         size,
                         MAX_FILE_SIZE

@@ -1,1 +1,30 @@
-fn main() {}
+//! The `stepwise` command line: parses arguments and hands each command to its module.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Troubleshooting flows, checked like code and walked one step at a time.
+#[derive(Debug, Parser)]
+#[command(name = "stepwise", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check flow files and print every error and warning.
+    Check(cmd::check::Args),
+}
+
+fn main() -> ExitCode {
+    // clap exits with status 2 on a usage error.
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => cmd::check::run(&args),
+    }
+}

@@ -87,12 +87,8 @@ fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
             duplicate_node(source, span, message)
         }
         code => match wrong_type(code) {
-            Some(expected) => here(
-                Code::WrongType,
-                format!("expected {expected}"),
-                &format!("expected {expected}"),
-            )
-            .with_help("strings are written in double quotes: `\"…\"`; lists in `[…]`"),
+            Some((message, label)) => here(Code::WrongType, message, &label)
+                .with_help("strings are written in double quotes: `\"…\"`; lists in `[…]`"),
             None => syntax(source, span, code),
         },
     }
@@ -118,24 +114,36 @@ fn field_hint(field: &str) -> &'static str {
     }
 }
 
-/// The type ron expected, for errors that mean "a value of the wrong type".
-fn wrong_type(code: &Error) -> Option<String> {
-    Some(match code {
-        Error::InvalidValueForType { expected, found } => format!("{expected}, found {found}"),
-        Error::ExpectedString => "a string in double quotes".to_owned(),
-        Error::ExpectedBoolean => "`true` or `false`".to_owned(),
-        Error::ExpectedInteger => "a whole number".to_owned(),
-        Error::ExpectedFloat => "a number".to_owned(),
-        Error::ExpectedChar => "a character".to_owned(),
-        Error::ExpectedArray => "a list in `[…]`".to_owned(),
-        Error::ExpectedMap => "a map in `{…}`".to_owned(),
-        Error::ExpectedOption => "a value or `None`".to_owned(),
-        Error::ExpectedUnit => "`()`".to_owned(),
-        Error::ExpectedDifferentLength { expected, found } => {
-            format!("{expected}, found {found} elements")
+/// For errors that mean "a value of the wrong type": what was expected, and a label.
+fn wrong_type(code: &Error) -> Option<(String, String)> {
+    let (expected, noun) = match code {
+        Error::InvalidValueForType { expected, found } => {
+            return Some((
+                format!("expected {expected}, found {found}"),
+                format!("found {found}"),
+            ));
         }
+        Error::ExpectedDifferentLength { expected, found } => {
+            return Some((
+                format!("expected {expected}, found {found} elements"),
+                format!("{found} elements"),
+            ));
+        }
+        Error::ExpectedString => ("a string in double quotes", "a string"),
+        Error::ExpectedBoolean => ("`true` or `false`", "`true` or `false`"),
+        Error::ExpectedInteger => ("a whole number", "a whole number"),
+        Error::ExpectedFloat => ("a number", "a number"),
+        Error::ExpectedChar => ("a character", "a character"),
+        Error::ExpectedArray => ("a list in `[…]`", "a list"),
+        Error::ExpectedMap => ("a map in `{…}`", "a map"),
+        Error::ExpectedOption => ("a value or `None`", "a value"),
+        Error::ExpectedUnit => ("`()`", "`()`"),
         _ => return None,
-    })
+    };
+    Some((
+        format!("expected {expected}"),
+        format!("this is not {noun}"),
+    ))
 }
 
 /// Two nodes with the same id: point at the second, and at the first.
@@ -223,6 +231,12 @@ fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
             "is a closing `\"` missing at the end of the line where this string starts? \
              A missing quote only shows where the text stops making sense",
         )),
+        Some(Unclosed::Abutting(at)) => Some((
+            at,
+            "this string may be missing its closing `\"`",
+            "the string ends at the next `\"`, which looks meant to open another string: \
+             add the missing `\"`",
+        )),
         _ => None,
     };
     if let Some((at, label, help)) = hint {
@@ -245,8 +259,14 @@ fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
 }
 
 enum Unclosed {
+    /// A string that runs to the end of the text.
     String(Span),
+    /// A string that runs over a line break up to the error.
     Multiline(Span),
+    /// A string directly followed by the error: its closing quote was likely meant to
+    /// open another string.
+    Abutting(Span),
+    /// A bracket never closed.
     Bracket(Span),
 }
 
@@ -271,12 +291,17 @@ fn unclosed(text: &str, error: usize) -> Option<Unclosed> {
             last = Some(token);
         }
     }
-    if let Some(token) = last {
+    if let Some(token) = last
+        && matches!(token.kind, Kind::Str { raw: false, .. })
+    {
         let body = text
             .get(token.span.start..token.span.end)
             .unwrap_or_default();
-        if matches!(token.kind, Kind::Str { raw: false, .. }) && body.contains('\n') {
+        if body.contains('\n') {
             return Some(Unclosed::Multiline(opening(token.span)));
+        }
+        if token.span.end == error {
+            return Some(Unclosed::Abutting(opening(token.span)));
         }
     }
     open.pop().map(Unclosed::Bracket)

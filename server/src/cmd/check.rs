@@ -1,0 +1,84 @@
+//! `stepwise check [PATH…]`: check flows, print the diagnostics and a summary line, and
+//! exit 0 when there are no errors, 1 when there are.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use serde::Serialize;
+use stepwise_engine::diagnostic::JsonDiagnostic;
+use stepwise_engine::{CheckReport, Style, check_paths};
+
+/// Arguments of `stepwise check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Flow files, or directories of them (their `*.ron` files).
+    #[arg(default_value = "flows")]
+    paths: Vec<PathBuf>,
+    /// How to print the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Snippets with the place underlined; colour on a terminal.
+    Human,
+    /// One JSON document, for editors and CI.
+    Json,
+}
+
+/// The JSON document `--format json` prints.
+#[derive(Serialize)]
+struct JsonReport {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic>,
+}
+
+/// Runs the check and prints the report.
+pub fn run(args: &Args) -> ExitCode {
+    let report = check_paths(&args.paths);
+    let text = match args.format {
+        Format::Human => human(&report),
+        Format::Json => json(&report),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`stepwise check | head`) is not worth a panic.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if report.errors() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn human(report: &CheckReport) -> String {
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let style = if colour { Style::Colour } else { Style::Plain };
+    let mut text = String::new();
+    for diagnostic in &report.diagnostics {
+        text.push_str(&diagnostic.render(style));
+        text.push('\n');
+    }
+    text.push_str(&report.summary());
+    text.push('\n');
+    text
+}
+
+fn json(report: &CheckReport) -> String {
+    let document = JsonReport {
+        files: report.files,
+        errors: report.errors(),
+        warnings: report.warnings(),
+        diagnostics: report.diagnostics.iter().map(|d| d.to_json()).collect(),
+    };
+    match serde_json::to_string_pretty(&document) {
+        Ok(text) => text + "\n",
+        // Plain data always serializes; keep the output JSON even so.
+        Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+    }
+}
