@@ -22,7 +22,7 @@ use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::flow::{Catalog, Flow};
 use crate::model::RawFlow;
 use crate::source::Source;
-use crate::source::index::Index;
+use crate::source::index::{Index, NodeSpans};
 
 /// A question, remedy or info step: what a customer reads and acts on.
 /// Paths with more of these than this from start to outcome get a `long-path` warning.
@@ -144,6 +144,11 @@ impl Parsed {
         self.index.get_or_init(|| Index::of(&self.source.text))
     }
 
+    /// Where the node with this id stands in the text.
+    pub fn spans(&self, id: &str) -> Option<&NodeSpans> {
+        self.index().node_at(self.raw.nodes.get_index_of(id), id)
+    }
+
     /// A diagnostic about this flow.
     pub fn diagnostic(&self, code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, &self.source, message)
@@ -206,7 +211,7 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// How many candidate comparisons "did you mean" may spend per flow, so that a flow
 /// with a million nodes and many typos is still checked in linear time.
-const SUGGESTION_BUDGET: usize = 1_000_000;
+const SUGGESTION_BUDGET: usize = 200_000;
 
 /// Finds the candidate closest to a misspelled name, within a comparison budget.
 pub(crate) struct Suggest {

@@ -97,18 +97,16 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) -> Shape {
     let mut dangling = vec![false; n];
     let mut suggest = Suggest::new();
     for (i, (id, node)) in nodes.iter().enumerate() {
-        for (k, (field, target)) in node.targets().into_iter().enumerate() {
-            match nodes.get_index_of(target) {
-                Some(j) => {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                }
-                None => {
-                    dangling[i] = true;
-                    let suggestion = suggest.closest(target, nodes.keys().map(String::as_str));
-                    out.push(unknown_target(flow, id, k, field, target, suggestion));
-                }
+        each_target(node, |k, field, target| match nodes.get_index_of(target) {
+            Some(j) => {
+                graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
             }
-        }
+            None => {
+                dangling[i] = true;
+                let suggestion = suggest.closest(target, nodes.keys().map(String::as_str));
+                out.push(unknown_target(flow, id, k, field, target, suggestion));
+            }
+        });
     }
 
     let components = Components::of(&graph);
@@ -139,6 +137,27 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) -> Shape {
     shape
 }
 
+/// Calls `f(k, field, target)` for each target of `node`, in the order of
+/// [`Node::targets`], without collecting them (this runs once per node of every flow).
+fn each_target<'n>(node: &'n Node, mut f: impl FnMut(usize, &'static str, &'n str)) {
+    match node {
+        Node::Question { answers, .. } => {
+            for (k, answer) in answers.iter().enumerate() {
+                f(k, "goto", &answer.goto);
+            }
+        }
+        Node::Remedy { otherwise, .. } => f(0, "otherwise", otherwise),
+        Node::Info { next, .. } => f(0, "next", next),
+        Node::Branch { cases, default, .. } => {
+            for (k, target) in cases.values().enumerate() {
+                f(k, "cases", target);
+            }
+            f(cases.len(), "default", default);
+        }
+        Node::Link { .. } | Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {}
+    }
+}
+
 fn unknown_target(
     flow: &Parsed,
     id: &str,
@@ -148,8 +167,7 @@ fn unknown_target(
     suggestion: Option<&str>,
 ) -> Diagnostic {
     let at = flow
-        .index()
-        .node(id)
+        .spans(id)
         .and_then(|n| n.targets().get(k).copied().flatten());
     flow.diagnostic(
         Code::UnknownTarget,
@@ -194,7 +212,7 @@ fn unreachable(
                 Code::UnreachableNode,
                 format!("node `{id}` can never be reached"),
             )
-            .with_label_at(flow.index().node(id).map(|n| n.key), "nothing leads here")
+            .with_label_at(flow.spans(id).map(|n| n.key), "nothing leads here")
             .with_help(
                 "lead to it from an answer's `goto`, a `next`, an `otherwise`, a branch or \
                  `start`, or delete it (with the nodes only it leads to)",
@@ -265,9 +283,8 @@ fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
             cycle_text(cycle.iter().map(|&v| id(v)))
         )
     };
-    let index = flow.index();
     let mut d = flow.diagnostic(Code::Trap, message).with_label_at(
-        index.node(id(cycle[0])).map(|n| n.key),
+        flow.spans(id(cycle[0])).map(|n| n.key),
         "no outcome can be reached from here",
     );
     for (step, &from) in cycle.iter().enumerate().take(LABELLED_STEPS) {
@@ -278,8 +295,8 @@ fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
         let Some(k) = node.targets().iter().position(|&(_, t)| t == id(to)) else {
             continue;
         };
-        let at = index
-            .node(id(from))
+        let at = flow
+            .spans(id(from))
             .and_then(|n| n.targets().get(k).copied().flatten());
         let label = if to == cycle[0] {
             format!("back to `{}`", id(to))
@@ -345,7 +362,6 @@ fn long_path(
         .map(|v| v.index())
         .min()
         .unwrap_or(start);
-    let index = flow.index();
     out.push(
         flow.diagnostic(
             Code::LongPath,
@@ -355,11 +371,39 @@ fn long_path(
                 id(last)
             ),
         )
-        .with_label_at(index.node(id(start)).map(|n| n.key), "from here")
-        .with_label_at(index.node(id(last)).map(|n| n.key), format!("to here, after up to {total} steps"))
+        .with_label_at(flow.spans(id(start)).map(|n| n.key), "from here")
+        .with_label_at(flow.spans(id(last)).map(|n| n.key), format!("to here, after up to {total} steps"))
         .with_help(
             "ask the question that tells cases apart earliest, or move a part into its own flow \
              and `Link` to it",
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_visited_in_the_order_the_model_lists_them() {
+        let text = r#"{
+            "q": Question(text: "", answers: [(id: "a", label: "", goto: "x"), (id: "b", label: "", goto: "y")]),
+            "r": Remedy(text: "", otherwise: "x"),
+            "i": Info(text: "", next: "y"),
+            "b": Branch(fact: "f", cases: {"1": "x", "2": "y"}, default: "z"),
+            "l": Link(flow: "other"),
+        }"#;
+        let nodes: indexmap::IndexMap<String, Node> = ron::from_str(text).expect("nodes parse");
+        for node in nodes.values() {
+            let mut visited = Vec::new();
+            each_target(node, |k, field, target| visited.push((k, field, target)));
+            let listed: Vec<_> = node
+                .targets()
+                .into_iter()
+                .enumerate()
+                .map(|(k, (field, target))| (k, field, target))
+                .collect();
+            assert_eq!(visited, listed, "{node:?}");
+        }
+    }
 }

@@ -87,7 +87,7 @@ fn resolve<'a>(
                         Code::UnknownFlow,
                         format!("node `{id}` links to `{target}`, which is not a flow"),
                     )
-                    .with_label_at(flow.index().node(id).and_then(|n| n.flow), "no such flow")
+                    .with_label_at(flow.spans(id).and_then(|n| n.flow), "no such flow")
                     .with_help(did_you_mean(
                         suggestion,
                         "link to the id of a flow checked with this one (its file name)",
@@ -187,7 +187,7 @@ fn link_loops(
                 .raw
                 .nodes
                 .get_index(node)
-                .and_then(|(node_id, _)| flow.index().node(node_id))
+                .and_then(|(node_id, _)| flow.spans(node_id))
                 .and_then(|n| n.flow);
             per_flow[f].push(
                 flow.diagnostic(Code::LinkLoop, message)
@@ -261,7 +261,7 @@ fn facts(flows: &[Parsed], links: &[LinkRef<'_>], per_flow: &mut [Vec<Diagnostic
                     Code::UnknownFact,
                     format!("branch `{id}` chooses on the fact `{fact}`, which nothing sets"),
                 )
-                .with_label_at(flow.index().node(id).and_then(|n| n.fact), "never set")
+                .with_label_at(flow.spans(id).and_then(|n| n.fact), "never set")
                 .with_help(did_you_mean(
                     suggestion,
                     format!(
@@ -308,7 +308,7 @@ fn broken_links(
                     .raw
                     .nodes
                     .get_index(link.node)
-                    .and_then(|(id, _)| flow.index().node(id))
+                    .and_then(|(id, _)| flow.spans(id))
                     .and_then(|n| n.flow);
                 per_flow[link.from].push(
                     flow.diagnostic(

@@ -71,7 +71,7 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
             Node::Question { answers, .. } => check_answers(flow, id, answers, out),
             Node::Branch { cases, .. } if cases.is_empty() => out.push(
                 flow.diagnostic(Code::EmptyBranch, format!("branch `{id}` has no cases"))
-                    .with_label_at(flow.index().node(id).map(|n| n.key), "always takes `default`")
+                    .with_label_at(flow.spans(id).map(|n| n.key), "always takes `default`")
                     .with_help(
                         "add `cases: { \"value\": \"node\" }`, or replace the branch with its default",
                     ),
@@ -86,7 +86,7 @@ fn check_answers(flow: &Parsed, id: &str, answers: &[Answer], out: &mut Vec<Diag
         0 => out.push(
             flow.diagnostic(Code::NoAnswers, format!("question `{id}` has no answers"))
                 .with_label_at(
-                    flow.index().node(id).map(|n| n.key),
+                    flow.spans(id).map(|n| n.key),
                     "a customer could never go on",
                 )
                 .with_help("add answers: `answers: [(id: \"yes\", label: \"Yes\", goto: \"…\")]`"),
@@ -96,13 +96,13 @@ fn check_answers(flow: &Parsed, id: &str, answers: &[Answer], out: &mut Vec<Diag
                 Code::OneAnswer,
                 format!("question `{id}` has only one answer"),
             )
-            .with_label_at(flow.index().node(id).map(|n| n.key), "nothing to choose")
+            .with_label_at(flow.spans(id).map(|n| n.key), "nothing to choose")
             .with_help("use `Info(text: …, next: …)` for a step with nothing to choose"),
         ),
         _ => {}
     }
     for (first, again) in duplicate_answers(answers) {
-        let spans = flow.index().node(id).map(|n| &n.answers);
+        let spans = flow.spans(id).map(|n| &n.answers);
         let span = |i: usize| spans.and_then(|a| a.get(i)).and_then(|a| a.id);
         let answer = &answers[again].id;
         let mut d = flow

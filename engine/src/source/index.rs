@@ -3,17 +3,17 @@
 //!
 //! ron reports positions only for errors, so diagnostics about a flow that parsed (an
 //! unknown target, an unreachable node) find their place here. The text is read again with
-//! [`super::lex`] into a loose tree of RON values; reading is forgiving, so a text ron
-//! refused half-way (a duplicate node id) still yields what stands before the problem.
+//! [`super::lex`], in one pass that knows the shape of a flow and skips what it does not
+//! need. Reading is forgiving, so a text ron refused half-way (a duplicate node id) still
+//! yields what stands before the problem, and it never recurses, so no nesting can
+//! overflow the stack.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::OnceLock;
 
 use super::Span;
 use super::lex::{Kind, Lexer, Token};
-
-/// How deep values may nest before the reader stops descending (ron's own limit is 128).
-const MAX_DEPTH: usize = 128;
 
 /// The positions of one flow's parts.
 #[derive(Debug, Default)]
@@ -30,7 +30,8 @@ pub struct Index {
     pub start: Option<Span>,
     /// Every node, in the order written (a duplicated key appears twice).
     pub nodes: Vec<NodeSpans>,
-    by_id: HashMap<String, usize>,
+    /// Node position by id (the first written), made on the first lookup by id.
+    by_id: OnceLock<HashMap<String, usize>>,
 }
 
 /// The positions of one node's parts.
@@ -84,44 +85,58 @@ impl NodeSpans {
 impl Index {
     /// Reads the positions out of a flow's text. Never fails; what cannot be found is `None`.
     pub fn of(text: &str) -> Index {
-        let tokens: Vec<Token> = Lexer::new(text).collect();
         let mut reader = Reader {
             text,
-            tokens: &tokens,
-            at: 0,
+            lexer: Lexer::new(text),
+            ahead: VecDeque::with_capacity(2),
+            taken: 0,
         };
-        reader.skip_attributes();
-        let top = reader.value(0);
         let mut index = Index::default();
-        if let Value::Group {
-            name, open, fields, ..
-        } = &top
-        {
-            index.flow = Some(name.unwrap_or(*open));
-            for (field, value) in fields {
-                match *field {
-                    "id" => index.id = value.span_of_str(),
-                    "title" => index.title = value.span_of_str(),
-                    "summary" => index.summary = value.span_of_str(),
-                    "start" => index.start = value.span_of_str(),
-                    "nodes" => {
-                        if let Value::Map { entries, .. } = value {
-                            index.nodes = entries.iter().filter_map(node_spans).collect();
-                        }
+        reader.skip_attributes();
+        let Some((name, open)) = reader.open_group() else {
+            return index;
+        };
+        index.flow = Some(name.unwrap_or(open));
+        reader.fields(|reader, field| match field {
+            "id" => index.id = reader.string(),
+            "title" => index.title = reader.string(),
+            "summary" => index.summary = reader.string(),
+            "start" => index.start = reader.string(),
+            "nodes" if reader.peek_punct(0) == Some(b'{') => {
+                reader.entries(|reader, key| {
+                    if let Some(node) = reader.node(key) {
+                        index.nodes.push(node);
                     }
-                    _ => {}
-                }
+                });
             }
-        }
-        for (i, node) in index.nodes.iter().enumerate() {
-            index.by_id.entry(node.id.clone()).or_insert(i);
-        }
+            _ => {
+                reader.skip();
+            }
+        });
         index
     }
 
     /// The first node written with this id.
     pub fn node(&self, id: &str) -> Option<&NodeSpans> {
-        self.by_id.get(id).map(|&i| &self.nodes[i])
+        let by_id = self.by_id.get_or_init(|| {
+            let mut by_id = HashMap::with_capacity(self.nodes.len());
+            for (i, node) in self.nodes.iter().enumerate() {
+                by_id.entry(node.id.clone()).or_insert(i);
+            }
+            by_id
+        });
+        by_id.get(id).map(|&i| &self.nodes[i])
+    }
+
+    /// The node at `position` if it has this id, else the first node written with it.
+    ///
+    /// A flow that parsed has its nodes in the order written, so the position in the
+    /// parsed map finds the node without building a map of ids.
+    pub fn node_at(&self, position: Option<usize>, id: &str) -> Option<&NodeSpans> {
+        match position.and_then(|p| self.nodes.get(p)) {
+            Some(node) if node.id == id => Some(node),
+            _ => self.node(id),
+        }
     }
 
     /// Every node written with this id, in order.
@@ -130,127 +145,31 @@ impl Index {
     }
 }
 
-fn node_spans((key, value): &(Value<'_>, Value<'_>)) -> Option<NodeSpans> {
-    let Value::Str { span, text } = key else {
-        return None;
-    };
-    let mut node = NodeSpans {
-        id: text.to_string(),
-        key: *span,
-        ..NodeSpans::default()
-    };
-    let Value::Group { name, fields, .. } = value else {
-        return Some(node);
-    };
-    node.kind = *name;
-    for (field, value) in fields {
-        match *field {
-            "fact" => node.fact = value.span_of_str(),
-            "otherwise" => node.otherwise = value.span_of_str(),
-            "next" => node.next = value.span_of_str(),
-            "default" => node.default = value.span_of_str(),
-            "flow" => node.flow = value.span_of_str(),
-            "answers" => {
-                if let Value::List { items, .. } = value {
-                    node.answers = items.iter().map(answer_spans).collect();
-                }
-            }
-            "cases" => {
-                if let Value::Map { entries, .. } = value {
-                    node.cases = entries
-                        .iter()
-                        .map(|(k, v)| (k.span(), v.span_of_str().unwrap_or(v.span())))
-                        .collect();
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(node)
-}
-
-fn answer_spans(value: &Value<'_>) -> AnswerSpans {
-    let mut answer = AnswerSpans {
-        whole: value.span(),
-        ..AnswerSpans::default()
-    };
-    if let Value::Group { fields, .. } = value {
-        for (field, value) in fields {
-            match *field {
-                "id" => answer.id = value.span_of_str(),
-                "goto" => answer.goto = value.span_of_str(),
-                _ => {}
-            }
-        }
-    }
-    answer
-}
-
-/// A RON value, loosely: enough structure to find fields, keys and strings.
-#[derive(Debug)]
-enum Value<'a> {
-    Str {
-        span: Span,
-        text: Cow<'a, str>,
-    },
-    /// `Name(field: v, …)` or `(v, …)`; the name is optional, fields or items.
-    Group {
-        name: Option<Span>,
-        open: Span,
-        end: usize,
-        fields: Vec<(&'a str, Value<'a>)>,
-        items: Vec<Value<'a>>,
-    },
-    List {
-        span: Span,
-        items: Vec<Value<'a>>,
-    },
-    Map {
-        span: Span,
-        entries: Vec<(Value<'a>, Value<'a>)>,
-    },
-    /// A number, a char, an identifier, or something the reader skipped.
-    Other {
-        span: Span,
-    },
-}
-
-impl Value<'_> {
-    fn span(&self) -> Span {
-        match self {
-            Value::Str { span, .. }
-            | Value::List { span, .. }
-            | Value::Map { span, .. }
-            | Value::Other { span } => *span,
-            Value::Group {
-                name, open, end, ..
-            } => Span::new(name.unwrap_or(*open).start, *end),
-        }
-    }
-
-    /// The span of a string, also when written `Some("…")`.
-    fn span_of_str(&self) -> Option<Span> {
-        match self {
-            Value::Str { span, .. } => Some(*span),
-            Value::Group { items, .. } if items.len() == 1 => items[0].span_of_str(),
-            _ => None,
-        }
-    }
-}
-
-struct Reader<'t, 'a> {
+struct Reader<'a> {
     text: &'a str,
-    tokens: &'t [Token],
-    at: usize,
+    lexer: Lexer<'a>,
+    /// Tokens looked at but not taken yet (at most two).
+    ahead: VecDeque<Token>,
+    /// How many tokens were taken, to make sure every loop moves on.
+    taken: usize,
 }
 
-impl<'a> Reader<'_, 'a> {
-    fn peek(&self) -> Option<Token> {
-        self.tokens.get(self.at).copied()
+impl<'a> Reader<'a> {
+    fn peek(&mut self, offset: usize) -> Option<Token> {
+        while self.ahead.len() <= offset {
+            self.ahead.push_back(self.lexer.next()?);
+        }
+        self.ahead.get(offset).copied()
     }
 
-    fn peek_punct(&self, offset: usize) -> Option<u8> {
-        match self.tokens.get(self.at + offset)?.kind {
+    fn bump(&mut self) -> Option<Token> {
+        self.peek(0)?;
+        self.taken += 1;
+        self.ahead.pop_front()
+    }
+
+    fn peek_punct(&mut self, offset: usize) -> Option<u8> {
+        match self.peek(offset)?.kind {
             Kind::Punct(p) => Some(p),
             _ => None,
         }
@@ -263,90 +182,72 @@ impl<'a> Reader<'_, 'a> {
     /// Skips `#![enable(…)]` attributes at the top of the file.
     fn skip_attributes(&mut self) {
         while self.peek_punct(0) == Some(b'#') {
-            self.at += 1;
+            self.bump();
             if self.peek_punct(0) == Some(b'!') {
-                self.at += 1;
+                self.bump();
             }
             if self.peek_punct(0) == Some(b'[') {
-                self.skip_group();
+                self.skip();
             }
         }
     }
 
-    /// Skips a bracketed group without reading it (past the nesting limit), iteratively.
-    fn skip_group(&mut self) -> usize {
+    /// Takes `Name(` or `(`: the name's span if any, and the parenthesis'.
+    fn open_group(&mut self) -> Option<(Option<Span>, Span)> {
+        let name = match (self.peek(0), self.peek_punct(1)) {
+            (Some(t), Some(b'(')) if t.kind == Kind::Ident => {
+                self.bump();
+                Some(t.span)
+            }
+            _ => None,
+        };
+        match self.peek(0) {
+            Some(t) if t.kind == Kind::Punct(b'(') => {
+                self.bump();
+                Some((name, t.span))
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips one value, however nested, without recursing; says where it ended.
+    fn skip(&mut self) -> usize {
+        if self.peek(0).is_some_and(|t| t.kind == Kind::Ident) && self.peek_punct(1) == Some(b'(') {
+            self.bump();
+        }
         let mut depth = 0usize;
-        let mut end = self.peek().map_or(self.text.len(), |t| t.span.end);
-        while let Some(token) = self.peek() {
-            self.at += 1;
-            end = token.span.end;
+        loop {
+            let Some(token) = self.peek(0) else {
+                return self.text.len();
+            };
             match token.kind {
                 Kind::Punct(b'(' | b'[' | b'{') => depth += 1,
-                Kind::Punct(b')' | b']' | b'}') => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                _ if depth == 0 => break,
+                // A closer at the top belongs to whoever holds this value.
+                Kind::Punct(b')' | b']' | b'}') if depth == 0 => return token.span.start,
+                Kind::Punct(b')' | b']' | b'}') => depth -= 1,
                 _ => {}
             }
-        }
-        end
-    }
-
-    fn value(&mut self, depth: usize) -> Value<'a> {
-        let Some(token) = self.peek() else {
-            return Value::Other {
-                span: Span::at(self.text.len()),
-            };
-        };
-        if depth >= MAX_DEPTH {
-            let end = self.skip_group();
-            return Value::Other {
-                span: Span::new(token.span.start, end),
-            };
-        }
-        match token.kind {
-            Kind::Str { raw, escaped, .. } => {
-                self.at += 1;
-                Value::Str {
-                    span: token.span,
-                    text: unescape(self.slice(token.span), raw, escaped),
-                }
-            }
-            Kind::Ident if self.peek_punct(1) == Some(b'(') => {
-                self.at += 1;
-                self.group(Some(token.span), depth)
-            }
-            Kind::Punct(b'(') => self.group(None, depth),
-            Kind::Punct(b'[') => self.list(depth),
-            Kind::Punct(b'{') => self.map(depth),
-            // A closer belongs to the caller; leave it there.
-            Kind::Punct(b')' | b']' | b'}') => Value::Other {
-                span: Span::at(token.span.start),
-            },
-            _ => {
-                self.at += 1;
-                Value::Other { span: token.span }
+            self.bump();
+            if depth == 0 {
+                return token.span.end;
             }
         }
     }
 
     /// Moves past a `,` if there is one; says whether the group ends with `close`.
     fn separator(&mut self, close: u8) -> Option<usize> {
-        match self.peek() {
+        match self.peek(0) {
             None => Some(self.text.len()),
             Some(t) if t.kind == Kind::Punct(close) => {
-                self.at += 1;
+                self.bump();
                 Some(t.span.end)
             }
             Some(t) if t.kind == Kind::Punct(b',') => {
-                self.at += 1;
+                self.bump();
                 // A trailing comma: the closer may follow at once.
-                match self.peek() {
+                match self.peek(0) {
                     Some(t) if t.kind == Kind::Punct(close) => {
-                        self.at += 1;
+                        self.bump();
                         Some(t.span.end)
                     }
                     _ => None,
@@ -354,86 +255,161 @@ impl<'a> Reader<'_, 'a> {
             }
             Some(t) if matches!(t.kind, Kind::Punct(b')' | b']' | b'}')) => {
                 // A stray closer of another kind: step over it so reading moves on.
-                self.at += 1;
+                self.bump();
                 None
             }
             Some(_) => None,
         }
     }
 
-    fn group(&mut self, name: Option<Span>, depth: usize) -> Value<'a> {
-        let open = self.peek().map_or(Span::at(self.text.len()), |t| t.span);
-        self.at += 1;
-        let mut fields = Vec::new();
-        let mut items = Vec::new();
-        let end = loop {
+    /// Reads `name: value, …)` after an opening parenthesis, handing each field's name to
+    /// `field`, which reads or skips its value; says where the group ended.
+    fn fields(&mut self, mut field: impl FnMut(&mut Self, &'a str)) -> usize {
+        loop {
             if let Some(end) = self.separator(b')') {
-                break end;
+                return end;
             }
-            let before = self.at;
-            match self.peek() {
-                Some(t) if t.kind == Kind::Ident && self.peek_punct(1) == Some(b':') => {
-                    self.at += 2;
-                    let value = self.value(depth + 1);
-                    fields.push((self.slice(t.span), value));
+            let before = self.taken;
+            match (self.peek(0), self.peek_punct(1)) {
+                (Some(t), Some(b':')) if t.kind == Kind::Ident => {
+                    self.bump();
+                    self.bump();
+                    field(self, self.slice(t.span));
                 }
-                _ => items.push(self.value(depth + 1)),
+                _ => {
+                    self.skip();
+                }
             }
-            if self.at == before {
-                self.at += 1;
+            if self.taken == before {
+                self.bump();
             }
-        };
-        Value::Group {
-            name,
-            open,
-            end,
-            fields,
-            items,
         }
     }
 
-    fn list(&mut self, depth: usize) -> Value<'a> {
-        let start = self.peek().map_or(self.text.len(), |t| t.span.start);
-        self.at += 1;
-        let mut items = Vec::new();
-        let end = loop {
-            if let Some(end) = self.separator(b']') {
-                break end;
+    /// Reads `{ key: value, … }`, handing each string key to `entry`, which reads or
+    /// skips its value.
+    fn entries(&mut self, mut entry: impl FnMut(&mut Self, Token)) {
+        self.bump();
+        loop {
+            if self.separator(b'}').is_some() {
+                return;
             }
-            let before = self.at;
-            items.push(self.value(depth + 1));
-            if self.at == before {
-                self.at += 1;
+            let before = self.taken;
+            match (self.peek(0), self.peek_punct(1)) {
+                (Some(key), Some(b':')) if matches!(key.kind, Kind::Str { .. }) => {
+                    self.bump();
+                    self.bump();
+                    entry(self, key);
+                }
+                _ => {
+                    self.skip();
+                }
             }
-        };
-        Value::List {
-            span: Span::new(start, end),
-            items,
+            if self.taken == before {
+                self.bump();
+            }
         }
     }
 
-    fn map(&mut self, depth: usize) -> Value<'a> {
-        let start = self.peek().map_or(self.text.len(), |t| t.span.start);
-        self.at += 1;
-        let mut entries = Vec::new();
-        let end = loop {
-            if let Some(end) = self.separator(b'}') {
-                break end;
+    /// A string value, also written `Some("…")`; anything else is skipped.
+    fn string(&mut self) -> Option<Span> {
+        let mut wrappers = 0;
+        while self
+            .peek(0)
+            .is_some_and(|t| t.kind == Kind::Ident && self.slice(t.span) == "Some")
+            && self.peek_punct(1) == Some(b'(')
+        {
+            self.bump();
+            self.bump();
+            wrappers += 1;
+        }
+        let found = match self.peek(0) {
+            Some(t) if matches!(t.kind, Kind::Str { .. }) => {
+                self.bump();
+                Some(t.span)
             }
-            let before = self.at;
-            let key = self.value(depth + 1);
-            if self.peek_punct(0) == Some(b':') {
-                self.at += 1;
-                let value = self.value(depth + 1);
-                entries.push((key, value));
-            }
-            if self.at == before {
-                self.at += 1;
+            _ => {
+                self.skip();
+                None
             }
         };
-        Value::Map {
-            span: Span::new(start, end),
-            entries,
+        for _ in 0..wrappers {
+            if self.peek_punct(0) == Some(b')') {
+                self.bump();
+            }
+        }
+        found
+    }
+
+    /// One node, after its key and colon.
+    fn node(&mut self, key: Token) -> Option<NodeSpans> {
+        let Kind::Str { raw, escaped, .. } = key.kind else {
+            return None;
+        };
+        let mut node = NodeSpans {
+            id: unescape(self.slice(key.span), raw, escaped).into_owned(),
+            key: key.span,
+            ..NodeSpans::default()
+        };
+        let Some((kind, _)) = self.open_group() else {
+            self.skip();
+            return Some(node);
+        };
+        node.kind = kind;
+        self.fields(|reader, field| match field {
+            "fact" => node.fact = reader.string(),
+            "otherwise" => node.otherwise = reader.string(),
+            "next" => node.next = reader.string(),
+            "default" => node.default = reader.string(),
+            "flow" => node.flow = reader.string(),
+            "answers" if reader.peek_punct(0) == Some(b'[') => reader.answers(&mut node.answers),
+            "cases" if reader.peek_punct(0) == Some(b'{') => {
+                reader.entries(|reader, key| {
+                    let at = reader.peek(0).map_or(key.span, |t| t.span);
+                    let to = reader.string().unwrap_or(at);
+                    node.cases.push((key.span, to));
+                });
+            }
+            _ => {
+                reader.skip();
+            }
+        });
+        Some(node)
+    }
+
+    /// The answers of a question, after `answers:`.
+    fn answers(&mut self, answers: &mut Vec<AnswerSpans>) {
+        self.bump();
+        loop {
+            if self.separator(b']').is_some() {
+                return;
+            }
+            let before = self.taken;
+            let start = self.peek(0).map_or(self.text.len(), |t| t.span.start);
+            match self.open_group() {
+                Some(_) => {
+                    let mut answer = AnswerSpans::default();
+                    let end = self.fields(|reader, field| match field {
+                        "id" => answer.id = reader.string(),
+                        "goto" => answer.goto = reader.string(),
+                        _ => {
+                            reader.skip();
+                        }
+                    });
+                    answer.whole = Span::new(start, end);
+                    answers.push(answer);
+                }
+                None => {
+                    let end = self.skip();
+                    answers.push(AnswerSpans {
+                        whole: Span::new(start, end),
+                        ..AnswerSpans::default()
+                    });
+                }
+            }
+            if self.taken == before {
+                self.bump();
+            }
         }
     }
 }
