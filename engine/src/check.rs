@@ -81,7 +81,11 @@ fn plural(n: usize, word: &str) -> String {
 pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
+    // Files that could not be read: a link to one is to a flow with errors, not unknown.
+    let mut unread = HashSet::new();
     let mut files = 0;
+    // `stepwise check flows flows/a.ron` names a.ron twice; check it once.
+    let mut seen = HashSet::new();
     for path in paths {
         let found = if path.is_dir() {
             match flow_files(path) {
@@ -95,14 +99,22 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             vec![path.clone()]
         };
         for file in found {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
             files += 1;
             match Source::read(&file) {
                 Ok(source) => sources.push(source),
-                Err(d) => problems.push(*d),
+                Err(d) => {
+                    if let Some(stem) = d.source.stem() {
+                        unread.insert(stem.to_owned());
+                    }
+                    problems.push(*d);
+                }
             }
         }
     }
-    let mut report = check_sources(sources);
+    let mut report = check(sources, unread);
     report.files = files;
     report.diagnostics.extend(problems);
     sort(&mut report.diagnostics);
@@ -157,11 +169,15 @@ impl Parsed {
 
 /// Checks flows already in memory (no size limit applies).
 pub fn check_sources(sources: Vec<Source>) -> CheckReport {
+    check(sources, HashSet::new())
+}
+
+/// Checks `sources`; `unparsed` names flows whose files could not even be read.
+fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
     let files = sources.len();
     let mut diagnostics = Vec::new();
     let mut flows = Vec::new();
     // Files that did not parse: their names still tell a link where it meant to go.
-    let mut unparsed = HashSet::new();
     for source in sources {
         match parse::parse(&source) {
             Ok(raw) => flows.push(Parsed {

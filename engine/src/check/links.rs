@@ -162,8 +162,13 @@ fn link_loops(
         if escapes[scc[0].index()] || !components.is_cyclic(&graph, k) {
             continue;
         }
-        for f in scc.iter().map(|v| v.index()) {
-            let cycle = components.cycle_through(&graph, f);
+        // One loop per group, told from each flow on it; flows of the group off that
+        // loop link into it and get `broken-link`.
+        let first = scc.iter().map(|v| v.index()).min().unwrap_or_default();
+        let loop_from_first = components.cycle_through(&graph, first);
+        for (step, &f) in loop_from_first.iter().enumerate() {
+            let mut cycle = loop_from_first.clone();
+            cycle.rotate_left(step);
             let next = cycle.get(1).copied().unwrap_or(f);
             let flow = &flows[f];
             let Some(node) = shapes[f].reachable_links.iter().copied().find(|&node| {
@@ -246,6 +251,8 @@ fn facts(flows: &[Parsed], links: &[LinkRef<'_>], per_flow: &mut [Vec<Diagnostic
     for (f, flow) in flows.iter().enumerate() {
         let known = &known[components.comp[f]];
         let mut suggest = Suggest::new();
+        // Sorted so suggestions do not depend on hashing; made once per flow.
+        let mut candidates: Vec<&str> = Vec::new();
         for (id, node) in &flow.raw.nodes {
             let Node::Branch { fact, .. } = node else {
                 continue;
@@ -253,9 +260,11 @@ fn facts(flows: &[Parsed], links: &[LinkRef<'_>], per_flow: &mut [Vec<Diagnostic
             if known.contains(fact.as_str()) {
                 continue;
             }
-            let mut candidates: Vec<&str> = known.iter().copied().collect();
-            candidates.sort_unstable();
-            let suggestion = suggest.closest(fact, candidates.into_iter());
+            if candidates.is_empty() {
+                candidates = known.iter().copied().collect();
+                candidates.sort_unstable();
+            }
+            let suggestion = suggest.closest(fact, candidates.iter().copied());
             per_flow[f].push(
                 flow.diagnostic(
                     Code::UnknownFact,

@@ -582,11 +582,17 @@ fn check_paths_reads_a_directory_and_reports_what_it_cannot_read() {
     std::fs::write(dir.join("good.scenarios.ron"), "not a flow").expect("write");
     std::fs::write(dir.join("notes.txt"), "not a flow").expect("write");
     std::fs::write(dir.join("bad.ron"), b"\xff").expect("write");
+    let (_, linking) = flow("linking", "l", r#""l": Link(flow: "bad"),"#);
+    std::fs::write(dir.join("linking.ron"), linking).expect("write");
     let missing = dir.join("missing.ron");
-    let report = check_paths(&[dir.clone(), missing]);
+    let report = check_paths(&[dir.clone(), missing, dir.join("good.ron")]);
     std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(report.files, 3);
-    assert_eq!(codes(&report), [Code::NotUtf8, Code::Unreadable]);
+    assert_eq!(report.files, 4);
+    // The link is to a file that could not be read: a broken link, not an unknown flow.
+    assert_eq!(
+        codes(&report),
+        [Code::NotUtf8, Code::BrokenLink, Code::Unreadable]
+    );
     assert!(report.catalog.get("good").is_some());
     for d in &report.diagnostics {
         assert!(!d.render(Style::Plain).is_empty());

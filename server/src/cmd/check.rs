@@ -57,7 +57,9 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn human(report: &CheckReport) -> String {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // https://no-color.org: a non-empty NO_COLOR turns colour off.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = std::io::stdout().is_terminal() && !no_color;
     let style = if colour { Style::Colour } else { Style::Plain };
     let mut text = String::new();
     for diagnostic in &report.diagnostics {
