@@ -22,7 +22,11 @@ fn catalog(sources: &[(&str, &str)]) -> Catalog {
 
 #[test]
 fn every_path_through_a_flow_is_listed_with_its_end() {
-    let flows = catalog(&[("router.ron", include_str!("fixtures/router.ron"))]);
+    // router links to cabling: a link to a flow not checked with it is an error.
+    let flows = catalog(&[
+        ("router.ron", include_str!("fixtures/router.ron")),
+        ("cabling.ron", include_str!("fixtures/cabling.ron")),
+    ]);
     let listing = paths(flows.get("router").unwrap(), 100).to_string();
     assert_eq!(
         listing,
@@ -68,7 +72,11 @@ ask=stop → DONE end
 
 #[test]
 fn the_limit_cuts_the_list_short_and_says_so() {
-    let flows = catalog(&[("router.ron", include_str!("fixtures/router.ron"))]);
+    // router links to cabling: a link to a flow not checked with it is an error.
+    let flows = catalog(&[
+        ("router.ron", include_str!("fixtures/router.ron")),
+        ("cabling.ron", include_str!("fixtures/cabling.ron")),
+    ]);
     let listed = paths(flows.get("router").unwrap(), 3);
     assert_eq!(listed.paths.len(), 3);
     assert!(listed.truncated);
