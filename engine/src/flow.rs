@@ -18,10 +18,37 @@ pub struct Version(String);
 impl Version {
     /// The version of a flow as written.
     pub fn of(raw: &RawFlow) -> Version {
-        // serde_json's default map is sorted, so node order and field order do not count.
-        let canonical =
-            serde_json::to_vec(&serde_json::to_value(raw).unwrap_or_default()).unwrap_or_default();
-        let digest = Sha256::digest(&canonical);
+        /// Everything but the nodes, which are hashed one by one in id order.
+        #[derive(Serialize)]
+        struct Header<'a> {
+            id: &'a str,
+            title: &'a str,
+            summary: &'a str,
+            tags: &'a [String],
+            inputs: &'a [String],
+            start: &'a str,
+        }
+        let mut hasher = Sha256::new();
+        feed(
+            &mut hasher,
+            &Header {
+                id: &raw.id,
+                title: &raw.title,
+                summary: &raw.summary,
+                tags: &raw.tags,
+                inputs: &raw.inputs,
+                start: &raw.start,
+            },
+        );
+        let mut ids: Vec<&String> = raw.nodes.keys().collect();
+        ids.sort_unstable();
+        for id in ids {
+            feed(&mut hasher, id);
+            if let Some(node) = raw.nodes.get(id) {
+                feed(&mut hasher, node);
+            }
+        }
+        let digest = hasher.finalize();
         let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Version(hex)
     }
@@ -36,6 +63,13 @@ impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Writes a value as JSON into a hash. JSON values delimit themselves, so values written
+/// one after another hash unambiguously.
+fn feed(hasher: &mut Sha256, value: &impl Serialize) {
+    // Serialising the engine's own plain data into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut *hasher, value);
 }
 
 /// A flow that passed every check: every target exists, every node is reachable and can
@@ -135,5 +169,55 @@ impl FlowSource for Catalog {
             Some(v) if v != flow.version() => None,
             _ => Some(Arc::clone(flow)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::check_sources;
+    use crate::source::Source;
+
+    fn version_of(text: &str) -> String {
+        let report = check_sources(vec![Source::new("v.ron", text)]);
+        let flow = report.catalog.get("v").map(|f| f.version().to_string());
+        flow.unwrap_or_else(|| panic!("{:?}", report.diagnostics))
+    }
+
+    const FLOW: &str = r#"Flow(id: "v", title: "T", summary: "S", tags: [], start: "a",
+        nodes: {
+            "a": Question(text: "Q?", answers: [
+                (id: "y", label: "Yes", goto: "b"), (id: "n", label: "No", goto: "c")]),
+            "b": Done(text: "Fine."),
+            "c": Resolved(text: "Fixed."),
+        })"#;
+
+    #[test]
+    fn whitespace_comments_and_node_order_keep_the_version() {
+        let reordered = r#"
+            // The same flow, written differently.
+            Flow(id: "v", title: "T", summary: "S", tags: [], start: "a", nodes: {
+                "c": Resolved(text: "Fixed."),
+                "b": Done(text: "Fine."),
+                "a": Question(
+                    text: "Q?",
+                    answers: [
+                        (id: "y", label: "Yes", goto: "b"),
+                        (id: "n", label: "No", goto: "c"),
+                    ],
+                ),
+            })"#;
+        assert_eq!(version_of(FLOW), version_of(reordered));
+    }
+
+    #[test]
+    fn a_change_a_customer_could_see_changes_the_version() {
+        assert_ne!(
+            version_of(FLOW),
+            version_of(&FLOW.replace("Fixed.", "Fixed!"))
+        );
+        assert_ne!(
+            version_of(FLOW),
+            version_of(&FLOW.replace(r#"label: "No""#, r#"label: "Nope""#))
+        );
     }
 }
