@@ -10,10 +10,12 @@
 //! - [`check`]: the rules a flow must pass, on petgraph; produces [`Flow`]s;
 //! - [`flow`]: checked flows, versions, the [`Catalog`];
 //! - [`walk`]: a customer's walk through a flow;
-//! - [`paths`]: every path a customer can take.
+//! - [`paths`]: every path a customer can take;
+//! - [`diagram`]: pictures of a flow (Mermaid, DOT, SVG).
 
 pub mod check;
 pub mod diagnostic;
+pub mod diagram;
 pub mod flow;
 pub mod model;
 pub mod paths;
