@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Check flow files and print every error and warning.
     Check(cmd::check::Args),
+    /// Draw a flow as a Mermaid, Graphviz DOT or SVG diagram.
+    Graph(cmd::graph::Args),
 }
 
 fn main() -> ExitCode {
@@ -26,5 +28,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => cmd::check::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
     }
 }
