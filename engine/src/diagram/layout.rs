@@ -197,7 +197,9 @@ pub(super) fn layout(sizes: &[Size], edges: &[EdgeIn], root: usize) -> Layout {
     order_ranks(&mut order, &down, &up);
 
     // 5. Place each rank horizontally.
-    let xs = place(&vertices, &order, &down, &up);
+    let mut xs = place(&vertices, &order, &down, &up);
+    straighten(&vertices, &order, &chains, &label_vertex, &mut xs);
+    normalise(&vertices, &mut xs);
 
     // 6. Rank heights and vertical centres.
     let mut heights = vec![0.0f64; ranks];
@@ -417,14 +419,8 @@ fn place(
     down: &[Vec<usize>],
     up: &[Vec<usize>],
 ) -> Vec<f64> {
-    let width = |v: usize| vertices[v].size.w + vertices[v].extra;
-    let gap = |a: usize, b: usize| {
-        if vertices[a].real && vertices[b].real {
-            BOX_GAP
-        } else {
-            LINE_GAP
-        }
-    };
+    let width = |v: usize| width(vertices, v);
+    let gap = |a: usize, b: usize| gap(vertices, a, b);
     let mut xs = vec![0.0f64; vertices.len()];
     for rank in order {
         let mut x = 0.0;
@@ -480,15 +476,104 @@ fn place(
     for rank in order {
         settle(&mut xs, rank, &[up, down]);
     }
+    xs
+}
+
+/// Horizontal room a vertex takes, and the gap it keeps from a neighbour.
+fn width(vertices: &[Vertex], v: usize) -> f64 {
+    vertices[v].size.w + vertices[v].extra
+}
+
+fn gap(vertices: &[Vertex], a: usize, b: usize) -> f64 {
+    if vertices[a].real && vertices[b].real {
+        BOX_GAP
+    } else {
+        LINE_GAP
+    }
+}
+
+/// Makes the long part of each edge run in straight vertical stretches where its neighbours
+/// leave room, instead of a line that wobbles from rank to rank.
+fn straighten(
+    vertices: &[Vertex],
+    order: &[Vec<usize>],
+    chains: &[Vec<usize>],
+    labels: &[Option<usize>],
+    xs: &mut [f64],
+) {
+    let mut slot = vec![0usize; vertices.len()];
+    for rank in order {
+        for (i, &v) in rank.iter().enumerate() {
+            slot[v] = i;
+        }
+    }
+    // The line runs at the left of a vertex (its label, if any, to the right of it).
+    let line = |v: usize| LINE_WIDTH / 2.0 - vertices[v].size.w / 2.0;
+    // Where the line through `v` may run without touching its neighbours.
+    let room = |v: usize, xs: &[f64]| {
+        let rank = &order[vertices[v].rank];
+        let i = slot[v];
+        let mut lo = f64::NEG_INFINITY;
+        let mut hi = f64::INFINITY;
+        if i > 0 {
+            let u = rank[i - 1];
+            let bound = xs[u] + width(vertices, u) / 2.0 + gap(vertices, u, v);
+            lo = bound + width(vertices, v) / 2.0 + line(v);
+        }
+        if let Some(&u) = rank.get(i + 1) {
+            let bound = xs[u] - width(vertices, u) / 2.0 - gap(vertices, v, u);
+            hi = bound - width(vertices, v) / 2.0 + line(v);
+        }
+        (lo, hi)
+    };
+    for (chain, label) in chains.iter().zip(labels) {
+        // The points between the ends, less the label's, which stays by its source.
+        let inner: Vec<usize> = match chain.len() {
+            0..=2 => continue,
+            len => chain[1..len - 1]
+                .iter()
+                .copied()
+                .filter(|&v| Some(v) != *label)
+                .collect(),
+        };
+        // Greedily cut the points into runs that can share one line, and line each up.
+        let mut begin = 0;
+        while begin < inner.len() {
+            let (mut lo, mut hi) = room(inner[begin], xs);
+            let mut end = begin + 1;
+            while end < inner.len() {
+                let (l, h) = room(inner[end], xs);
+                if l.max(lo) > h.min(hi) {
+                    break;
+                }
+                lo = lo.max(l);
+                hi = hi.min(h);
+                end += 1;
+            }
+            let run = &inner[begin..end];
+            if run.len() > 1 {
+                let mut lines: Vec<f64> = run.iter().map(|&v| xs[v] + line(v)).collect();
+                lines.sort_by(f64::total_cmp);
+                let target = lines[lines.len() / 2].clamp(lo, hi);
+                for &v in run {
+                    xs[v] = target - line(v);
+                }
+            }
+            begin = end;
+        }
+    }
+}
+
+/// Shifts everything so the leftmost vertex starts at the margin.
+fn normalise(vertices: &[Vertex], xs: &mut [f64]) {
     let left = (0..vertices.len())
-        .map(|v| xs[v] - width(v) / 2.0)
+        .map(|v| xs[v] - width(vertices, v) / 2.0)
         .fold(f64::INFINITY, f64::min);
     if left.is_finite() {
-        for x in &mut xs {
+        for x in xs.iter_mut() {
             *x += MARGIN - left;
         }
     }
-    xs
 }
 
 /// The non-decreasing sequence closest to the weighted `(value, weight)` targets, in the
@@ -697,6 +782,40 @@ mod tests {
             }
             assert!(a.x - 50.0 >= 0.0 && a.x + 50.0 <= placed.width);
             assert!(a.y - 20.0 >= 0.0 && a.y + 20.0 <= placed.height);
+        }
+    }
+
+    #[test]
+    fn long_lines_pass_beside_boxes_not_through_them() {
+        // 0 fans out to a row of boxes, and two edges jump over that row.
+        let mut edges: Vec<EdgeIn> = (1..8).map(|i| edge(0, i)).collect();
+        edges.extend((1..8).map(|i| edge(i, 8)));
+        edges.push(edge(0, 8));
+        edges.push(edge(0, 9));
+        edges.push(edge(8, 9));
+        let sizes = boxes(10);
+        let placed = layout(&sizes, &edges, 0);
+        for (e, route) in edges.iter().zip(&placed.routes) {
+            // Every end of a piece, and the middle of each straight piece.
+            let mut points = vec![route.start];
+            for segment in &route.segments {
+                let previous = points[points.len() - 1];
+                if let Segment::Line(p) = segment {
+                    points.push(Point {
+                        x: (previous.x + p.x) / 2.0,
+                        y: (previous.y + p.y) / 2.0,
+                    });
+                }
+                points.push(match segment {
+                    Segment::Line(p) | Segment::Curve(_, _, p) => *p,
+                });
+            }
+            for p in points {
+                for (i, c) in placed.centres.iter().enumerate() {
+                    let inside = (p.x - c.x).abs() < 49.0 && (p.y - c.y).abs() < 19.0;
+                    assert!(!inside, "edge {}->{} passes through box {i}", e.from, e.to);
+                }
+            }
         }
     }
 
