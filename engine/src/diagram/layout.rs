@@ -76,6 +76,8 @@ const LABEL_GAP: f64 = 14.0;
 const LINE_WIDTH: f64 = 8.0;
 /// How far a loop back to the same box reaches out to the right.
 const LOOP_REACH: f64 = 26.0;
+/// Most points on edges laid out; past that, long edges are drawn as short cuts.
+const MAX_POINTS: usize = 20_000;
 /// Ordering sweeps; each alternates direction.
 const SWEEPS: usize = 24;
 /// Placement sweeps.
@@ -144,6 +146,14 @@ pub(super) fn layout(sizes: &[Size], edges: &[EdgeIn], root: usize) -> Layout {
 
     // 3. A chain of vertices per edge, one rank apart; the label rides on the vertex next
     //    to the edge's real source.
+    //    A huge flow with long edges would need millions of such vertices: past a budget,
+    //    an edge keeps only its label's and runs straight to its end.
+    let needed: usize = dag
+        .iter()
+        .flatten()
+        .map(|(a, b, _)| (vertices[*b].rank - vertices[*a].rank).saturating_sub(1))
+        .sum();
+    let short_cuts = needed > MAX_POINTS;
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(edges.len());
     let mut label_vertex: Vec<Option<usize>> = Vec::with_capacity(edges.len());
     for (e, d) in edges.iter().zip(&dag) {
@@ -157,6 +167,9 @@ pub(super) fn layout(sizes: &[Size], edges: &[EdgeIn], root: usize) -> Layout {
         let mut chain = vec![a];
         let mut labelled = None;
         for rank in ra + 1..rb {
+            if short_cuts && rank != label_rank {
+                continue;
+            }
             let with_label = rank == label_rank && e.label.w > 0.0;
             let w = if with_label {
                 e.label.w + LINE_WIDTH
@@ -185,7 +198,11 @@ pub(super) fn layout(sizes: &[Size], edges: &[EdgeIn], root: usize) -> Layout {
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); count];
     let mut up: Vec<Vec<usize>> = vec![Vec::new(); count];
     for chain in &chains {
-        for pair in chain.windows(2) {
+        // Only neighbouring ranks count for ordering; a short cut is drawn, not ordered.
+        for pair in chain
+            .windows(2)
+            .filter(|p| vertices[p[1]].rank == vertices[p[0]].rank + 1)
+        {
             down[pair[0]].push(pair[1]);
             up[pair[1]].push(pair[0]);
         }
@@ -400,12 +417,34 @@ fn crossings(order: &[Vec<usize>], down: &[Vec<usize>], pos: &[usize]) -> usize 
             .flat_map(|&v| down[v].iter().map(move |&w| (pos[v], pos[w])))
             .collect();
         segments.sort_unstable();
-        for (i, a) in segments.iter().enumerate() {
-            for b in &segments[i + 1..] {
-                if a.0 < b.0 && a.1 > b.1 {
-                    total += 1;
+        // Count the pairs that cross (a before, b after) with a Fenwick tree over the lower
+        // ends; lines from the same vertex are added together, as they never cross.
+        let size = segments.iter().map(|s| s.1 + 1).max().unwrap_or(0);
+        let mut tree = vec![0usize; size + 1];
+        let mut added = 0;
+        let mut i = 0;
+        while i < segments.len() {
+            let mut j = i;
+            while j < segments.len() && segments[j].0 == segments[i].0 {
+                // How many already added end at or before this one's lower end.
+                let mut at = segments[j].1 + 1;
+                let mut not_after = 0;
+                while at > 0 {
+                    not_after += tree[at];
+                    at &= at - 1;
                 }
+                total += added - not_after;
+                j += 1;
             }
+            for segment in &segments[i..j] {
+                let mut at = segment.1 + 1;
+                while at <= size {
+                    tree[at] += 1;
+                    at += at & at.wrapping_neg();
+                }
+                added += 1;
+            }
+            i = j;
         }
     }
     total
@@ -660,7 +699,11 @@ fn smooth(points: Vec<Point>, label: Option<Point>) -> Route {
     for pair in points.windows(2) {
         let (p, q) = (pair[0], pair[1]);
         if (p.x - q.x).abs() < 0.5 {
-            segments.push(Segment::Line(q));
+            // One straight stretch down several ranks is one line.
+            match segments.last_mut() {
+                Some(Segment::Line(end)) if (end.x - q.x).abs() < 0.5 => *end = q,
+                _ => segments.push(Segment::Line(q)),
+            }
         } else {
             let mid = (p.y + q.y) / 2.0;
             segments.push(Segment::Curve(
@@ -726,6 +769,33 @@ mod tests {
 
     fn overlap(a: Point, b: Point, size: Size) -> bool {
         (a.x - b.x).abs() < size.w && (a.y - b.y).abs() < size.h
+    }
+
+    #[test]
+    fn a_huge_flow_with_long_edges_gets_short_cuts() {
+        // A chain of 800 boxes, each with an edge back to the first: laying every one of
+        // those out rank by rank would take some 640,000 points.
+        let n = 800;
+        let mut edges: Vec<EdgeIn> = (1..n).map(|i| edge(i - 1, i)).collect();
+        edges.extend((2..n).map(|i| edge(i, 0)));
+        let placed = layout(&boxes(n), &edges, 0);
+        assert_eq!(placed.routes.len(), edges.len());
+        for route in &placed.routes[n..] {
+            assert!(route.segments.len() <= 4, "{:?}", route.segments);
+        }
+    }
+
+    #[test]
+    fn crossings_are_counted_between_neighbouring_ranks() {
+        // Rank 0: a=0, b=1; rank 1: c=2, d=3. a->d and b->c cross; a->c and a->d do not.
+        let order = vec![vec![0, 1], vec![2, 3]];
+        let pos = [0, 1, 0, 1];
+        let crossed = vec![vec![3], vec![2], vec![], vec![]];
+        assert_eq!(crossings(&order, &crossed, &pos), 1);
+        let fan = vec![vec![2, 3], vec![2], vec![], vec![]];
+        assert_eq!(crossings(&order, &fan, &pos), 1);
+        let apart = vec![vec![2], vec![3], vec![], vec![]];
+        assert_eq!(crossings(&order, &apart, &pos), 0);
     }
 
     #[test]
