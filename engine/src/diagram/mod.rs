@@ -1,7 +1,7 @@
 //! Diagrams of a checked flow, as text: Mermaid and Graphviz DOT for docs and other tools, and
 //! an SVG laid out here, with no Graphviz needed.
 //!
-//! Every format draws the same picture, built once by [`Picture::of`]: one box per node, plus
+//! Every format draws the same picture, built once by `Picture::of`: one box per node, plus
 //! a small "solved" end after each remedy (the engine asks "did it help?" there, and yes ends
 //! the walk), and one line per way out of a node, labelled with the answer. Nothing here does
 //! I/O: each function takes a [`Flow`] and returns the text.
