@@ -35,21 +35,36 @@ const AWKWARD: &str = r##"Flow(
     },
 )"##;
 
-fn load(name: &str, text: &str) -> Flow {
-    let report = check_sources(vec![Source::new(format!("{name}.ron"), text)]);
-    let flow = report.catalog.get(name).map(|f| (**f).clone());
-    match flow {
-        Some(flow) => flow,
-        None => panic!("{name} did not load: {:?}", report.diagnostics),
-    }
+const ROUTER: &str = include_str!("fixtures/router.ron");
+const CABLING: &str = include_str!("fixtures/cabling.ron");
+
+/// The fixtures, checked together so that router's link to cabling resolves.
+fn fixtures() -> Vec<Flow> {
+    let sources = [
+        ("router", ROUTER),
+        ("cabling", CABLING),
+        ("awkward", AWKWARD),
+    ];
+    let report = check_sources(
+        sources
+            .iter()
+            .map(|(name, text)| Source::new(format!("{name}.ron"), *text))
+            .collect(),
+    );
+    sources
+        .iter()
+        .map(|(name, _)| match report.catalog.get(name) {
+            Some(flow) => (**flow).clone(),
+            None => panic!("{name} did not load: {:?}", report.diagnostics),
+        })
+        .collect()
 }
 
-fn fixtures() -> Vec<Flow> {
-    vec![
-        load("router", include_str!("fixtures/router.ron")),
-        load("cabling", include_str!("fixtures/cabling.ron")),
-        load("awkward", AWKWARD),
-    ]
+fn fixture(name: &str) -> Flow {
+    match fixtures().into_iter().find(|f| f.id() == name) {
+        Some(flow) => flow,
+        None => panic!("no fixture {name}"),
+    }
 }
 
 #[test]
@@ -68,7 +83,7 @@ fn dot_draws_each_kind_and_labels_each_answer() {
 
 #[test]
 fn mermaid_labels_cannot_break_out_of_their_quotes() {
-    let text = mermaid(&load("awkward", AWKWARD));
+    let text = mermaid(&fixture("awkward"));
     let labelled = text.lines().filter(|l| l.contains('"'));
     for line in labelled.filter(|l| !l.trim_start().starts_with("%%")) {
         // Inside a label, quotes, `#` and `<` only appear as our own entity codes and tags.
@@ -92,7 +107,7 @@ fn mermaid_labels_cannot_break_out_of_their_quotes() {
 
 #[test]
 fn dot_strings_escape_quotes_and_backslashes() {
-    let text = dot(&load("awkward", AWKWARD));
+    let text = dot(&fixture("awkward"));
     assert!(text.contains(r#"Hold C:\\Power\\N for {10}"#), "{text}");
     assert!(text.contains(r#"Yes | it says \"fail\" [red]"#));
     for line in text.lines() {
@@ -188,14 +203,14 @@ fn svg_has_every_node_with_its_id_and_every_edge() {
 
 #[test]
 fn svg_escapes_text_and_ids() {
-    let text = svg(&load("awkward", AWKWARD));
+    let text = svg(&fixture("awkward"));
     assert!(text.contains("<title>Quotes &quot;and&quot; &lt;tags&gt; &amp; #hashes</title>"));
     assert!(text.contains("like #42 or a &lt; b?"), "{text}");
 }
 
 #[test]
 fn diagrams_are_the_same_every_time() {
-    let flow = load("router", include_str!("fixtures/router.ron"));
+    let flow = fixture("router");
     assert_eq!(svg(&flow), svg(&flow));
     assert_eq!(dot(&flow), dot(&flow));
 }
