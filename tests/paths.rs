@@ -20,7 +20,7 @@ fn every_path_of_every_bundled_flow() {
         let listed = paths(flow, PATH_LIMIT);
         assert!(!listed.truncated, "{} has too many paths", flow.id());
         insta::assert_snapshot!(
-            format!("paths__{}", flow.id()),
+            flow.id(),
             format!("{} — {}\n\n{listed}", flow.id(), flow.title())
         );
     }
