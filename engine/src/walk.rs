@@ -226,7 +226,7 @@ impl Walk {
             details: BTreeMap::new(),
             status: Status::Active,
         };
-        walk.enter(src, flow, first.start().to_owned())?;
+        walk.enter(src, flow, first.start().to_owned(), &mut Vec::new())?;
         let step = walk.settle(src)?;
         Ok((walk, step))
     }
@@ -301,36 +301,57 @@ impl Walk {
 
     /// Answers the current step with one of the answers it offers and returns the next step.
     pub fn answer(&mut self, src: &impl FlowSource, answer: &str) -> Result<Step, WalkError> {
-        let step = self.current(src)?;
-        if step.outcome.is_some() {
-            return Err(WalkError::Finished);
-        }
-        if !step.answers.iter().any(|c| c.id == answer) {
-            return Err(WalkError::NotOffered {
-                answer: answer.to_owned(),
-                offered: step.answers.into_iter().map(|c| c.id).collect(),
-            });
-        }
-        let here = self.here()?.clone();
+        let here = self.here()?;
         let flow = self.pinned(src, &here.flow)?;
-        let next = match node_of(&flow, &here.node)? {
+        let node = node_of(&flow, &here.node)?;
+        let not_offered = || WalkError::NotOffered {
+            answer: answer.to_owned(),
+            offered: offered(node),
+        };
+        let next = match node {
+            _ if here.answer.is_some() => return Err(WalkError::Finished),
             Node::Question { answers, .. } => answers
                 .iter()
                 .find(|a| a.id == answer)
-                .map(|a| a.goto.clone()),
-            Node::Remedy { otherwise, .. } => (answer == NOT_SOLVED).then(|| otherwise.clone()),
-            Node::Info { next, .. } => Some(next.clone()),
-            _ => None,
+                .map(|a| Some(a.goto.clone()))
+                .ok_or_else(not_offered)?,
+            Node::Remedy { otherwise, .. } => match answer {
+                SOLVED => None,
+                NOT_SOLVED => Some(otherwise.clone()),
+                _ => return Err(not_offered()),
+            },
+            Node::Info { next, .. } if answer == CONTINUE => Some(next.clone()),
+            Node::Info { .. } => return Err(not_offered()),
+            Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {
+                return Err(WalkError::Finished);
+            }
+            Node::Branch { .. } | Node::Link { .. } => {
+                return Err(WalkError::UnknownNode {
+                    flow: here.flow.clone(),
+                    node: here.node.clone(),
+                });
+            }
         };
-        // Work on a copy so that a failure half-way leaves the walk as it was.
-        let mut moved = self.clone();
-        moved.here_mut()?.answer = Some(answer.to_owned());
-        if let Some(next) = next {
-            moved.enter(src, &here.flow, next)?;
+        let flow_id = flow.id().to_owned();
+        // Move in place and undo on failure: cheaper than working on a copy of the walk.
+        let trail_len = self.trail.len();
+        let mut newly_pinned = Vec::new();
+        self.here_mut()?.answer = Some(answer.to_owned());
+        let moved = match next {
+            Some(next) => self.enter(src, &flow_id, next, &mut newly_pinned),
+            None => Ok(()),
+        };
+        match moved.and_then(|()| self.settle(src)) {
+            Ok(step) => Ok(step),
+            Err(error) => {
+                self.trail.truncate(trail_len);
+                self.here_mut()?.answer = None;
+                for id in newly_pinned {
+                    self.versions.remove(&id);
+                }
+                Err(error)
+            }
         }
-        let step = moved.settle(src)?;
-        *self = moved;
-        Ok(step)
     }
 
     /// Undoes the last answer the customer gave (across links too) and returns that step.
@@ -358,7 +379,7 @@ impl Walk {
         moved.details.clear();
         let flow = moved.pinned(src, &moved.flow.clone())?;
         let start_flow = moved.flow.clone();
-        moved.enter(src, &start_flow, flow.start().to_owned())?;
+        moved.enter(src, &start_flow, flow.start().to_owned(), &mut Vec::new())?;
         let step = moved.settle(src)?;
         *self = moved;
         Ok(step)
@@ -540,10 +561,12 @@ impl Walk {
         src: &impl FlowSource,
         flow_id: &str,
         node_id: String,
+        newly_pinned: &mut Vec<String>,
     ) -> Result<(), WalkError> {
         let mut flow = self.pinned(src, flow_id)?;
         let mut node_id = node_id;
-        let mut facts = self.facts(src)?;
+        // Reading the facts walks the whole trail: only do it when a node asks for one.
+        let mut facts: Option<BTreeMap<String, String>> = None;
         for _ in 0..MAX_AUTOMATIC_MOVES {
             let node = node_of(&flow, &node_id)?;
             let mut visit = Visit {
@@ -557,7 +580,8 @@ impl Walk {
                     fact: Some(fact),
                     answers,
                     ..
-                } => facts
+                } => self
+                    .known_facts(src, &mut facts)?
                     .get(fact)
                     .and_then(|value| answers.iter().find(|a| &a.id == value))
                     .map(|a| (a.id.clone(), a.goto.clone())),
@@ -566,7 +590,7 @@ impl Walk {
                     cases,
                     default,
                 } => Some(
-                    facts
+                    self.known_facts(src, &mut facts)?
                         .get(fact)
                         .and_then(|value| cases.get_key_value(value))
                         .map(|(case, target)| (case.clone(), target.clone()))
@@ -581,6 +605,7 @@ impl Walk {
                             .ok_or_else(|| WalkError::UnknownFlow(linked.clone()))?;
                         self.versions
                             .insert(linked.clone(), current.version().clone());
+                        newly_pinned.push(linked.clone());
                     }
                     flow = self.pinned(src, linked)?;
                     node_id = flow.start().to_owned();
@@ -593,8 +618,9 @@ impl Walk {
                     if let Node::Question {
                         fact: Some(fact), ..
                     } = node
+                        && let Some(known) = facts.as_mut()
                     {
-                        facts.insert(fact.clone(), answer.clone());
+                        known.insert(fact.clone(), answer.clone());
                     }
                     visit.answer = Some(answer);
                     visit.automatic = true;
@@ -608,6 +634,18 @@ impl Walk {
             }
         }
         Err(WalkError::EndlessLoop)
+    }
+
+    /// The facts known now, read from the trail the first time they are needed.
+    fn known_facts<'f>(
+        &self,
+        src: &impl FlowSource,
+        facts: &'f mut Option<BTreeMap<String, String>>,
+    ) -> Result<&'f BTreeMap<String, String>, WalkError> {
+        if facts.is_none() {
+            *facts = Some(self.facts(src)?);
+        }
+        Ok(facts.get_or_insert_default())
     }
 }
 
@@ -736,6 +774,16 @@ fn outcome(kind: Status, collect: Vec<Detail>) -> Outcome {
         kind,
         resolved_by: None,
         collect,
+    }
+}
+
+/// The answer ids a node offers.
+fn offered(node: &Node) -> Vec<String> {
+    match node {
+        Node::Question { answers, .. } => answers.iter().map(|a| a.id.clone()).collect(),
+        Node::Remedy { .. } => vec![SOLVED.to_owned(), NOT_SOLVED.to_owned()],
+        Node::Info { .. } => vec![CONTINUE.to_owned()],
+        _ => Vec::new(),
     }
 }
 
