@@ -1,9 +1,11 @@
 //! Reading flow files (size limit, UTF-8) and turning byte offsets into lines and columns.
 //!
-//! [`index`] finds where ids stand in the text; [`lex`] is the small RON lexer it reads with.
+//! [`index`] finds where ids stand in the text; [`lex`] is the small RON lexer it reads with,
+//! through the forgiving structural reader in `reader`.
 
 pub mod index;
 pub mod lex;
+pub(crate) mod reader;
 
 use std::fmt;
 use std::fs::File;

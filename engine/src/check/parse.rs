@@ -11,27 +11,48 @@ use crate::source::index::Index;
 use crate::source::lex::{Kind, Lexer};
 use crate::source::{Source, Span};
 
+/// What a kind of file holds, for the words of its diagnostics.
+pub(crate) struct Grammar {
+    /// What one file holds, e.g. `flow`.
+    pub noun: &'static str,
+    /// The shape of a whole file, for help.
+    pub shape: &'static str,
+    /// What the names of enum variants are called here, e.g. `node kind`.
+    pub variant: &'static str,
+    /// Help for a variant written without its parentheses.
+    pub parentheses: &'static str,
+    /// What a missing field usually holds, e.g. ` with a node id`.
+    pub field_hint: fn(&str) -> &'static str,
+}
+
+/// The words of a flow file's diagnostics.
+pub(crate) const FLOW: Grammar = Grammar {
+    noun: "flow",
+    shape: "a flow file holds one `Flow(id: …, title: …, summary: …, start: …, nodes: {…})`",
+    variant: "node kind",
+    parentheses: "write a node's fields in parentheses, e.g. `Done(text: \"…\")`",
+    field_hint,
+};
+
 /// Reads a flow; writers may write `fact: "platform"` rather than `Some("platform")`.
 pub(crate) fn parse(source: &Source) -> Result<RawFlow, Box<Diagnostic>> {
     ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
         .from_str::<RawFlow>(&source.text)
-        .map_err(|e| Box::new(diagnose(source, &e)))
+        .map_err(|e| Box::new(diagnose(source, &e, &FLOW)))
 }
 
 /// What ron's error means for a writer.
-fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
+pub(crate) fn diagnose(source: &Source, error: &SpannedError, grammar: &Grammar) -> Diagnostic {
     let start = source.offset_of(error.span.start.line, error.span.start.col);
     let end = source.offset_of(error.span.end.line, error.span.end.col);
     let span = settle(&source.text, Span::new(start.min(end), start.max(end)));
     if source.text.trim().is_empty() {
-        return Diagnostic::new(Code::Syntax, source, "the file is empty").with_help(
-            "a flow file holds one `Flow(id: …, title: …, summary: …, start: …, nodes: {…})`",
-        );
+        return Diagnostic::new(Code::Syntax, source, "the file is empty").with_help(grammar.shape);
     }
     let end_of_text = source.text.trim_end().len();
     if span.start >= end_of_text && !matches!(error.code, Error::MissingStructField { .. }) {
-        return end_of_file(source, end_of_text);
+        return end_of_file(source, end_of_text, grammar);
     }
     let here = |code: Code, message: String, label: &str| {
         Diagnostic::new(code, source, message).with_label(span, label)
@@ -41,13 +62,14 @@ fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
             expected, found, ..
         } => here(
             Code::UnknownKind,
-            format!("unknown node kind `{found}`"),
-            "not a node kind",
+            format!("unknown {} `{found}`", grammar.variant),
+            &format!("not a {}", grammar.variant),
         )
         .with_help(
             format!(
-                "{} The node kinds are {}.",
+                "{} The {}s are {}.",
                 did_you_mean(closest(found, expected.iter().copied()), ""),
+                grammar.variant,
                 names(expected.iter().copied())
             )
             .trim_start()
@@ -76,7 +98,7 @@ fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
             format!("missing field `{field}`{}", within(outer)),
             &format!("`{field}` is missing before this"),
         )
-        .with_help(format!("add `{field}: …`{}", field_hint(field))),
+        .with_help(format!("add `{field}: …`{}", (grammar.field_hint)(field))),
         Error::DuplicateStructField { field, outer } => here(
             Code::DuplicateField,
             format!("field `{field}` is written twice{}", within(outer)),
@@ -89,7 +111,7 @@ fn diagnose(source: &Source, error: &SpannedError) -> Diagnostic {
         code => match wrong_type(code) {
             Some((message, label)) => here(Code::WrongType, message, &label)
                 .with_help("strings are written in double quotes: `\"…\"`; lists in `[…]`"),
-            None => syntax(source, span, code),
+            None => syntax(source, span, code, grammar),
         },
     }
 }
@@ -180,7 +202,7 @@ fn settle(text: &str, span: Span) -> Span {
 }
 
 /// The text ended before the flow did: point at the end, and at what was left open.
-fn end_of_file(source: &Source, end: usize) -> Diagnostic {
+fn end_of_file(source: &Source, end: usize, grammar: &Grammar) -> Diagnostic {
     let last = source.text[..end]
         .char_indices()
         .next_back()
@@ -194,12 +216,15 @@ fn end_of_file(source: &Source, end: usize) -> Diagnostic {
         Some(Unclosed::Bracket(at)) => d
             .with_label(at, "this bracket is never closed")
             .with_help("close it, or remove it"),
-        _ => d.with_help("the flow is cut short: finish it, or restore the end of the file"),
+        _ => d.with_help(format!(
+            "the {} is cut short: finish it, or restore the end of the file",
+            grammar.noun
+        )),
     }
 }
 
 /// Any other RON error: ron's message, and a hint when the cause is likely elsewhere.
-fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
+fn syntax(source: &Source, span: Span, code: &Error, grammar: &Grammar) -> Diagnostic {
     let message = match code {
         Error::Eof => "unexpected end of file".to_owned(),
         Error::ExpectedComma => "expected `,` or a closing bracket".to_owned(),
@@ -208,7 +233,9 @@ fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
         Error::ExpectedArrayEnd => "expected `]`".to_owned(),
         Error::ExpectedMapEnd => "expected `}`".to_owned(),
         Error::ExpectedStringEnd => "this string is never closed".to_owned(),
-        Error::TrailingCharacters => "unexpected text after the end of the flow".to_owned(),
+        Error::TrailingCharacters => {
+            format!("unexpected text after the end of the {}", grammar.noun)
+        }
         Error::UnexpectedChar(c) => format!("unexpected character `{c}`"),
         Error::ExceededRecursionLimit => "brackets are nested too deeply".to_owned(),
         other => lowercase_first(&other.to_string()),
@@ -243,18 +270,16 @@ fn syntax(source: &Source, span: Span, code: &Error) -> Diagnostic {
         return d.with_label(at, label).with_help(help);
     }
     d.with_help(match code {
-        Error::ExpectedComma => "separate fields, list items and map entries with `,`",
-        Error::ExpectedMapColon => "write map entries as `\"key\": value`",
-        Error::ExpectedStringEnd => "add the closing `\"` of this string",
-        Error::TrailingCharacters => "a flow file holds a single `Flow(…)`",
-        Error::ExpectedStructLike => {
-            "write a node's fields in parentheses, e.g. `Done(text: \"…\")`"
-        }
-        Error::ExpectedIdentifier => "write fields as `name: value`",
+        Error::ExpectedComma => "separate fields, list items and map entries with `,`".to_owned(),
+        Error::ExpectedMapColon => "write map entries as `\"key\": value`".to_owned(),
+        Error::ExpectedStringEnd => "add the closing `\"` of this string".to_owned(),
+        Error::TrailingCharacters => grammar.shape.to_owned(),
+        Error::ExpectedStructLike => grammar.parentheses.to_owned(),
+        Error::ExpectedIdentifier => "write fields as `name: value`".to_owned(),
         Error::ExpectedDifferentStructName { .. } | Error::ExpectedNamedStructLike(_) => {
-            "a flow file holds one `Flow(id: …, title: …, summary: …, start: …, nodes: {…})`"
+            grammar.shape.to_owned()
         }
-        _ => "see the writers' guide for the shape of a flow",
+        _ => format!("see the writers' guide for the shape of a {}", grammar.noun),
     })
 }
 

@@ -8,12 +8,12 @@
 //! yields what stands before the problem, and it never recurses, so no nesting can
 //! overflow the stack.
 
-use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::Span;
-use super::lex::{Kind, Lexer, Token};
+use super::lex::Token;
+use super::reader::Reader;
 
 /// The positions of one flow's parts.
 #[derive(Debug, Default)]
@@ -85,12 +85,7 @@ impl NodeSpans {
 impl Index {
     /// Reads the positions out of a flow's text. Never fails; what cannot be found is `None`.
     pub fn of(text: &str) -> Index {
-        let mut reader = Reader {
-            text,
-            lexer: Lexer::new(text),
-            ahead: VecDeque::with_capacity(2),
-            taken: 0,
-        };
+        let mut reader = Reader::new(text);
         let mut index = Index::default();
         reader.skip_attributes();
         let Some((name, open)) = reader.open_group() else {
@@ -104,7 +99,7 @@ impl Index {
             "start" => index.start = reader.string(),
             "nodes" if reader.peek_punct(0) == Some(b'{') => {
                 reader.entries(|reader, key| {
-                    if let Some(node) = reader.node(key) {
+                    if let Some(node) = node(reader, key) {
                         index.nodes.push(node);
                     }
                 });
@@ -145,288 +140,65 @@ impl Index {
     }
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    lexer: Lexer<'a>,
-    /// Tokens looked at but not taken yet (at most two).
-    ahead: VecDeque<Token>,
-    /// How many tokens were taken, to make sure every loop moves on.
-    taken: usize,
+/// One node, after its key and colon.
+fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
+    let mut node = NodeSpans {
+        id: reader.unescaped(key)?,
+        key: key.span,
+        ..NodeSpans::default()
+    };
+    let Some((kind, _)) = reader.open_group() else {
+        reader.skip();
+        return Some(node);
+    };
+    node.kind = kind;
+    reader.fields(|reader, field| match field {
+        "fact" => node.fact = reader.string(),
+        "otherwise" => node.otherwise = reader.string(),
+        "next" => node.next = reader.string(),
+        "default" => node.default = reader.string(),
+        "flow" => node.flow = reader.string(),
+        "answers" if reader.peek_punct(0) == Some(b'[') => {
+            reader.items(|reader| node.answers.push(answer(reader)));
+        }
+        "cases" if reader.peek_punct(0) == Some(b'{') => {
+            reader.entries(|reader, key| {
+                let at = reader.peek(0).map_or(key.span, |t| t.span);
+                let to = reader.string().unwrap_or(at);
+                node.cases.push((key.span, to));
+            });
+        }
+        _ => {
+            reader.skip();
+        }
+    });
+    Some(node)
 }
 
-impl<'a> Reader<'a> {
-    fn peek(&mut self, offset: usize) -> Option<Token> {
-        while self.ahead.len() <= offset {
-            self.ahead.push_back(self.lexer.next()?);
-        }
-        self.ahead.get(offset).copied()
-    }
-
-    fn bump(&mut self) -> Option<Token> {
-        self.peek(0)?;
-        self.taken += 1;
-        self.ahead.pop_front()
-    }
-
-    fn peek_punct(&mut self, offset: usize) -> Option<u8> {
-        match self.peek(offset)?.kind {
-            Kind::Punct(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    fn slice(&self, span: Span) -> &'a str {
-        self.text.get(span.start..span.end).unwrap_or_default()
-    }
-
-    /// Skips `#![enable(…)]` attributes at the top of the file.
-    fn skip_attributes(&mut self) {
-        while self.peek_punct(0) == Some(b'#') {
-            self.bump();
-            if self.peek_punct(0) == Some(b'!') {
-                self.bump();
-            }
-            if self.peek_punct(0) == Some(b'[') {
-                self.skip();
-            }
-        }
-    }
-
-    /// Takes `Name(` or `(`: the name's span if any, and the parenthesis'.
-    fn open_group(&mut self) -> Option<(Option<Span>, Span)> {
-        let name = match (self.peek(0), self.peek_punct(1)) {
-            (Some(t), Some(b'(')) if t.kind == Kind::Ident => {
-                self.bump();
-                Some(t.span)
-            }
-            _ => None,
-        };
-        match self.peek(0) {
-            Some(t) if t.kind == Kind::Punct(b'(') => {
-                self.bump();
-                Some((name, t.span))
-            }
-            _ => None,
-        }
-    }
-
-    /// Skips one value, however nested, without recursing; says where it ended.
-    fn skip(&mut self) -> usize {
-        if self.peek(0).is_some_and(|t| t.kind == Kind::Ident) && self.peek_punct(1) == Some(b'(') {
-            self.bump();
-        }
-        let mut depth = 0usize;
-        loop {
-            let Some(token) = self.peek(0) else {
-                return self.text.len();
-            };
-            match token.kind {
-                Kind::Punct(b'(' | b'[' | b'{') => depth += 1,
-                // A closer at the top belongs to whoever holds this value.
-                Kind::Punct(b')' | b']' | b'}') if depth == 0 => return token.span.start,
-                Kind::Punct(b')' | b']' | b'}') => depth -= 1,
-                _ => {}
-            }
-            self.bump();
-            if depth == 0 {
-                return token.span.end;
-            }
-        }
-    }
-
-    /// Moves past a `,` if there is one; says whether the group ends with `close`.
-    fn separator(&mut self, close: u8) -> Option<usize> {
-        match self.peek(0) {
-            None => Some(self.text.len()),
-            Some(t) if t.kind == Kind::Punct(close) => {
-                self.bump();
-                Some(t.span.end)
-            }
-            Some(t) if t.kind == Kind::Punct(b',') => {
-                self.bump();
-                // A trailing comma: the closer may follow at once.
-                match self.peek(0) {
-                    Some(t) if t.kind == Kind::Punct(close) => {
-                        self.bump();
-                        Some(t.span.end)
-                    }
-                    _ => None,
-                }
-            }
-            Some(t) if matches!(t.kind, Kind::Punct(b')' | b']' | b'}')) => {
-                // A stray closer of another kind: step over it so reading moves on.
-                self.bump();
-                None
-            }
-            Some(_) => None,
-        }
-    }
-
-    /// Reads `name: value, …)` after an opening parenthesis, handing each field's name to
-    /// `field`, which reads or skips its value; says where the group ended.
-    fn fields(&mut self, mut field: impl FnMut(&mut Self, &'a str)) -> usize {
-        loop {
-            if let Some(end) = self.separator(b')') {
-                return end;
-            }
-            let before = self.taken;
-            match (self.peek(0), self.peek_punct(1)) {
-                (Some(t), Some(b':')) if t.kind == Kind::Ident => {
-                    self.bump();
-                    self.bump();
-                    field(self, self.slice(t.span));
-                }
+/// One answer of a question, in a list after `answers:`.
+fn answer(reader: &mut Reader<'_>) -> AnswerSpans {
+    let start = reader.here();
+    match reader.open_group() {
+        Some(_) => {
+            let mut answer = AnswerSpans::default();
+            let end = reader.fields(|reader, field| match field {
+                "id" => answer.id = reader.string(),
+                "goto" => answer.goto = reader.string(),
                 _ => {
-                    self.skip();
+                    reader.skip();
                 }
-            }
-            if self.taken == before {
-                self.bump();
+            });
+            answer.whole = Span::new(start, end);
+            answer
+        }
+        None => {
+            let end = reader.skip();
+            AnswerSpans {
+                whole: Span::new(start, end),
+                ..AnswerSpans::default()
             }
         }
     }
-
-    /// Reads `{ key: value, … }`, handing each string key to `entry`, which reads or
-    /// skips its value.
-    fn entries(&mut self, mut entry: impl FnMut(&mut Self, Token)) {
-        self.bump();
-        loop {
-            if self.separator(b'}').is_some() {
-                return;
-            }
-            let before = self.taken;
-            match (self.peek(0), self.peek_punct(1)) {
-                (Some(key), Some(b':')) if matches!(key.kind, Kind::Str { .. }) => {
-                    self.bump();
-                    self.bump();
-                    entry(self, key);
-                }
-                _ => {
-                    self.skip();
-                }
-            }
-            if self.taken == before {
-                self.bump();
-            }
-        }
-    }
-
-    /// A string value, also written `Some("…")`; anything else is skipped.
-    fn string(&mut self) -> Option<Span> {
-        let mut wrappers = 0;
-        while self
-            .peek(0)
-            .is_some_and(|t| t.kind == Kind::Ident && self.slice(t.span) == "Some")
-            && self.peek_punct(1) == Some(b'(')
-        {
-            self.bump();
-            self.bump();
-            wrappers += 1;
-        }
-        let found = match self.peek(0) {
-            Some(t) if matches!(t.kind, Kind::Str { .. }) => {
-                self.bump();
-                Some(t.span)
-            }
-            _ => {
-                self.skip();
-                None
-            }
-        };
-        for _ in 0..wrappers {
-            if self.peek_punct(0) == Some(b')') {
-                self.bump();
-            }
-        }
-        found
-    }
-
-    /// One node, after its key and colon.
-    fn node(&mut self, key: Token) -> Option<NodeSpans> {
-        let Kind::Str { raw, escaped, .. } = key.kind else {
-            return None;
-        };
-        let mut node = NodeSpans {
-            id: unescape(self.slice(key.span), raw, escaped).into_owned(),
-            key: key.span,
-            ..NodeSpans::default()
-        };
-        let Some((kind, _)) = self.open_group() else {
-            self.skip();
-            return Some(node);
-        };
-        node.kind = kind;
-        self.fields(|reader, field| match field {
-            "fact" => node.fact = reader.string(),
-            "otherwise" => node.otherwise = reader.string(),
-            "next" => node.next = reader.string(),
-            "default" => node.default = reader.string(),
-            "flow" => node.flow = reader.string(),
-            "answers" if reader.peek_punct(0) == Some(b'[') => reader.answers(&mut node.answers),
-            "cases" if reader.peek_punct(0) == Some(b'{') => {
-                reader.entries(|reader, key| {
-                    let at = reader.peek(0).map_or(key.span, |t| t.span);
-                    let to = reader.string().unwrap_or(at);
-                    node.cases.push((key.span, to));
-                });
-            }
-            _ => {
-                reader.skip();
-            }
-        });
-        Some(node)
-    }
-
-    /// The answers of a question, after `answers:`.
-    fn answers(&mut self, answers: &mut Vec<AnswerSpans>) {
-        self.bump();
-        loop {
-            if self.separator(b']').is_some() {
-                return;
-            }
-            let before = self.taken;
-            let start = self.peek(0).map_or(self.text.len(), |t| t.span.start);
-            match self.open_group() {
-                Some(_) => {
-                    let mut answer = AnswerSpans::default();
-                    let end = self.fields(|reader, field| match field {
-                        "id" => answer.id = reader.string(),
-                        "goto" => answer.goto = reader.string(),
-                        _ => {
-                            reader.skip();
-                        }
-                    });
-                    answer.whole = Span::new(start, end);
-                    answers.push(answer);
-                }
-                None => {
-                    let end = self.skip();
-                    answers.push(AnswerSpans {
-                        whole: Span::new(start, end),
-                        ..AnswerSpans::default()
-                    });
-                }
-            }
-            if self.taken == before {
-                self.bump();
-            }
-        }
-    }
-}
-
-/// The text of a string token, without quotes and escapes.
-fn unescape(token: &str, raw: bool, escaped: bool) -> Cow<'_, str> {
-    let token = token.strip_prefix('b').unwrap_or(token);
-    if raw {
-        let inner = token.trim_start_matches('r').trim_matches('#');
-        let inner = inner.strip_prefix('"').unwrap_or(inner);
-        return Cow::Borrowed(inner.strip_suffix('"').unwrap_or(inner));
-    }
-    if escaped && let Ok(text) = ron::from_str::<String>(token) {
-        return Cow::Owned(text);
-    }
-    let inner = token.strip_prefix('"').unwrap_or(token);
-    Cow::Borrowed(inner.strip_suffix('"').unwrap_or(inner))
 }
 
 #[cfg(test)]
