@@ -11,7 +11,7 @@
 
 mod graph;
 mod links;
-mod parse;
+pub(crate) mod parse;
 mod rules;
 
 use std::cell::OnceCell;
@@ -170,6 +170,31 @@ impl Parsed {
 /// Checks flows already in memory (no size limit applies).
 pub fn check_sources(sources: Vec<Source>) -> CheckReport {
     check(sources, HashSet::new())
+}
+
+/// Checks one version of a flow on its own, away from its directory (`stepwise diff`
+/// compares a file from git history with the one being edited): its own rules and its
+/// graph, but not its links to other flows, facts that linking flows set, or its file name.
+///
+/// Returns the flow if it has no errors, and every diagnostic either way.
+pub fn check_alone(source: &Source) -> (Option<Flow>, Vec<Diagnostic>) {
+    let raw = match parse::parse(source) {
+        Ok(raw) => raw,
+        Err(d) => return (None, vec![*d]),
+    };
+    let flow = Parsed {
+        source: source.clone(),
+        raw,
+        index: OnceCell::new(),
+    };
+    let mut found = Vec::new();
+    rules::check(&flow, &mut found);
+    graph::check(&flow, &mut found);
+    // A version out of git lives in a temporary file whose name is not the flow's id.
+    found.retain(|d| d.code != Code::IdMismatch);
+    sort(&mut found);
+    let accepted = (!found.iter().any(Diagnostic::is_error)).then(|| Flow::accepted(flow.raw));
+    (accepted, found)
 }
 
 /// Checks `sources`; `unparsed` names flows whose files could not even be read.
