@@ -110,6 +110,36 @@ codes! {
     LongPath = "long-path", Warning;
     /// A flow without a summary.
     MissingSummary = "missing-summary", Warning;
+    /// A scenario answer the step it reaches does not offer (or given after the outcome).
+    AnswerNotOffered = "answer-not-offered", Error;
+    /// A scenario answer written `node=answer` reaches another node.
+    UnexpectedStep = "unexpected-step", Error;
+    /// A scenario's walk does not end as it expects.
+    UnexpectedOutcome = "unexpected-outcome", Error;
+    /// Details a scenario gives are refused when they should be accepted, or the reverse.
+    UnexpectedDetails = "unexpected-details", Error;
+    /// Two scenarios of one file with the same name.
+    DuplicateScenario = "duplicate-scenario", Error;
+    /// A scenario whose `expect` names nothing to check.
+    NothingExpected = "nothing-expected", Error;
+    /// A fact a scenario gives that a walk refuses (empty or too long).
+    InvalidFact = "invalid-fact", Error;
+}
+
+impl Code {
+    /// Whether only scenario files raise it (`stepwise test`), not flow files.
+    pub fn is_scenario(self) -> bool {
+        matches!(
+            self,
+            Code::AnswerNotOffered
+                | Code::UnexpectedStep
+                | Code::UnexpectedOutcome
+                | Code::UnexpectedDetails
+                | Code::DuplicateScenario
+                | Code::NothingExpected
+                | Code::InvalidFact
+        )
+    }
 }
 
 impl fmt::Display for Code {

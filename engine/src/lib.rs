@@ -11,18 +11,22 @@
 //! - [`flow`]: checked flows, versions, the [`Catalog`];
 //! - [`walk`]: a customer's walk through a flow;
 //! - [`paths`]: every path a customer can take;
+//! - [`diff`]: two versions of a flow compared as customer paths;
+//! - [`scenario`]: scenario tests kept beside a flow, and their coverage;
 //! - [`diagram`]: pictures of a flow (Mermaid, DOT, SVG).
 
 pub mod check;
 pub mod diagnostic;
 pub mod diagram;
+pub mod diff;
 pub mod flow;
 pub mod model;
 pub mod paths;
+pub mod scenario;
 pub mod source;
 pub mod walk;
 
-pub use check::{CheckReport, LONG_PATH_STEPS, check_paths, check_sources};
+pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
 pub use diagnostic::{Code, Diagnostic, Severity, Style};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use model::{Node, RawFlow};

@@ -93,6 +93,20 @@ pub enum StepKind {
     Done,
 }
 
+impl StepKind {
+    /// The kind as a lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Question => "question",
+            StepKind::Remedy => "remedy",
+            StepKind::Info => "info",
+            StepKind::Resolved => "resolved",
+            StepKind::Escalate => "escalate",
+            StepKind::Done => "done",
+        }
+    }
+}
+
 /// Where a walk stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
