@@ -1,4 +1,10 @@
-//! One module per subcommand.
+//! One module per subcommand, and `lookup`, which finds the flow a command names.
 
 pub mod check;
+pub mod diff;
 pub mod graph;
+pub mod lookup;
+pub mod new;
+pub mod paths;
+pub mod play;
+pub mod test;
