@@ -21,6 +21,16 @@ enum Command {
     Check(cmd::check::Args),
     /// Draw a flow as a Mermaid, Graphviz DOT or SVG diagram.
     Graph(cmd::graph::Args),
+    /// List every path a customer can take through a flow.
+    Paths(cmd::paths::Args),
+    /// Compare two versions of a flow file as customer paths (also a git diff driver).
+    Diff(cmd::diff::Args),
+    /// Run the scenario tests beside the flows.
+    Test(cmd::test::Args),
+    /// Walk a flow in the terminal.
+    Play(cmd::play::Args),
+    /// Start a new flow from a template that passes every check.
+    New(cmd::new::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,5 +39,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => cmd::check::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
+        Command::Paths(args) => cmd::paths::run(&args),
+        Command::Diff(args) => cmd::diff::run(&args),
+        Command::Test(args) => cmd::test::run(&args),
+        Command::Play(args) => cmd::play::run(&args),
+        Command::New(args) => cmd::new::run(&args),
     }
 }
