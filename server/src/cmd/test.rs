@@ -86,6 +86,10 @@ pub fn run(args: &Args) -> ExitCode {
     }
     if args.coverage {
         let coverage = Coverage::of(tally.covered.values().map(Arc::as_ref), tally.visits.iter());
+        // One blank line before it, whether the last result was a line or a diagnostic.
+        while tally.text.ends_with("\n\n") {
+            tally.text.pop();
+        }
         tally.text.push('\n');
         tally.text.push_str(&coverage.to_string());
         tally.text.push('\n');
