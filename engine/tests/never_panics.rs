@@ -1,13 +1,14 @@
 //! Loading and checking never panic, whatever the text: every flow under `flows/` and
 //! every case under `tests/broken/` is mutated at random (characters and spans deleted,
 //! inserted and replaced, lines duplicated, the end cut off), then checked and every
-//! diagnostic rendered.
+//! diagnostic rendered. Scenario files are mutated the same way and run.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use stepwise_engine::{Source, Style, check_sources};
+use stepwise_engine::scenario;
+use stepwise_engine::{CheckReport, Source, Style, check_paths, check_sources};
 
 /// The texts to mutate, with their file names.
 fn corpus() -> &'static [(String, String)] {
@@ -42,6 +43,26 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         } else if path.extension().is_some_and(|e| e == "ron") {
             files.push(path);
         }
+    }
+}
+
+/// The bundled flows, checked once, for the scenarios to run against.
+fn bundled() -> &'static CheckReport {
+    static BUNDLED: OnceLock<CheckReport> = OnceLock::new();
+    BUNDLED.get_or_init(|| check_paths(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows")]))
+}
+
+/// Parses and runs a scenario file over the bundled flows, rendering every failure.
+fn run_and_render(source: &Source) {
+    let failures: Vec<_> = match scenario::parse(source) {
+        Err(d) => vec![*d],
+        Ok(file) => match scenario::run(&file, bundled()) {
+            Err(d) => vec![*d],
+            Ok(runs) => runs.into_iter().filter_map(|r| r.failure).collect(),
+        },
+    };
+    for d in failures {
+        assert!(!d.render(Style::Plain).is_empty());
     }
 }
 
@@ -82,6 +103,10 @@ const PIECES: &[&str] = &[
     "id: \"x\",",
     "start",
     "nodes: {}",
+    "answers: [\"x=\"]",
+    "expect: ()",
+    "(status: Done)",
+    "Rejected(given: {}, problems: [\"a\"])",
     "\u{fffd}",
 ];
 
@@ -214,5 +239,23 @@ proptest! {
                 assert!(!d.render(Style::Plain).is_empty());
             }
         }
+    }
+
+    #[test]
+    fn mutated_scenarios_never_make_the_runner_panic(
+        pick in any::<usize>(),
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let scenarios: Vec<&(String, String)> = corpus()
+            .iter()
+            .filter(|(name, _)| name.ends_with(".scenarios.ron"))
+            .collect();
+        prop_assert!(!scenarios.is_empty());
+        let (name, text) = scenarios[pick % scenarios.len()];
+        let mut text = text.clone();
+        for m in &mutations {
+            apply(&mut text, m);
+        }
+        run_and_render(&Source::new(name.as_str(), text));
     }
 }
