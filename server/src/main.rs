@@ -21,6 +21,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Draw a flow as a Mermaid, Graphviz DOT or SVG diagram.
     Graph(cmd::graph::Args),
+    /// Serve the API over the flows, with an embedded store.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,5 +31,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => cmd::check::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
