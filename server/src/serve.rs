@@ -162,18 +162,19 @@ where
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_json {
-        if let Some(error) = AppError::from_status(status) {
-            let mut replaced = error.into_response();
-            *replaced.status_mut() = status;
-            // Keep what the middleware said besides (e.g. CORS or `allow` headers).
-            for (name, value) in response.headers() {
-                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                    replaced.headers_mut().insert(name.clone(), value.clone());
-                }
+    if (status.is_client_error() || status.is_server_error())
+        && !is_json
+        && let Some(error) = AppError::from_status(status)
+    {
+        let mut replaced = error.into_response();
+        *replaced.status_mut() = status;
+        // Keep what the middleware said besides (e.g. CORS or `allow` headers).
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replaced.headers_mut().insert(name.clone(), value.clone());
             }
-            return replaced;
         }
+        return replaced;
     }
     response.map(Body::new)
 }

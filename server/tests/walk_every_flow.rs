@@ -175,7 +175,7 @@ impl Explorer {
             "{flow}: no outcome after {MAX_STEPS} answers"
         );
         self.finish(&id, &step, &status).await;
-        // Answers the engine gave by itself from known facts count as followed too.
+        // Questions the engine answered by itself from known facts count as followed too.
         let (_, session) = self.client.get(&format!("/api/v1/sessions/{id}")).await;
         for h in session["history"].as_array().unwrap() {
             if let Some(a) = h["answer"]["id"].as_str() {
@@ -184,7 +184,7 @@ impl Explorer {
                     h["node"].as_str().unwrap().to_owned(),
                     a.to_owned(),
                 );
-                if h["automatic"].as_bool().unwrap() {
+                if h["automatic"].as_bool().unwrap() && h["kind"] == "question" {
                     learned |= self.covered.insert(key);
                 }
             }

@@ -53,6 +53,7 @@ const REFERENCE_ATTEMPTS: usize = 5;
 #[utoipa::path(
     post,
     path = "/api/v1/sessions/{id}/details",
+    operation_id = "submit_details",
     tag = "escalation",
     params(("id" = String, Path, description = "The session id")),
     request_body = DetailsBody,
@@ -101,6 +102,7 @@ pub async fn details(
 #[utoipa::path(
     post,
     path = "/api/v1/sessions/{id}/feedback",
+    operation_id = "give_feedback",
     tag = "escalation",
     params(("id" = String, Path, description = "The session id")),
     request_body = FeedbackBody,

@@ -45,6 +45,7 @@ pub struct FlowList {
 
 /// A node of a flow's map.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Node)]
 pub struct NodeView {
     /// The node id.
     pub id: String,
@@ -62,6 +63,7 @@ pub struct NodeView {
 
 /// An edge of a flow's map.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Edge)]
 pub struct EdgeView {
     /// The node it leaves.
     pub from: String,
@@ -108,6 +110,7 @@ fn summary(flow: &Flow, score: Option<f64>) -> FlowSummary {
 #[utoipa::path(
     get,
     path = "/api/v1/flows",
+    operation_id = "list_flows",
     tag = "flows",
     params(ListQuery),
     responses(
@@ -138,6 +141,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/flows/{id}",
+    operation_id = "get_flow",
     tag = "flows",
     params(("id" = String, Path, description = "The flow id")),
     responses(

@@ -21,6 +21,7 @@ pub struct Health {
 #[utoipa::path(
     get,
     path = "/healthz",
+    operation_id = "healthz",
     tag = "operations",
     responses((status = 200, description = "The process serves requests", body = Health))
 )]
@@ -32,6 +33,7 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(
     get,
     path = "/readyz",
+    operation_id = "readyz",
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -50,6 +52,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 #[utoipa::path(
     get,
     path = "/metrics",
+    operation_id = "metrics",
     tag = "operations",
     responses((status = 200, description = "Requests and latency per route, sessions by flow and outcome, store commits",
                content_type = "application/openmetrics-text"))

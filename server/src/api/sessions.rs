@@ -40,6 +40,7 @@ pub struct AnswerBody {
 #[utoipa::path(
     post,
     path = "/api/v1/sessions",
+    operation_id = "start_session",
     tag = "sessions",
     request_body = CreateSession,
     responses(
@@ -67,6 +68,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api/v1/sessions/{id}",
+    operation_id = "get_session",
     tag = "sessions",
     params(("id" = String, Path, description = "The session id")),
     responses(
@@ -86,6 +88,7 @@ pub async fn show(
 #[utoipa::path(
     post,
     path = "/api/v1/sessions/{id}/answer",
+    operation_id = "answer",
     tag = "sessions",
     params(("id" = String, Path, description = "The session id")),
     request_body = AnswerBody,
@@ -111,6 +114,7 @@ pub async fn answer(
 #[utoipa::path(
     post,
     path = "/api/v1/sessions/{id}/back",
+    operation_id = "back",
     tag = "sessions",
     params(("id" = String, Path, description = "The session id")),
     responses(
@@ -132,6 +136,7 @@ pub async fn back(
 #[utoipa::path(
     post,
     path = "/api/v1/sessions/{id}/restart",
+    operation_id = "restart",
     tag = "sessions",
     params(("id" = String, Path, description = "The session id")),
     responses(

@@ -16,6 +16,7 @@ use crate::sessions::Session;
 #[utoipa::path(
     get,
     path = "/api/v1/sessions/{id}/transcript",
+    operation_id = "get_transcript",
     tag = "sessions",
     params(("id" = String, Path, description = "The session id")),
     responses(

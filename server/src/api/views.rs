@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 /// Where a session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = Status)]
 pub enum StatusView {
     Active,
     Resolved,
@@ -32,6 +33,7 @@ impl From<Status> for StatusView {
 /// The kind of step a client shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = StepKind)]
 pub enum StepKindView {
     Question,
     Remedy,
@@ -56,6 +58,7 @@ impl From<StepKind> for StepKindView {
 
 /// An answer the customer can give.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Choice)]
 pub struct ChoiceView {
     /// The id to send back in `POST …/answer`.
     #[schema(example = "in")]
@@ -76,6 +79,7 @@ impl From<Choice> for ChoiceView {
 
 /// A detail support will need, collected at an escalation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Detail)]
 pub struct DetailView {
     /// The key to submit it under, e.g. `txid`.
     pub id: String,
@@ -103,6 +107,7 @@ impl From<Detail> for DetailView {
 
 /// What happened, at an outcome.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Outcome)]
 pub struct OutcomeView {
     /// Resolved, escalated or done.
     pub kind: StatusView,
@@ -124,6 +129,7 @@ impl From<Outcome> for OutcomeView {
 
 /// Everything a client needs to show the current step.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Step)]
 pub struct StepView {
     /// The flow this step belongs to (after a link, the linked flow).
     pub flow: String,
@@ -163,6 +169,7 @@ impl From<Step> for StepView {
 
 /// One node the session passed through.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = HistoryEntry)]
 pub struct HistoryView {
     /// The flow of the node.
     pub flow: String,
@@ -193,6 +200,7 @@ impl From<HistoryEntry> for HistoryView {
 
 /// A session and the step it stands on: the answer to every move.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionView {
     /// The session id: keep it to come back later.
     #[schema(example = "3f0b8f0e-3c1a-4e8e-9a57-2d6c0f1e7b44")]
@@ -240,6 +248,7 @@ pub struct SessionDetail {
 
 /// A session written up for a support ticket.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Transcript)]
 pub struct TranscriptView {
     /// The session id.
     pub session: String,
