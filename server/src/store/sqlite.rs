@@ -5,6 +5,11 @@
 //! Why one writer: SQLite takes one writer at a time anyway, and a sync per commit is the
 //! cost that matters. Sixty-four answers arriving together share one transaction and one
 //! sync, and each is acknowledged only after that sync.
+//!
+//! Sessions read back soon after they are written (the next answer comes seconds later), so
+//! the writer also keeps the sessions it committed last in memory. Only the writer fills that
+//! cache, in commit order and before it acknowledges, so it never holds anything older than
+//! the database; a session not in it is read from the file.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -24,13 +29,26 @@ const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
 /// Read connections kept open between requests.
 const IDLE_READERS: usize = 8;
+/// Sessions kept in memory after they are written.
+const CACHED_SESSIONS: usize = 10_000;
+/// Bytes of the file read through memory mapping rather than read calls.
+const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+/// The writer's page cache, in KiB: big enough that updates rarely read pages back from the
+/// file.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// Pages the write-ahead log grows to before the writer copies it into the database file.
+/// A page changed many times between two checkpoints is copied once.
+const CHECKPOINT_PAGES: i64 = 10_000;
 /// How long a connection waits for a lock held by another process before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema changes, in order; `PRAGMA user_version` records how many were applied.
 const MIGRATIONS: &[&str] = &[r#"
     CREATE TABLE sessions (
-        id          TEXT PRIMARY KEY,
+        -- Rows are kept in the order sessions start, so the sessions in progress share a few
+        -- pages at the end of the table and a batch of answers writes those pages only.
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
         flow        TEXT NOT NULL,
         version     TEXT NOT NULL,
         status      TEXT NOT NULL,
@@ -41,8 +59,7 @@ const MIGRATIONS: &[&str] = &[r#"
         reference   TEXT UNIQUE,
         details     TEXT NOT NULL,
         feedback    INTEGER
-    ) WITHOUT ROWID;
-    CREATE INDEX sessions_by_flow ON sessions (flow, status);
+    );
     CREATE TABLE flow_versions (
         id           TEXT NOT NULL,
         version      TEXT NOT NULL,
@@ -55,6 +72,7 @@ const MIGRATIONS: &[&str] = &[r#"
 /// The SQLite store.
 pub struct SqliteStore {
     writer: Option<mpsc::Sender<Job>>,
+    recent: Arc<Recent>,
     thread: Option<JoinHandle<()>>,
     readers: Arc<ReadPool>,
 }
@@ -64,6 +82,9 @@ struct Job {
     write: Write,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
+
+/// The sessions committed last, by id.
+type Recent = quick_cache::sync::Cache<String, SessionRecord>;
 
 enum Write {
     Insert(SessionRecord),
@@ -87,6 +108,9 @@ impl SqliteStore {
             )));
         }
         conn.pragma_update(None, "synchronous", synchronous.pragma())?;
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
         migrate(&mut conn)?;
 
         let readers = Arc::new(ReadPool {
@@ -98,12 +122,15 @@ impl SqliteStore {
         readers.put(first);
 
         let (tx, rx) = mpsc::channel(QUEUE);
+        let recent = Arc::new(Recent::new(CACHED_SESSIONS));
+        let cache = Arc::clone(&recent);
         let thread = std::thread::Builder::new()
             .name("stepwise-store-writer".into())
-            .spawn(move || write_loop(conn, rx, metrics))
+            .spawn(move || write_loop(conn, rx, &cache, metrics))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
         Ok(SqliteStore {
             writer: Some(tx),
+            recent,
             thread: Some(thread),
             readers,
         })
@@ -161,6 +188,9 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        if let Some(session) = self.recent.get(id) {
+            return Ok(Some(session));
+        }
         let id = id.to_owned();
         self.read(move |conn| {
             conn.prepare_cached(
@@ -238,7 +268,12 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The writer thread: take every write waiting, commit them together, then acknowledge each.
-fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, metrics: StoreMetrics) {
+fn write_loop(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    recent: &Recent,
+    metrics: StoreMetrics,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -254,6 +289,11 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>, metrics: StoreM
         match outcome {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
+                    if result.is_ok()
+                        && let Write::Insert(session) | Write::Update(session, _) = job.write
+                    {
+                        recent.insert(session.id.clone(), session);
+                    }
                     let _ = job.done.send(result);
                 }
             }
@@ -320,11 +360,22 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
             .map(drop)
             .map_err(refusal),
         Write::Update(s, expected) => {
+            // Indexed columns are set only when they change: setting them at every answer
+            // would rewrite their index pages too. The reference goes first, so that a taken
+            // reference is refused before anything else of the session changed.
+            if s.reference.is_some() {
+                conn.prepare_cached(
+                    "UPDATE sessions SET reference = ?2
+                     WHERE id = ?1 AND revision = ?3 AND reference IS NOT ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![s.id, s.reference, expected]))
+                .map_err(refusal)?;
+            }
             let changed = conn
                 .prepare_cached(
                     "UPDATE sessions SET status = ?2, walk = ?3, revision = ?4, updated_at = ?5,
-                                         reference = ?6, details = ?7, feedback = ?8
-                     WHERE id = ?1 AND revision = ?9",
+                                         details = ?6, feedback = ?7
+                     WHERE id = ?1 AND revision = ?8",
                 )
                 .and_then(|mut stmt| {
                     stmt.execute(params![
@@ -333,7 +384,6 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                         s.walk,
                         s.revision,
                         s.updated_at,
-                        s.reference,
                         details_json(s),
                         s.feedback,
                         expected
@@ -391,6 +441,7 @@ impl ReadPool {
         let conn = Connection::open(&self.path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         Ok(conn)
     }
 
