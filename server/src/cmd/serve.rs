@@ -90,7 +90,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                     format!("cannot listen on {}: {e}", args.listen),
                 ))
             })?;
-        stepwise::serve::run(listener, config, shutdown_signal()).await
+        stepwise::serve::run(listener, config, shutdown_signal()?).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,27 +116,28 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-/// Completes on SIGTERM (what service managers send) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// A future that completes on SIGTERM (what service managers send) or Ctrl-C. The handlers
+/// are installed now, not when the future is first polled, so a signal that comes while the
+/// server is still starting is not lost (nor does it kill the process outright).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
