@@ -22,6 +22,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use stepwise_engine::Style;
+
 use crate::api;
 use crate::error::AppError;
 use crate::library::Library;
@@ -212,8 +214,17 @@ pub async fn run(
     let (library, report) = tokio::task::spawn_blocking(move || Library::load(&flows))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
-    for diagnostic in &report.diagnostics {
-        tracing::warn!(diagnostic = ?diagnostic, "flow file problem");
+    // A broken file is reported and left out; the good flows are served all the same.
+    for d in &report.diagnostics {
+        let place = d.to_json();
+        let rendered = d.render(Style::Plain);
+        if d.is_error() {
+            tracing::error!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow left out: {}\n{rendered}", d.message);
+        } else {
+            tracing::warn!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow warning: {}\n{rendered}", d.message);
+        }
     }
     if report.files == 0 {
         tracing::warn!(dir = %config.flows.display(), "no flow files found");
@@ -225,7 +236,8 @@ pub async fn run(
         listen = %listener.local_addr()?,
         flows = state.library.catalog().len(),
         files = report.files,
-        problems = report.diagnostics.len(),
+        errors = report.errors(),
+        warnings = report.warnings(),
         dir = %config.flows.display(),
         store = %config.store,
         "stepwise is serving"

@@ -57,3 +57,18 @@ async fn a_flow_map_has_every_node_and_edge() {
     insta::assert_json_snapshot!(map);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn searching_the_bundled_flows_finds_what_customers_type() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::workspace_root().join("flows"), store.path()).await;
+    for (query, best) in [
+        ("memo", "deposit-missing-memo"),
+        ("facial%20recognition", "facial-recognition-fails"),
+        ("withdrawal%20not%20received", "withdrawal-not-received"),
+    ] {
+        let (_, list) = server.client.get(&format!("/api/v1/flows?q={query}")).await;
+        assert_eq!(list["flows"][0]["id"], best, "{query}: {list}");
+    }
+    server.stop().await;
+}

@@ -48,12 +48,19 @@ fn a_broken_flow_file_is_reported_and_the_good_ones_served() {
         }
     };
     assert_eq!(serving["fields"]["flows"], 2, "{serving}");
-    assert_eq!(serving["fields"]["problems"], 1, "{serving}");
+    assert_eq!(serving["fields"]["errors"], 1, "{serving}");
     let problem = seen
         .iter()
-        .find(|l| l["level"] == "WARN")
-        .unwrap_or_else(|| panic!("no warning in {seen:?}"));
-    assert!(problem.to_string().contains("broken.ron"), "{problem}");
+        .find(|l| l["level"] == "ERROR")
+        .unwrap_or_else(|| panic!("no error in {seen:?}"));
+    assert!(
+        problem["fields"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken.ron"),
+        "{problem}"
+    );
+    assert!(problem["fields"]["line"].is_u64(), "{problem}");
 
     // SIGTERM: the server stops on its own, cleanly.
     let pid = child.id().to_string();
