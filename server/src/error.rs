@@ -27,6 +27,10 @@ pub enum AppError {
     Conflict,
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
+    #[error("the path is not valid: {0}")]
+    MalformedPath(String),
+    #[error("the request is not valid")]
+    BadRequest,
     #[error("the query string is not valid: {0}")]
     MalformedQuery(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
@@ -104,6 +108,8 @@ impl AppError {
             AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
+            AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -119,6 +125,7 @@ impl AppError {
     /// The error a middleware's bare status stands for, so that every error has our body.
     pub fn from_status(status: StatusCode) -> Option<AppError> {
         match status {
+            StatusCode::BAD_REQUEST => Some(AppError::BadRequest),
             StatusCode::NOT_FOUND => Some(AppError::NotFound),
             StatusCode::METHOD_NOT_ALLOWED => Some(AppError::MethodNotAllowed),
             StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::BodyTooLarge),

@@ -238,6 +238,19 @@ async fn bad_requests_get_json_errors_and_change_nothing() {
             s(&active, "/jump"),
             S::NOT_FOUND,
         ),
+        case("path_not_utf8", Method::GET, s("%FF", ""), S::BAD_REQUEST),
+        json_case(
+            "path_not_utf8_on_answer",
+            s("%FF", "/answer"),
+            r#"{"answer":"web"}"#,
+            S::BAD_REQUEST,
+        ),
+        case(
+            "flow_path_not_utf8",
+            Method::GET,
+            "/api/v1/flows/%FF%FE".into(),
+            S::BAD_REQUEST,
+        ),
         case(
             "query_repeated",
             Method::GET,
@@ -356,5 +369,69 @@ async fn a_request_that_takes_too_long_times_out() {
     .unwrap();
     assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");
     assert!(raw.contains(r#""code":"timeout""#), "{raw}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn no_body_or_path_a_client_sends_yields_a_500() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::fixtures(), store.path()).await;
+    let client = server.client.clone();
+    let (id, _) = client.start("sign-in", json!({})).await;
+    let (_, before) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    // Bodies: fragments of valid ones, with bytes flipped, cut or repeated.
+    let seeds: [&[u8]; 5] = [
+        br#"{"answer":"web"}"#,
+        br#"{"flow":"sign-in","facts":{"platform":"app"}}"#,
+        br#"{"details":{"uid":"123"}}"#,
+        br#"{"helpful":true}"#,
+        b"\xff\xfe\x00{[\"",
+    ];
+    let routes = ["/answer", "/back", "/restart", "/details", "/feedback", ""];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..300 {
+        let mut body = seeds[round % seeds.len()].to_vec();
+        for _ in 0..(next() % 4) {
+            let at = (next() as usize) % body.len().max(1);
+            match next() % 3 {
+                0 if !body.is_empty() => body[at] = next() as u8,
+                1 => body.truncate(at),
+                _ => body.extend_from_within(..at),
+            }
+        }
+        let route = routes[round % routes.len()];
+        let path = if route.is_empty() {
+            "/api/v1/sessions".to_owned()
+        } else {
+            format!(
+                "/api/v1/sessions/{}{route}",
+                if round % 7 == 0 { "%00" } else { &id }
+            )
+        };
+        let response = client
+            .http
+            .post(client.url(&path))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert!(
+            !status.is_server_error(),
+            "{path} {:?}: {status}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // Whatever was accepted moved the session only by answers it offered: it is still whole.
+    let (status, after) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(after["id"], before["id"]);
     server.stop().await;
 }

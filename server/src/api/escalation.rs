@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use stepwise_engine::Status;
 use utoipa::ToSchema;
 
-use super::Body;
 use super::views::TranscriptView;
+use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
 use crate::sessions::{Session, new_reference};
@@ -67,7 +67,7 @@ const REFERENCE_ATTEMPTS: usize = 5;
 )]
 pub async fn details(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Body(body): Body<DetailsBody>,
 ) -> Result<Json<Receipt>, AppError> {
     let mut session = Session::load(&state, &id).await?;
@@ -116,7 +116,7 @@ pub async fn details(
 )]
 pub async fn feedback(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Body(body): Body<FeedbackBody>,
 ) -> Result<StatusCode, AppError> {
     let mut session = Session::load(&state, &id).await?;

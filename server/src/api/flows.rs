@@ -2,12 +2,13 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use stepwise_engine::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED};
 use stepwise_engine::{Flow, Node, WalkError};
 use utoipa::{IntoParams, ToSchema};
 
+use super::Id;
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
 
@@ -149,10 +150,7 @@ pub async fn list(
         (status = 404, description = "`unknown_flow`", body = ErrorBody)
     )
 )]
-pub async fn show(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<FlowMap>, AppError> {
+pub async fn show(State(state): State<AppState>, Id(id): Id) -> Result<Json<FlowMap>, AppError> {
     let flow = state
         .library
         .catalog()

@@ -8,8 +8,10 @@ pub mod sessions;
 pub mod transcript;
 pub mod views;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
@@ -32,6 +34,23 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
         let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
         Ok(Body(value))
+    }
+}
+
+/// The `{id}` of a path, whose rejections (e.g. invalid UTF-8) are our JSON errors.
+pub struct Id(pub String);
+
+impl<S> FromRequestParts<S> for Id
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e: PathRejection| AppError::MalformedPath(e.body_text()))?;
+        Ok(Id(id))
     }
 }
 

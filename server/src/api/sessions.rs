@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Body;
 use super::views::{SessionDetail, SessionView};
+use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
 use crate::sessions::Session;
@@ -78,7 +78,7 @@ pub async fn create(
 )]
 pub async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> Result<Json<SessionDetail>, AppError> {
     let session = Session::load(&state, &id).await?;
     Ok(Json(session.detail(&state.library)?))
@@ -102,7 +102,7 @@ pub async fn show(
 )]
 pub async fn answer(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
     Body(body): Body<AnswerBody>,
 ) -> Result<Json<SessionView>, AppError> {
     let (session, step) =
@@ -126,7 +126,7 @@ pub async fn answer(
 )]
 pub async fn back(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
     let (session, step) = Session::apply(&state, &id, |walk, flows| walk.back(flows)).await?;
     Ok(Json(session.view(step)))
@@ -147,7 +147,7 @@ pub async fn back(
 )]
 pub async fn restart(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
     let (session, step) = Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await?;
     Ok(Json(session.view(step)))

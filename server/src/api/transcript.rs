@@ -2,11 +2,12 @@
 //! or as JSON for `Accept: application/json`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use stepwise_engine::Transcript;
 
+use super::Id;
 use super::views::TranscriptView;
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
@@ -27,7 +28,7 @@ use crate::sessions::Session;
 )]
 pub async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Id(id): Id,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let session = Session::load(&state, &id).await?;
