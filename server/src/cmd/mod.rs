@@ -7,4 +7,5 @@ pub mod lookup;
 pub mod new;
 pub mod paths;
 pub mod play;
+pub mod serve;
 pub mod test;

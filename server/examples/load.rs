@@ -1,0 +1,359 @@
+//! Load benchmark: requests/s and p50/p99 latency of (a) `GET /healthz` and (b) full session
+//! cycles (start a session, answer until an outcome) against a running server, with the same
+//! number of connections for both.
+//!
+//! ```text
+//! cargo build --release -p stepwise --examples --bins
+//! target/release/examples/load --spawn --flows flows          # starts the release server itself
+//! target/release/examples/load --url http://127.0.0.1:8080    # or against a server you run
+//! ```
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{Value, json};
+
+/// Flags of the load benchmark.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The server to load.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Start the release `stepwise` binary on a fresh store in a temporary directory instead.
+    #[arg(long)]
+    spawn: bool,
+    /// With --spawn: the server binary (default: `stepwise` in the directory above this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// With --spawn: the flows to serve.
+    #[arg(long, default_value = "flows")]
+    flows: PathBuf,
+    /// With --spawn: the SQLite `synchronous` setting (full, normal or off).
+    #[arg(long, default_value = "full")]
+    synchronous: String,
+    /// With --spawn: the server's log filter (RUST_LOG), e.g. `info,tower_http=warn` to
+    /// leave out the log line of every request. The server's own default when not given.
+    #[arg(long)]
+    server_log: Option<String>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Run one measurement only: `healthz` or `sessions`.
+    #[arg(long)]
+    only: Option<String>,
+    /// Flows to cycle through (default: every flow the server lists).
+    #[arg(long = "flow")]
+    flows_to_walk: Vec<String>,
+}
+
+/// What one measurement saw.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+    cycles: usize,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        self.cycles += other.cycles;
+    }
+
+    fn report(&mut self, name: &str, elapsed: Duration) -> f64 {
+        self.latencies.sort_unstable();
+        let n = self.latencies.len();
+        let at = |q: f64| {
+            self.latencies
+                .get(((n as f64 * q) as usize).min(n.saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        let rate = n as f64 / elapsed.as_secs_f64();
+        print!(
+            "{name:<16} {rate:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms   errors {}",
+            at(0.50).as_secs_f64() * 1e3,
+            at(0.99).as_secs_f64() * 1e3,
+            at(1.0).as_secs_f64() * 1e3,
+            self.errors,
+        );
+        if self.cycles > 0 {
+            print!(
+                "   cycles {:.0}/s ({:.1} requests each)",
+                self.cycles as f64 / elapsed.as_secs_f64(),
+                n as f64 / self.cycles as f64
+            );
+        }
+        println!();
+        rate
+    }
+}
+
+/// Runs `work` on `connections` tasks, each with a client of its own, for `seconds`.
+async fn measure<F, Fut>(args: &Args, work: F) -> (Tally, Duration)
+where
+    F: Fn(reqwest::Client, Arc<AtomicBool>, usize) -> Fut,
+    Fut: std::future::Future<Output = Tally> + Send + 'static,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.connections)
+        .map(|i| {
+            // One client per task: one keep-alive connection each.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .expect("an HTTP client");
+            tokio::spawn(work(client, Arc::clone(&stop), i))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut tally = Tally::default();
+    for task in tasks {
+        if let Ok(t) = task.await {
+            tally.merge(t);
+        }
+    }
+    (tally, started.elapsed())
+}
+
+async fn healthz(client: reqwest::Client, stop: Arc<AtomicBool>, url: String) -> Tally {
+    let mut tally = Tally::default();
+    while !stop.load(Ordering::Relaxed) {
+        let t = Instant::now();
+        match client.get(&url).send().await {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                tally.latencies.push(t.elapsed());
+            }
+            _ => tally.errors += 1,
+        }
+    }
+    tally
+}
+
+/// The parts of a session response the load generator reads (a client reads what it shows).
+#[derive(serde::Deserialize)]
+struct Session {
+    id: String,
+    status: String,
+    step: Step,
+}
+
+#[derive(serde::Deserialize)]
+struct Step {
+    answers: Vec<Choice>,
+}
+
+#[derive(serde::Deserialize)]
+struct Choice {
+    id: String,
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: Value,
+    tally: &mut Tally,
+) -> Option<Session> {
+    let t = Instant::now();
+    let response = client.post(url).json(&body).send().await.ok()?;
+    let ok = response.status().is_success();
+    let session: Session = response.json().await.ok()?;
+    tally.latencies.push(t.elapsed());
+    ok.then_some(session)
+}
+
+async fn cycles(
+    client: reqwest::Client,
+    stop: Arc<AtomicBool>,
+    base: String,
+    flows: Arc<Vec<String>>,
+    seed: usize,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut n = seed;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let flow = &flows[n % flows.len()];
+        let Some(mut session) = post(
+            &client,
+            &format!("{base}/api/v1/sessions"),
+            json!({ "flow": flow }),
+            &mut tally,
+        )
+        .await
+        else {
+            tally.errors += 1;
+            continue;
+        };
+        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        let mut finished = true;
+        for step in 0..200 {
+            let answers = &session.step.answers;
+            if session.status != "active" || answers.is_empty() {
+                break;
+            }
+            // Vary the path from one session to the next.
+            let pick = &answers[(n + step) % answers.len()].id;
+            match post(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+                Some(next) => session = next,
+                None => {
+                    tally.errors += 1;
+                    finished = false;
+                    break;
+                }
+            }
+        }
+        if finished {
+            tally.cycles += 1;
+        }
+    }
+    tally
+}
+
+/// The release server, on a fresh store, killed when dropped.
+struct Spawned {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(args: &Args) -> Result<(Spawned, String), String> {
+    use std::io::{BufRead, BufReader};
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/examples/load → target/release/stepwise
+    let server = match &args.server {
+        Some(server) => server.clone(),
+        None => exe
+            .parent()
+            .and_then(|p| p.parent())
+            .map(|p| p.join("stepwise"))
+            .ok_or("cannot find the stepwise binary")?,
+    };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let store = format!(
+        "sqlite://{}?synchronous={}",
+        dir.path().join("load.db").display(),
+        args.synchronous
+    );
+    let mut command = Command::new(&server);
+    if let Some(filter) = &args.server_log {
+        command.env("RUST_LOG", filter);
+    }
+    let mut child = command
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--store",
+            &store,
+        ])
+        .arg("--flows")
+        .arg(&args.flows)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(listen) = serde_json::from_str::<Value>(&line)
+                .ok()
+                .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned))
+            {
+                let _ = tx.send(listen);
+            }
+        }
+    });
+    let Ok(listen) = rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err("the server did not log where it listens (is RUST_LOG below info?)".into());
+    };
+    println!("started {} with {store}", server.display());
+    Ok((Spawned { child, _dir: dir }, format!("http://{listen}")))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let mut args = Args::parse();
+    let _server = if args.spawn {
+        let (server, url) = spawn(&args)?;
+        args.url = url;
+        Some(server)
+    } else {
+        None
+    };
+    let base = args.url.trim_end_matches('/').to_owned();
+    let flows = if args.flows_to_walk.is_empty() {
+        let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        list["flows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["id"].as_str().map(str::to_owned))
+            .collect()
+    } else {
+        args.flows_to_walk.clone()
+    };
+    if flows.is_empty() {
+        return Err("the server has no flows to walk".into());
+    }
+    println!(
+        "{} connections, {} s each, {} flows, {}",
+        args.connections,
+        args.seconds,
+        flows.len(),
+        base
+    );
+
+    let run = |what: &str| args.only.as_deref().is_none_or(|only| only == what);
+    let mut health_rate = None;
+    if run("healthz") {
+        let url = format!("{base}/healthz");
+        let (mut health, elapsed) =
+            measure(&args, |c, stop, _| healthz(c, stop, url.clone())).await;
+        health_rate = Some(health.report("GET /healthz", elapsed));
+    }
+    if !run("sessions") {
+        return Ok(());
+    }
+
+    let flows = Arc::new(flows);
+    let (mut session, elapsed) = measure(&args, |c, stop, i| {
+        cycles(c, stop, base.clone(), Arc::clone(&flows), i * 7919)
+    })
+    .await;
+    let session_rate = session.report("session cycles", elapsed);
+    if let Some(health_rate) = health_rate {
+        println!(
+            "session requests run at {:.0}% of /healthz requests/s",
+            100.0 * session_rate / health_rate.max(1.0)
+        );
+    }
+    Ok(())
+}

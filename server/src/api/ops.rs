@@ -1,0 +1,68 @@
+//! Operations: liveness, readiness and Prometheus metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, ErrorBody};
+use crate::serve::AppState;
+
+/// A health answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `ready`.
+    pub status: &'static str,
+}
+
+/// Whether the process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "operations",
+    responses((status = 200, description = "The process serves requests", body = Health))
+)]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Whether the server can take sessions: its store answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "`unavailable`: the store does not answer", body = ErrorBody)
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "store not ready");
+        AppError::Unavailable
+    })?;
+    Ok(Json(Health { status: "ready" }))
+}
+
+/// Metrics in the Prometheus (OpenMetrics) text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses((status = 200, description = "Requests and latency per route, sessions by flow and outcome, store commits",
+               content_type = "application/openmetrics-text"))
+)]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

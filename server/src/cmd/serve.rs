@@ -1,0 +1,143 @@
+//! `stepwise serve`: the API over a directory of flows, with an embedded store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use clap::{Args, ValueEnum};
+use stepwise::serve::{Config, ServeError, Settings};
+use stepwise::store::{OpenError, StoreConfig};
+use tracing_subscriber::EnvFilter;
+
+/// Flags of `stepwise serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The directory of flow files.
+    #[arg(long, value_name = "DIR", default_value = "flows")]
+    flows: PathBuf,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where sessions are kept: `sqlite://PATH[?synchronous=full|normal|off]` (created on
+    /// first run). `postgres://…` is reserved for a later release.
+    #[arg(long, value_name = "URL", default_value = "sqlite://stepwise.db")]
+    store: StoreConfig,
+    /// How logs are written.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// An origin whose pages may call the API (repeat for several), e.g. https://help.example.com.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
+    cors_origins: Vec<HeaderValue>,
+    /// Seconds a request may take before it is answered with a timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    request_timeout: u64,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    body_limit: usize,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+fn origin(value: &str) -> Result<HeaderValue, String> {
+    let valid =
+        (value.starts_with("http://") || value.starts_with("https://")) && !value.ends_with('/');
+    if !valid {
+        return Err(format!(
+            "`{value}` is not an origin; expected e.g. https://help.example.com (no path)"
+        ));
+    }
+    HeaderValue::from_str(value).map_err(|e| e.to_string())
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_logs(args.log_format);
+    if let StoreConfig::Postgres(_) = args.store {
+        tracing::error!("{}", OpenError::PostgresNotSupported);
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = Config {
+        flows: args.flows,
+        store: args.store,
+        settings: Settings {
+            cors_origins: args.cors_origins,
+            request_timeout: Duration::from_secs(args.request_timeout),
+            body_limit: args.body_limit,
+        },
+    };
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| {
+                ServeError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot listen on {}: {e}", args.listen),
+                ))
+            })?;
+        stepwise::serve::run(listener, config, shutdown_signal()?).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            match e {
+                ServeError::Open(OpenError::PostgresNotSupported) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// A future that completes on SIGTERM (what service managers send) or Ctrl-C. The handlers
+/// are installed now, not when the future is first polled, so a signal that comes while the
+/// server is still starting is not lost (nor does it kill the process outright).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}

@@ -1,0 +1,211 @@
+//! The one place where every failure becomes an HTTP status and a JSON body
+//! `{ "error": { "code", "message" } }` with a stable machine-readable code.
+//!
+//! Client errors are answers, not failures: only our own faults (500) are logged as errors.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use stepwise_engine::WalkError;
+use utoipa::ToSchema;
+
+use crate::store::StoreError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The engine refused the move (unknown flow, answer not offered, at start…).
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    #[error("there is no session with this id")]
+    UnknownSession,
+    #[error("feedback is taken once the session has reached an outcome")]
+    NotFinished,
+    #[error("the session changed while this request was handled; fetch it and try again")]
+    Conflict,
+    #[error("the request body is not valid: {0}")]
+    MalformedBody(String),
+    #[error("the path is not valid: {0}")]
+    MalformedPath(String),
+    #[error("the request is not valid")]
+    BadRequest,
+    #[error("the query string is not valid: {0}")]
+    MalformedQuery(String),
+    #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    #[error("the request body is too large")]
+    BodyTooLarge,
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("there is nothing here")]
+    NotFound,
+    #[error("the request took too long")]
+    Timeout,
+    #[error("the store is not reachable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs (`code`) and for people (`message`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `answer_not_offered`.
+    #[schema(example = "answer_not_offered")]
+    pub code: &'static str,
+    /// A sentence for people; its wording may change between releases.
+    pub message: String,
+    /// For `invalid_details`: what is wrong with each detail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+    /// For `answer_not_offered`: the answers this step offers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
+}
+
+/// One detail that was not accepted, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// The detail's id, e.g. `txid`.
+    pub id: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl AppError {
+    /// The HTTP status and the stable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+        match self {
+            AppError::Walk(e) => match e {
+                WalkError::UnknownFlow(_) => (StatusCode::NOT_FOUND, "unknown_flow"),
+                WalkError::NotOffered { .. } => (UNPROCESSABLE, "answer_not_offered"),
+                WalkError::AtStart => (UNPROCESSABLE, "at_start"),
+                WalkError::Finished => (UNPROCESSABLE, "finished"),
+                WalkError::InvalidDetails { .. } => (UNPROCESSABLE, "invalid_details"),
+                WalkError::NotEscalated => (UNPROCESSABLE, "not_escalated"),
+                WalkError::InvalidFact(_) => (UNPROCESSABLE, "invalid_fact"),
+                // Facts given at the start can make branches chase each other: the request
+                // is as much the cause as the flow, so this is not a 500.
+                WalkError::EndlessLoop => (UNPROCESSABLE, "flow_loops"),
+                WalkError::FlowUnavailable { .. } => (StatusCode::GONE, "flow_unavailable"),
+                // A stored walk that does not fit its flow: our fault, never the client's.
+                WalkError::UnknownNode { .. } | WalkError::Empty => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                }
+            },
+            AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
+            AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
+            AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
+            AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
+            AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            AppError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+            AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The error a middleware's bare status stands for, so that every error has our body.
+    pub fn from_status(status: StatusCode) -> Option<AppError> {
+        match status {
+            StatusCode::BAD_REQUEST => Some(AppError::BadRequest),
+            StatusCode::NOT_FOUND => Some(AppError::NotFound),
+            StatusCode::METHOD_NOT_ALLOWED => Some(AppError::MethodNotAllowed),
+            StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::BodyTooLarge),
+            StatusCode::REQUEST_TIMEOUT => Some(AppError::Timeout),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(AppError::UnsupportedMediaType),
+            StatusCode::SERVICE_UNAVAILABLE => Some(AppError::Unavailable),
+            s if s.is_server_error() => Some(AppError::Internal(s.to_string())),
+            _ => None,
+        }
+    }
+
+    /// The JSON body of this error.
+    pub fn body(&self) -> ErrorBody {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() && !matches!(self, AppError::Unavailable) {
+            // The cause goes to the log, not to the client.
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        let (problems, offered) = match self {
+            AppError::Walk(WalkError::InvalidDetails { problems }) => (
+                problems
+                    .iter()
+                    .map(|p| Problem {
+                        id: p.id.clone(),
+                        problem: p.problem.clone(),
+                    })
+                    .collect(),
+                Vec::new(),
+            ),
+            AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
+            _ => (Vec::new(), Vec::new()),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                problems,
+                offered,
+            },
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (status, Json(self.body())).into_response()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::Conflict => AppError::Conflict,
+            StoreError::Closed => AppError::Unavailable,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> AppError {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+            // Reading the body fails when it is over the limit (or the client went away).
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::BodyTooLarge
+            }
+            other => AppError::MalformedBody(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> AppError {
+        AppError::MalformedQuery(rejection.body_text())
+    }
+}

@@ -1,0 +1,221 @@
+//! Prometheus metrics: HTTP requests and latency per route, sessions by flow and outcome,
+//! and the store's group commits. One registry per server, so tests can run several.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Every metric the server keeps.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    started: Family<FlowLabels, Counter>,
+    outcomes: Family<OutcomeLabels, Counter>,
+    feedback: Family<FeedbackLabels, Counter>,
+    /// Handed to the store so that its writer can report its commits.
+    pub store: StoreMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FlowLabels {
+    flow: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    flow: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FeedbackLabels {
+    flow: String,
+    helpful: bool,
+}
+
+/// The store writer's figures: how many writes share a commit, and how long a commit takes.
+#[derive(Clone)]
+pub struct StoreMetrics {
+    batch_size: Histogram,
+    commit_seconds: Histogram,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> StoreMetrics {
+        StoreMetrics {
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            commit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 14)),
+        }
+    }
+}
+
+impl StoreMetrics {
+    /// Records one commit of `writes` writes.
+    pub fn observe_commit(&self, writes: usize, took: Duration) {
+        self.batch_size.observe(writes as f64);
+        self.commit_seconds.observe(took.as_secs_f64());
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 100 µs to about 3 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with every metric registered.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("stepwise");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let started = Family::<FlowLabels, Counter>::default();
+        let outcomes = Family::<OutcomeLabels, Counter>::default();
+        let feedback = Family::<FeedbackLabels, Counter>::default();
+        let store = StoreMetrics::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, matched route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by method and matched route",
+            latency.clone(),
+        );
+        registry.register(
+            "sessions_started",
+            "Sessions started, by flow",
+            started.clone(),
+        );
+        registry.register(
+            "session_outcomes",
+            "Sessions that reached an outcome (resolved, escalated, done), by flow",
+            outcomes.clone(),
+        );
+        registry.register(
+            "session_feedback",
+            "Feedback on outcomes, by flow and whether it helped",
+            feedback.clone(),
+        );
+        registry.register(
+            "store_commit_writes",
+            "Writes committed together in one store transaction",
+            store.batch_size.clone(),
+        );
+        registry.register(
+            "store_commit_duration_seconds",
+            "Time to commit one store transaction, sync included",
+            store.commit_seconds.clone(),
+        );
+        Metrics {
+            registry: Arc::new(registry),
+            requests,
+            latency,
+            started,
+            outcomes,
+            feedback,
+            store,
+        }
+    }
+
+    /// The metrics in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Counts a session started on `flow`.
+    pub fn session_started(&self, flow: &str) {
+        self.started
+            .get_or_create(&FlowLabels { flow: flow.into() })
+            .inc();
+    }
+
+    /// Counts a session of `flow` reaching `outcome`.
+    pub fn session_outcome(&self, flow: &str, outcome: &str) {
+        self.outcomes
+            .get_or_create(&OutcomeLabels {
+                flow: flow.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+
+    /// Counts feedback on an outcome of `flow`.
+    pub fn feedback(&self, flow: &str, helpful: bool) {
+        self.feedback
+            .get_or_create(&FeedbackLabels {
+                flow: flow.into(),
+                helpful,
+            })
+            .inc();
+    }
+
+    fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.into(),
+                route: route.into(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.into(),
+                route: route.into(),
+            })
+            .observe(took.as_secs_f64());
+    }
+}
+
+/// Middleware counting every request under its matched route, never its raw URL (which would
+/// give every session id its own series).
+pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(request).await;
+    metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}

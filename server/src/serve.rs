@@ -1,0 +1,250 @@
+//! Serving: the application state, the router with its middleware (`app`), and `run`, which
+//! serves a listener until the shutdown signal. Both take what they need from the caller, so
+//! tests bind port 0 and stop the server when they choose.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::MatchedPath;
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use stepwise_engine::Style;
+
+use crate::api;
+use crate::error::AppError;
+use crate::library::Library;
+use crate::metrics::{self, Metrics};
+use crate::store::{OpenError, Store, StoreConfig, StoreError};
+
+/// Limits and policies of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Origins whose pages may call the API from a browser; none means same-origin only.
+    pub cors_origins: Vec<HeaderValue>,
+    /// How long a request may take before it is answered `408 timeout`.
+    pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            cors_origins: Vec::new(),
+            request_timeout: Duration::from_secs(10),
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The flows served, current and pinned.
+    pub library: Arc<Library>,
+    /// Where sessions are kept.
+    pub store: Arc<dyn Store>,
+    /// The metrics registry.
+    pub metrics: Metrics,
+    /// Limits and policies.
+    pub settings: Arc<Settings>,
+    openapi: Arc<str>,
+}
+
+impl AppState {
+    /// The state of a server over `library` and `store`. Records the source of every current
+    /// flow in the store, so sessions pinned to it can finish after the file changes.
+    pub async fn new(
+        library: Library,
+        store: Arc<dyn Store>,
+        metrics: Metrics,
+        settings: Settings,
+    ) -> Result<AppState, StoreError> {
+        store.archive_flows(library.archive()).await?;
+        let openapi = api::openapi().to_json().map_err(|e| {
+            StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
+        })?;
+        Ok(AppState {
+            library: Arc::new(library),
+            store,
+            metrics,
+            settings: Arc::new(settings),
+            openapi: openapi.into(),
+        })
+    }
+
+    /// The OpenAPI document, as JSON.
+    pub fn openapi(&self) -> String {
+        self.openapi.to_string()
+    }
+}
+
+/// The router: every route of the API and the middleware around each.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = api::router().split_for_parts();
+    let settings = Arc::clone(&state.settings);
+    let cors = (!settings.cors_origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+            .expose_headers([header::LOCATION, REQUEST_ID])
+    });
+    // Outermost first. Router::layer wraps each route, so every layer sees the matched route.
+    let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal("a handler panicked".into()).into_response()
+        }))
+        .option_layer(cors)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit));
+    router
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(middleware)
+        .with_state(state)
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// One span per request, named by its route rather than its URL.
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %request.method(), route, path = %request.uri().path(), request_id = id)
+}
+
+/// Gives our JSON error body to errors that middleware answered with a bare status (a body
+/// over the limit, a timeout).
+async fn json_errors<B>(response: Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error())
+        && !is_json
+        && let Some(error) = AppError::from_status(status)
+    {
+        let mut replaced = error.into_response();
+        *replaced.status_mut() = status;
+        // Keep what the middleware said besides (e.g. CORS or `allow` headers).
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replaced.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return replaced;
+    }
+    response.map(Body::new)
+}
+
+/// Where the server finds its flows and keeps its sessions.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory of flow files.
+    pub flows: PathBuf,
+    /// The store.
+    pub store: StoreConfig,
+    /// Limits and policies of the HTTP layer.
+    pub settings: Settings,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("the store failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("serving failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
+/// stops taking connections and lets requests in flight finish.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let flows = config.flows.clone();
+    let (library, report) = tokio::task::spawn_blocking(move || Library::load(&flows))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    // A broken file is reported and left out; the good flows are served all the same.
+    for d in &report.diagnostics {
+        let place = d.to_json();
+        let rendered = d.render(Style::Plain);
+        if d.is_error() {
+            tracing::error!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow left out: {}\n{rendered}", d.message);
+        } else {
+            tracing::warn!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow warning: {}\n{rendered}", d.message);
+        }
+    }
+    if report.files == 0 {
+        tracing::warn!(dir = %config.flows.display(), "no flow files found");
+    }
+    let metrics = Metrics::new();
+    let store = config.store.open(metrics.store.clone())?;
+    let state = AppState::new(library, store, metrics, config.settings).await?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        flows = state.library.catalog().len(),
+        files = report.files,
+        errors = report.errors(),
+        warnings = report.warnings(),
+        dir = %config.flows.display(),
+        store = %config.store,
+        "stepwise is serving"
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stepwise stopped");
+    Ok(())
+}

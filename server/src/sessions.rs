@@ -1,0 +1,200 @@
+//! A customer's session: a walk loaded from the store, moved by the engine, and stored again
+//! before anyone is told it moved.
+//!
+//! Concurrency is optimistic: each write names the revision it read, so of two answers racing
+//! on one session the second is refused (409 `conflict`) instead of overwriting the first.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use stepwise_engine::{Status, Step, Walk, WalkError};
+
+use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
+use crate::error::AppError;
+use crate::library::Library;
+use crate::serve::AppState;
+use crate::store::{SessionRecord, StoreError, now_millis};
+
+/// A stored session and its walk.
+pub struct Session {
+    /// What the store holds.
+    pub record: SessionRecord,
+    /// The walk, read from the record.
+    pub walk: Walk,
+}
+
+impl Session {
+    /// Starts a session on `flow` and stores it.
+    pub async fn start(
+        state: &AppState,
+        flow: &str,
+        facts: BTreeMap<String, String>,
+    ) -> Result<(Session, Step), AppError> {
+        let (walk, step) = Walk::start(state.library.as_ref(), flow, facts)?;
+        let now = now_millis();
+        let record = SessionRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            flow: walk.flow().to_owned(),
+            version: walk
+                .versions()
+                .get(walk.flow())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            status: walk.status().as_str().to_owned(),
+            walk: to_json(&walk)?,
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+            reference: None,
+            details: BTreeMap::new(),
+            feedback: None,
+        };
+        state.store.insert_session(record.clone()).await?;
+        state.metrics.session_started(&record.flow);
+        if walk.status() != Status::Active {
+            state
+                .metrics
+                .session_outcome(&record.flow, walk.status().as_str());
+        }
+        Ok((Session { record, walk }, step))
+    }
+
+    /// Loads session `id`, with every flow version it is pinned to ready to serve.
+    pub async fn load(state: &AppState, id: &str) -> Result<Session, AppError> {
+        // Not an id we could have given out: no need to ask the store.
+        if uuid::Uuid::try_parse(id).is_err() {
+            return Err(AppError::UnknownSession);
+        }
+        let record = state
+            .store
+            .session(id)
+            .await?
+            .ok_or(AppError::UnknownSession)?;
+        let walk: Walk = serde_json::from_str(&record.walk).map_err(|e| {
+            AppError::Internal(format!("session {id} holds an unreadable walk: {e}"))
+        })?;
+        state
+            .library
+            .prepare(state.store.as_ref(), walk.versions())
+            .await?;
+        Ok(Session { record, walk })
+    }
+
+    /// Loads session `id`, moves its walk with `change`, and stores it. A refused move leaves
+    /// the stored session as it was.
+    pub async fn apply<F>(
+        state: &AppState,
+        id: &str,
+        change: F,
+    ) -> Result<(Session, Step), AppError>
+    where
+        F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
+    {
+        let mut session = Session::load(state, id).await?;
+        let before = session.walk.status();
+        let step = change(&mut session.walk, &state.library)?;
+        session.save(state).await?;
+        let after = session.walk.status();
+        if before == Status::Active && after != Status::Active {
+            state
+                .metrics
+                .session_outcome(&session.record.flow, after.as_str());
+        }
+        Ok((session, step))
+    }
+
+    /// Stores the session as it is now, if nobody changed it since it was loaded.
+    pub async fn save(&mut self, state: &AppState) -> Result<(), StoreError> {
+        let expected = self.record.revision;
+        let mut next = self.record.clone();
+        next.revision = expected + 1;
+        next.walk = to_json(&self.walk).map_err(|e| StoreError::Database(e.to_string()))?;
+        next.status = self.walk.status().as_str().to_owned();
+        next.updated_at = now_millis();
+        state.store.update_session(next.clone(), expected).await?;
+        self.record = next;
+        Ok(())
+    }
+
+    /// The session and `step`, as every move answers.
+    pub fn view(&self, step: Step) -> SessionView {
+        SessionView {
+            id: self.record.id.clone(),
+            flow: self.record.flow.clone(),
+            version: self.record.version.clone(),
+            status: self.walk.status().into(),
+            step: step.into(),
+        }
+    }
+
+    /// The session in full.
+    pub fn detail(&self, library: &Library) -> Result<SessionDetail, AppError> {
+        let step = self.walk.current(library)?;
+        let history = self.walk.history(library)?;
+        Ok(SessionDetail {
+            id: self.record.id.clone(),
+            flow: self.record.flow.clone(),
+            version: self.record.version.clone(),
+            status: self.walk.status().into(),
+            step: step.into(),
+            versions: versions(self.walk.versions()),
+            facts: self.walk.given_facts().clone(),
+            history: history.into_iter().map(HistoryView::from).collect(),
+            created_at: rfc3339(self.record.created_at),
+            updated_at: rfc3339(self.record.updated_at),
+            reference: self.record.reference.clone(),
+            details: self.record.details.clone(),
+            feedback: self.record.feedback,
+        })
+    }
+}
+
+fn to_json(walk: &Walk) -> Result<String, AppError> {
+    serde_json::to_string(walk).map_err(|e| AppError::Internal(format!("cannot store a walk: {e}")))
+}
+
+/// A stored timestamp (milliseconds since the epoch) as RFC 3339.
+fn rfc3339(millis: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// A new escalation reference: `SW-` and 40 random bits in Crockford's base 32, short enough
+/// to read out on a call and without the letters people confuse (I, L, O, U).
+pub fn new_reference() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let random = uuid::Uuid::new_v4();
+    // The first five bytes of a v4 UUID are all random.
+    let bits = random.as_bytes()[..5]
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let code: String = (0..8)
+        .rev()
+        .map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .collect();
+    format!("SW-{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_short_crockford_codes() {
+        let r = new_reference();
+        assert_eq!(r.len(), 11, "{r}");
+        assert!(r.starts_with("SW-"));
+        assert!(
+            r[3..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c))),
+            "{r}"
+        );
+        assert_ne!(new_reference(), r);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+}

@@ -1,0 +1,287 @@
+//! Where sessions and flow versions are kept: the [`Store`] trait, the records it holds,
+//! and the `--store` setting that picks an implementation.
+//!
+//! The server talks to the trait only, so a PostgreSQL store can sit beside [`sqlite`].
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::metrics::StoreMetrics;
+
+/// One customer's session as stored: the walk as JSON plus what operators query on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Random, unguessable id.
+    pub id: String,
+    /// The flow the session started on.
+    pub flow: String,
+    /// The version of that flow the session is pinned to.
+    pub version: String,
+    /// `active`, `resolved`, `escalated` or `done`.
+    pub status: String,
+    /// The engine's walk, serialized as JSON.
+    pub walk: String,
+    /// Bumped by every change; a write names the revision it read (optimistic concurrency).
+    pub revision: i64,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Milliseconds since the Unix epoch.
+    pub updated_at: i64,
+    /// The escalation reference support sees, once details were submitted.
+    pub reference: Option<String>,
+    /// The details collected at an escalation.
+    pub details: BTreeMap<String, String>,
+    /// Whether the customer said the outcome helped.
+    pub feedback: Option<bool>,
+}
+
+/// The source text of one version of one flow, kept so sessions pinned to it can finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedFlow {
+    /// The flow id.
+    pub id: String,
+    /// The content version.
+    pub version: String,
+    /// The RON text as the writer wrote it.
+    pub source: String,
+}
+
+/// What a store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record changed since it was read.
+    #[error("the session changed since it was read")]
+    Conflict,
+    /// A session with this id, or this escalation reference, exists already.
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    /// The store is shutting down or its writer stopped.
+    #[error("the store is closed")]
+    Closed,
+    /// The database said no.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// Durable storage of sessions and flow versions.
+///
+/// Every write returns only once it is durable to the degree the store was configured for,
+/// so a handler may acknowledge a change as soon as the write returns.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new session; [`StoreError::Duplicate`] if the id is taken.
+    async fn insert_session(&self, session: SessionRecord) -> Result<(), StoreError>;
+
+    /// Replaces a session if it is still at `expected_revision`, else [`StoreError::Conflict`].
+    /// [`StoreError::Duplicate`] if its escalation reference is taken by another session.
+    async fn update_session(
+        &self,
+        session: SessionRecord,
+        expected_revision: i64,
+    ) -> Result<(), StoreError>;
+
+    /// A session by id.
+    async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Records flow versions; versions already recorded are left as they are.
+    async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError>;
+
+    /// The source of one version of a flow, if it was ever recorded.
+    async fn archived_flow(&self, id: &str, version: &str) -> Result<Option<String>, StoreError>;
+
+    /// Whether the store answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// How much an SQLite commit survives before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Sync the write-ahead log at every commit: survives a crash of the process and a loss
+    /// of power.
+    #[default]
+    Full,
+    /// Sync only at checkpoints: survives a crash of the process; a loss of power may lose
+    /// the last commits (the database stays consistent).
+    Normal,
+    /// Never sync: survives a crash of the process; a loss of power may corrupt the database.
+    Off,
+}
+
+impl Synchronous {
+    /// The value of SQLite's `PRAGMA synchronous`.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Off => "OFF",
+        }
+    }
+}
+
+/// The `--store` setting: which store, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// An SQLite file, created on first use: `sqlite://PATH[?synchronous=full|normal|off]`.
+    Sqlite {
+        path: PathBuf,
+        synchronous: Synchronous,
+    },
+    /// A PostgreSQL URL: `postgres://…` (not supported yet).
+    Postgres(String),
+}
+
+/// Why a `--store` value was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreConfigError {
+    #[error(
+        "`{0}` is not a store URL; expected `sqlite://PATH[?synchronous=full|normal|off]` or `postgres://…`"
+    )]
+    Scheme(String),
+    #[error("`{0}` names no file; expected `sqlite://PATH`")]
+    EmptyPath(String),
+    #[error("unknown store option `{0}`; the SQLite store takes `synchronous=full|normal|off`")]
+    Option(String),
+}
+
+impl FromStr for StoreConfig {
+    type Err = StoreConfigError;
+
+    fn from_str(url: &str) -> Result<StoreConfig, StoreConfigError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(StoreConfig::Postgres(url.to_owned()));
+        }
+        let rest = url
+            .strip_prefix("sqlite://")
+            .ok_or_else(|| StoreConfigError::Scheme(url.to_owned()))?;
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err(StoreConfigError::EmptyPath(url.to_owned()));
+        }
+        let mut synchronous = Synchronous::default();
+        for option in query.split('&').filter(|o| !o.is_empty()) {
+            synchronous = match option.to_ascii_lowercase().as_str() {
+                "synchronous=full" => Synchronous::Full,
+                "synchronous=normal" => Synchronous::Normal,
+                "synchronous=off" => Synchronous::Off,
+                _ => return Err(StoreConfigError::Option(option.to_owned())),
+            };
+        }
+        Ok(StoreConfig::Sqlite {
+            path: PathBuf::from(path),
+            synchronous,
+        })
+    }
+}
+
+impl fmt::Display for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreConfig::Sqlite { path, synchronous } => write!(
+                f,
+                "sqlite://{}?synchronous={}",
+                path.display(),
+                synchronous.pragma().to_ascii_lowercase()
+            ),
+            // A URL may carry a password; never print it.
+            StoreConfig::Postgres(_) => f.write_str("postgres://…"),
+        }
+    }
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("PostgreSQL stores are not supported yet; use `--store sqlite://PATH`")]
+    PostgresNotSupported,
+    #[error("cannot open the store at {path}: {cause}")]
+    Sqlite { path: PathBuf, cause: String },
+}
+
+impl StoreConfig {
+    /// Opens (and if need be creates) the store this setting names.
+    pub fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
+        match self {
+            StoreConfig::Sqlite { path, synchronous } => {
+                let store =
+                    sqlite::SqliteStore::open(path, *synchronous, metrics).map_err(|e| {
+                        OpenError::Sqlite {
+                            path: path.clone(),
+                            cause: e.to_string(),
+                        }
+                    })?;
+                Ok(Arc::new(store))
+            }
+            StoreConfig::Postgres(_) => Err(OpenError::PostgresNotSupported),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, as timestamps are stored.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_url_names_a_file_and_defaults_to_full_sync() {
+        assert_eq!(
+            "sqlite://stepwise.db".parse(),
+            Ok(StoreConfig::Sqlite {
+                path: PathBuf::from("stepwise.db"),
+                synchronous: Synchronous::Full
+            })
+        );
+        assert_eq!(
+            "sqlite:///var/lib/stepwise/s.db?synchronous=normal".parse(),
+            Ok(StoreConfig::Sqlite {
+                path: PathBuf::from("/var/lib/stepwise/s.db"),
+                synchronous: Synchronous::Normal
+            })
+        );
+    }
+
+    #[test]
+    fn postgres_url_is_recognised_but_not_opened() {
+        let config: StoreConfig = "postgres://u:secret@db/stepwise".parse().unwrap();
+        assert_eq!(config.to_string(), "postgres://…");
+        assert!(matches!(
+            config.open(StoreMetrics::default()),
+            Err(OpenError::PostgresNotSupported)
+        ));
+    }
+
+    #[test]
+    fn other_urls_are_refused() {
+        assert!(matches!(
+            "mysql://x".parse::<StoreConfig>(),
+            Err(StoreConfigError::Scheme(_))
+        ));
+        assert!(matches!(
+            "sqlite://".parse::<StoreConfig>(),
+            Err(StoreConfigError::EmptyPath(_))
+        ));
+        assert!(matches!(
+            "sqlite://a.db?cache=shared".parse::<StoreConfig>(),
+            Err(StoreConfigError::Option(_))
+        ));
+    }
+}

@@ -1,0 +1,581 @@
+//! The embedded store: one SQLite file in WAL mode, written by a single thread that commits
+//! every write waiting at that moment in one transaction (group commit), and read through a
+//! small pool of read-only connections.
+//!
+//! Why one writer: SQLite takes one writer at a time anyway, and a sync per commit is the
+//! cost that matters. Sixty-four answers arriving together share one transaction and one
+//! sync, and each is acknowledged only after that sync.
+//!
+//! Sessions read back soon after they are written (the next answer comes seconds later), so
+//! the writer also keeps the sessions it committed last in memory. Only the writer fills that
+//! cache, in commit order and before it acknowledges, so it never holds anything older than
+//! the database; a session not in it is read from the file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{ArchivedFlow, SessionRecord, Store, StoreError, Synchronous};
+use crate::metrics::StoreMetrics;
+
+/// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
+const MAX_BATCH: usize = 512;
+/// Writers wait (back-pressure) once this many writes are queued.
+const QUEUE: usize = 4096;
+/// Read connections kept open between requests.
+const IDLE_READERS: usize = 8;
+/// Sessions kept in memory after they are written.
+const CACHED_SESSIONS: usize = 10_000;
+/// Bytes of the file read through memory mapping rather than read calls.
+const MMAP_SIZE: i64 = 256 * 1024 * 1024;
+/// The writer's page cache, in KiB: big enough that updates rarely read pages back from the
+/// file.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// Pages the write-ahead log grows to before the writer copies it into the database file.
+/// A page changed many times between two checkpoints is copied once.
+const CHECKPOINT_PAGES: i64 = 10_000;
+/// How long a connection waits for a lock held by another process before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema changes, in order; `PRAGMA user_version` records how many were applied.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE sessions (
+        -- Rows are kept in the order sessions start, so the sessions in progress share a few
+        -- pages at the end of the table and a batch of answers writes those pages only.
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        flow        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        walk        TEXT NOT NULL,
+        revision    INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        reference   TEXT UNIQUE,
+        details     TEXT NOT NULL,
+        feedback    INTEGER
+    );
+    CREATE TABLE flow_versions (
+        id           TEXT NOT NULL,
+        version      TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        archived_at  INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+    ) WITHOUT ROWID;
+"#];
+
+/// The SQLite store.
+pub struct SqliteStore {
+    writer: Option<mpsc::Sender<Job>>,
+    recent: Arc<Recent>,
+    thread: Option<JoinHandle<()>>,
+    readers: Arc<ReadPool>,
+}
+
+/// One write and where to send its result.
+struct Job {
+    write: Write,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The sessions committed last, by id.
+type Recent = quick_cache::sync::Cache<String, SessionRecord>;
+
+enum Write {
+    Insert(SessionRecord),
+    Update(SessionRecord, i64),
+    Archive(Vec<ArchivedFlow>),
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it and its tables on first use.
+    pub fn open(
+        path: &Path,
+        synchronous: Synchronous,
+        metrics: StoreMetrics,
+    ) -> Result<SqliteStore, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Database(format!(
+                "the database cannot use a write-ahead log (journal mode is {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", synchronous.pragma())?;
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
+        migrate(&mut conn)?;
+
+        let readers = Arc::new(ReadPool {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        });
+        // Open one reader now, so that a file we cannot read fails here, not on a request.
+        let first = readers.get()?;
+        readers.put(first);
+
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let recent = Arc::new(Recent::new(CACHED_SESSIONS));
+        let cache = Arc::clone(&recent);
+        let thread = std::thread::Builder::new()
+            .name("stepwise-store-writer".into())
+            .spawn(move || write_loop(conn, rx, &cache, metrics))
+            .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
+        Ok(SqliteStore {
+            writer: Some(tx),
+            recent,
+            thread: Some(thread),
+            readers,
+        })
+    }
+
+    async fn write(&self, write: Write) -> Result<(), StoreError> {
+        let writer = self.writer.as_ref().ok_or(StoreError::Closed)?;
+        let (done, acknowledged) = oneshot::channel();
+        writer
+            .send(Job { write, done })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        acknowledged.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            let result = f(&conn);
+            pool.put(conn);
+            result.map_err(StoreError::from)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer commit what is queued and stop.
+        self.writer.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_session(&self, session: SessionRecord) -> Result<(), StoreError> {
+        self.write(Write::Insert(session)).await
+    }
+
+    async fn update_session(
+        &self,
+        session: SessionRecord,
+        expected_revision: i64,
+    ) -> Result<(), StoreError> {
+        self.write(Write::Update(session, expected_revision)).await
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        if let Some(session) = self.recent.get(id) {
+            return Ok(Some(session));
+        }
+        let id = id.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT id, flow, version, status, walk, revision, created_at, updated_at,
+                        reference, details, feedback
+                 FROM sessions WHERE id = ?1",
+            )?
+            .query_row([&id], |row| {
+                let details: String = row.get(9)?;
+                Ok(SessionRecord {
+                    id: row.get(0)?,
+                    flow: row.get(1)?,
+                    version: row.get(2)?,
+                    status: row.get(3)?,
+                    walk: row.get(4)?,
+                    revision: row.get(5)?,
+                    created_at: row.get(6)?,
+                    updated_at: row.get(7)?,
+                    reference: row.get(8)?,
+                    details: serde_json::from_str(&details).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            9,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                    feedback: row.get(10)?,
+                })
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError> {
+        self.write(Write::Archive(flows)).await
+    }
+
+    async fn archived_flow(&self, id: &str, version: &str) -> Result<Option<String>, StoreError> {
+        let (id, version) = (id.to_owned(), version.to_owned());
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT source FROM flow_versions WHERE id = ?1 AND version = ?2")?
+                .query_row([&id, &version], |row| row.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        if self.writer.as_ref().is_none_or(|w| w.is_closed()) {
+            return Err(StoreError::Closed);
+        }
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+}
+
+/// Brings the schema up to date, in one transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Database(format!(
+            "the database was written by a newer stepwise (schema {applied}, this one knows {})",
+            MIGRATIONS.len()
+        )));
+    }
+    let tx = conn.transaction()?;
+    for migration in &MIGRATIONS[applied..] {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The writer thread: take every write waiting, commit them together, then acknowledge each.
+fn write_loop(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    recent: &Recent,
+    metrics: StoreMetrics,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let outcome = commit(&mut conn, &batch);
+        metrics.observe_commit(batch.len(), started.elapsed());
+        match outcome {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    if result.is_ok()
+                        && let Write::Insert(session) | Write::Update(session, _) = job.write
+                    {
+                        recent.insert(session.id.clone(), session);
+                    }
+                    let _ = job.done.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, writes = batch.len(), "store commit failed");
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Err(StoreError::Database(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// A write the database refused on its own (the others in the batch still commit), or a
+/// failure that undoes the whole batch.
+enum Refusal {
+    Refused(StoreError),
+    Fatal(rusqlite::Error),
+}
+
+/// Applies a batch in one transaction. A refused write (a conflict, a duplicate key) changes
+/// nothing — SQLite undoes a failed statement only — so the others still commit.
+fn commit(
+    conn: &mut Connection,
+    batch: &[Job],
+) -> Result<Vec<Result<(), StoreError>>, rusqlite::Error> {
+    let tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        match apply(&tx, &job.write) {
+            Ok(()) => results.push(Ok(())),
+            Err(Refusal::Refused(e)) => results.push(Err(e)),
+            Err(Refusal::Fatal(e)) => return Err(e),
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
+    let details_json = |s: &SessionRecord| serde_json::to_string(&s.details).unwrap_or_default();
+    match write {
+        Write::Insert(s) => conn
+            .prepare_cached(
+                "INSERT INTO sessions (id, flow, version, status, walk, revision, created_at,
+                                       updated_at, reference, details, feedback)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    s.id,
+                    s.flow,
+                    s.version,
+                    s.status,
+                    s.walk,
+                    s.revision,
+                    s.created_at,
+                    s.updated_at,
+                    s.reference,
+                    details_json(s),
+                    s.feedback
+                ])
+            })
+            .map(drop)
+            .map_err(refusal),
+        Write::Update(s, expected) => {
+            // Indexed columns are set only when they change: setting them at every answer
+            // would rewrite their index pages too. The reference goes first, so that a taken
+            // reference is refused before anything else of the session changed.
+            if s.reference.is_some() {
+                conn.prepare_cached(
+                    "UPDATE sessions SET reference = ?2
+                     WHERE id = ?1 AND revision = ?3 AND reference IS NOT ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![s.id, s.reference, expected]))
+                .map_err(refusal)?;
+            }
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE sessions SET status = ?2, walk = ?3, revision = ?4, updated_at = ?5,
+                                         details = ?6, feedback = ?7
+                     WHERE id = ?1 AND revision = ?8",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        s.id,
+                        s.status,
+                        s.walk,
+                        s.revision,
+                        s.updated_at,
+                        details_json(s),
+                        s.feedback,
+                        expected
+                    ])
+                })
+                .map_err(refusal)?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(Refusal::Refused(StoreError::Conflict))
+            }
+        }
+        Write::Archive(flows) => {
+            let now = super::now_millis();
+            let mut stmt = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO flow_versions (id, version, source, archived_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(Refusal::Fatal)?;
+            for f in flows {
+                stmt.execute(params![f.id, f.version, f.source, now])
+                    .map_err(Refusal::Fatal)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn refusal(e: rusqlite::Error) -> Refusal {
+    match e.sqlite_error() {
+        Some(err) if err.code == ErrorCode::ConstraintViolation => {
+            let what = if e.to_string().contains("reference") {
+                "escalation reference"
+            } else {
+                "session id"
+            };
+            Refusal::Refused(StoreError::Duplicate(what))
+        }
+        _ => Refusal::Fatal(e),
+    }
+}
+
+/// Read-only connections, opened on demand and kept for reuse.
+struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    fn get(&self) -> Result<Connection, rusqlite::Error> {
+        if let Some(conn) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(conn);
+        }
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "query_only", true)?;
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+        Ok(conn)
+    }
+
+    fn put(&self, conn: Connection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_READERS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn record(id: &str) -> SessionRecord {
+        SessionRecord {
+            id: id.into(),
+            flow: "f".into(),
+            version: "v1".into(),
+            status: "active".into(),
+            walk: "{}".into(),
+            revision: 1,
+            created_at: 1,
+            updated_at: 1,
+            reference: None,
+            details: BTreeMap::new(),
+            feedback: None,
+        }
+    }
+
+    fn open(dir: &tempfile::TempDir) -> SqliteStore {
+        SqliteStore::open(
+            &dir.path().join("s.db"),
+            Synchronous::Full,
+            StoreMetrics::default(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_session_reads_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let mut s = record("a");
+        s.details.insert("coin".into(), "BTC".into());
+        s.feedback = Some(true);
+        store.insert_session(s.clone()).await.unwrap();
+        assert_eq!(store.session("a").await.unwrap(), Some(s));
+        assert_eq!(store.session("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_stale_update_is_a_conflict_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store.insert_session(record("a")).await.unwrap();
+        let mut next = record("a");
+        next.revision = 2;
+        next.status = "resolved".into();
+        store.update_session(next.clone(), 1).await.unwrap();
+        let mut stale = record("a");
+        stale.revision = 2;
+        stale.walk = "stale".into();
+        assert!(matches!(
+            store.update_session(stale, 1).await,
+            Err(StoreError::Conflict)
+        ));
+        assert_eq!(store.session("a").await.unwrap(), Some(next));
+    }
+
+    #[tokio::test]
+    async fn a_taken_reference_is_refused_without_failing_other_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(&dir));
+        for id in ["a", "b", "c"] {
+            store.insert_session(record(id)).await.unwrap();
+        }
+        let with_ref = |id: &str| {
+            let mut s = record(id);
+            s.revision = 2;
+            s.reference = Some("SW-SAME".into());
+            s
+        };
+        let (first, second) = tokio::join!(
+            store.update_session(with_ref("a"), 1),
+            store.update_session(with_ref("b"), 1)
+        );
+        assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
+        let mut c = record("c");
+        c.revision = 2;
+        store.update_session(c, 1).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_all_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(&dir));
+        let writes = (0..200).map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.insert_session(record(&format!("s{i}"))).await })
+        });
+        for w in writes.collect::<Vec<_>>() {
+            w.await.unwrap().unwrap();
+        }
+        for i in 0..200 {
+            assert!(store.session(&format!("s{i}")).await.unwrap().is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store.insert_session(record("a")).await.unwrap();
+            store
+                .archive_flows(vec![ArchivedFlow {
+                    id: "f".into(),
+                    version: "v1".into(),
+                    source: "Flow()".into(),
+                }])
+                .await
+                .unwrap();
+        }
+        let store = open(&dir);
+        assert!(store.session("a").await.unwrap().is_some());
+        assert_eq!(
+            store.archived_flow("f", "v1").await.unwrap().as_deref(),
+            Some("Flow()")
+        );
+        assert_eq!(store.archived_flow("f", "v2").await.unwrap(), None);
+        store.ping().await.unwrap();
+    }
+}

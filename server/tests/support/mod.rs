@@ -1,0 +1,215 @@
+//! Shared helpers for the server's end-to-end tests: a server in this process on a loopback
+//! port, the real binary as a child process, and a small JSON client.
+
+#![allow(dead_code)] // Each test file uses its own part of this module.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use stepwise::serve::{Config, ServeError, Settings};
+use stepwise::store::StoreConfig;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// The small flows kept for these tests.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows")
+}
+
+/// A store URL for an SQLite file in `dir`.
+pub fn sqlite(dir: &Path) -> StoreConfig {
+    StoreConfig::Sqlite {
+        path: dir.join("stepwise.db"),
+        synchronous: Default::default(),
+    }
+}
+
+/// A JSON client for one server.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: String) -> Client {
+        Client {
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// `GET path`, as JSON.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        json(response).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        json(response).await
+    }
+
+    /// `POST path` with no body.
+    pub async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.http.post(self.url(path)).send().await.unwrap();
+        json(response).await
+    }
+
+    /// Starts a session on `flow` and returns its id and the whole response.
+    pub async fn start(&self, flow: &str, facts: Value) -> (String, Value) {
+        let (status, body) = self
+            .post(
+                "/api/v1/sessions",
+                serde_json::json!({"flow": flow, "facts": facts}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (body["id"].as_str().unwrap().to_owned(), body)
+    }
+
+    /// Answers the current step of session `id`.
+    pub async fn answer(&self, id: &str, answer: &str) -> (StatusCode, Value) {
+        self.post(
+            &format!("/api/v1/sessions/{id}/answer"),
+            serde_json::json!({ "answer": answer }),
+        )
+        .await
+    }
+}
+
+/// A response's status and JSON body (`null` when there is none).
+pub async fn json(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// A server running in this process on a loopback port of its own.
+pub struct TestServer {
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), ServeError>>>,
+}
+
+impl TestServer {
+    /// Serves the flows in `flows` with an SQLite store in `store_dir`.
+    pub async fn start(flows: &Path, store_dir: &Path) -> TestServer {
+        TestServer::start_with(Config {
+            flows: flows.to_owned(),
+            store: sqlite(store_dir),
+            settings: Settings::default(),
+        })
+        .await
+    }
+
+    /// Serves with the given configuration.
+    pub async fn start_with(config: Config) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(stepwise::serve::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            client: Client::new(base),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Shuts down gracefully and waits until the server (and its store) has stopped.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// The real `stepwise` binary, serving in a child process.
+pub struct Binary {
+    pub client: Client,
+    child: Child,
+}
+
+impl Binary {
+    /// Starts `stepwise serve` on a free loopback port and waits until it serves.
+    pub fn spawn(flows: &Path, store: &str) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--flows")
+            .arg(flows)
+            .args(["--store", store])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (found, address) = mpsc::channel();
+        // Read the log for the address it listens on, then keep draining it.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let listen = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
+                if let Some(listen) = listen {
+                    let _ = found.send(listen);
+                }
+            }
+        });
+        let listen = address
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server logs where it listens");
+        Binary {
+            client: Client::new(format!("http://{listen}")),
+            child,
+        }
+    }
+
+    /// Kills the process with SIGKILL: no shutdown, no flushing.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
