@@ -278,11 +278,10 @@ async fn walk_every_flow(dir: &Path) -> Explorer {
     let files = std::fs::read_dir(dir)
         .unwrap()
         .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "ron")
+            let name = e.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            // Scenario files live beside the flows they test.
+            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
         })
         .count();
     assert_eq!(
