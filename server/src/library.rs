@@ -1,18 +1,22 @@
 //! The flows the server serves: the current catalog read from the flows directory, and the
 //! older versions that pinned sessions still need, rebuilt from the sources in the store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use stepwise_engine::source::Source;
 use stepwise_engine::{
-    Catalog, CheckReport, Flow, FlowSource, Version, WalkError, check_paths, check_sources,
+    Catalog, CheckReport, Diagnostic, Flow, FlowSource, Style, Version, WalkError, check_paths,
+    check_sources,
 };
 
 use crate::error::AppError;
 use crate::search::Index;
 use crate::store::{ArchivedFlow, Store};
+
+/// Flows by id and version.
+type Versions = HashMap<(String, Version), Arc<Flow>>;
 
 /// Current flows, their sources, a search index, and the old versions loaded so far.
 pub struct Library {
@@ -21,7 +25,10 @@ pub struct Library {
     /// The current source of each flow in the catalog, by flow id.
     sources: BTreeMap<String, Source>,
     index: Index,
-    archived: RwLock<HashMap<(String, Version), Arc<Flow>>>,
+    /// Old versions loaded so far, shared with the libraries that reloads make from this one.
+    archived: Arc<RwLock<Versions>>,
+    /// What the check that made this library found wrong with the files.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Library {
@@ -52,7 +59,8 @@ impl Library {
             index: Index::new(report.catalog.iter().map(|f| f.as_ref())),
             catalog: report.catalog.clone(),
             sources,
-            archived: RwLock::default(),
+            archived: Arc::default(),
+            diagnostics: report.diagnostics.clone(),
         };
         (library, report)
     }
@@ -60,6 +68,12 @@ impl Library {
     /// The current flows.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// What the last check of the flow files found: errors (each keeping a flow out, or on
+    /// its last good version) and warnings.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
     }
 
     /// The search index over the current flows.
@@ -80,6 +94,87 @@ impl Library {
                 })
             })
             .collect()
+    }
+
+    /// Checks the flows directory again, for a library to serve next. A flow whose file passes
+    /// is served as it is now; one whose file has errors keeps the version this library
+    /// serves, if any; one whose file is gone is no longer offered. Versions this library
+    /// serves and the next does not stay at hand for the sessions pinned to them. The report
+    /// says what is wrong with the files as they are.
+    pub fn reload(&self) -> (Library, CheckReport) {
+        let report = check_paths(std::slice::from_ref(&self.dir));
+        // The files as read now, by flow id (a flow passes only in a file named after it).
+        let mut chosen = BTreeMap::new();
+        let mut on_disk = BTreeMap::new();
+        // The flows put back to their last good source.
+        let mut held = BTreeSet::new();
+        for path in flow_files(&self.dir) {
+            let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if let Ok(source) = Source::read(&path) {
+                on_disk.insert(id.to_owned(), Arc::clone(&source.text));
+                chosen.insert(id.to_owned(), source);
+            } else if let Some(old) = self.sources.get(id) {
+                chosen.insert(id.to_owned(), old.clone());
+                held.insert(id.to_owned());
+            }
+        }
+        // Put back the last good source of each flow that fails, and leave out those that
+        // have none, until every flow left passes. A flow changes at most twice (new to old,
+        // old to gone), so this ends.
+        let catalog = loop {
+            let check = check_sources(chosen.values().cloned().collect());
+            let failed: Vec<String> = chosen
+                .keys()
+                .filter(|id| check.catalog.get(id).is_none())
+                .cloned()
+                .collect();
+            if failed.is_empty() {
+                break check.catalog;
+            }
+            for id in failed {
+                chosen.remove(&id);
+                match self.sources.get(&id) {
+                    Some(old) if held.insert(id.clone()) => {
+                        chosen.insert(id, old.clone());
+                    }
+                    _ => {
+                        held.remove(&id);
+                    }
+                }
+            }
+        };
+        for (id, source) in &chosen {
+            if on_disk.get(id) != Some(&source.text)
+                && let Some(flow) = catalog.get(id)
+            {
+                tracing::warn!(flow = %id, version = %flow.version(),
+                    "serving the last good version of this flow until its file passes the checks");
+            }
+        }
+        if let Ok(mut archived) = self.archived.write() {
+            for flow in self.catalog.iter() {
+                let still = catalog
+                    .get(flow.id())
+                    .is_some_and(|f| f.version() == flow.version());
+                if !still {
+                    archived.insert(
+                        (flow.id().to_owned(), flow.version().clone()),
+                        Arc::clone(flow),
+                    );
+                }
+            }
+        }
+        let library = Library {
+            dir: self.dir.clone(),
+            index: Index::new(catalog.iter().map(|f| f.as_ref())),
+            catalog,
+            sources: chosen,
+            archived: Arc::clone(&self.archived),
+            diagnostics: report.diagnostics.clone(),
+        };
+        (library, report)
     }
 
     /// Makes sure every flow version in `versions` can be served, loading old ones from the
@@ -145,6 +240,37 @@ impl FlowSource for Library {
                 .ok()?
                 .get(&(id.to_owned(), v.clone()))
                 .cloned(),
+        }
+    }
+}
+
+/// The flow files of a directory, as the checker finds them: `*.ron` but not `*.scenarios.ron`.
+fn flow_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+        })
+        .collect()
+}
+
+/// Logs each diagnostic with its place and the rendered snippet: an error leaves its flow out
+/// (or on its last good version), a warning does not.
+pub fn log_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let place = d.to_json();
+        let rendered = d.render(Style::Plain);
+        if d.is_error() {
+            tracing::error!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow left out: {}\n{rendered}", d.message);
+        } else {
+            tracing::warn!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow warning: {}\n{rendered}", d.message);
         }
     }
 }
