@@ -267,7 +267,7 @@ pub fn log_diagnostics(diagnostics: &[Diagnostic]) {
         let rendered = d.render(Style::Plain);
         if d.is_error() {
             tracing::error!(file = %place.file, line = place.line, column = place.column,
-                code = %d.code, "flow left out: {}\n{rendered}", d.message);
+                code = %d.code, "flow not served as written: {}\n{rendered}", d.message);
         } else {
             tracing::warn!(file = %place.file, line = place.line, column = place.column,
                 code = %d.code, "flow warning: {}\n{rendered}", d.message);
