@@ -7,8 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use stepwise_engine::source::Source;
 use stepwise_engine::{
-    Catalog, CheckReport, Diagnostic, Flow, FlowSource, Style, Version, WalkError, check_paths,
-    check_sources,
+    Catalog, CheckReport, Code, Diagnostic, Flow, FlowSource, Style, Version, WalkError,
+    check_paths, check_sources,
 };
 
 use crate::error::AppError;
@@ -121,11 +121,13 @@ impl Library {
             }
         }
         // Put back the last good source of each flow that fails, and leave out those that
-        // have none, until every flow left passes. A flow changes at most twice (new to old,
-        // old to gone), so this ends.
+        // have none, until every flow left passes. Flows that fail only by linking to a
+        // failing flow wait a round: they may pass once that flow is back on its good
+        // version. Each round changes at least one flow, and a flow at most twice (new to
+        // old, old to gone), so this ends.
         let catalog = loop {
             let check = check_sources(chosen.values().cloned().collect());
-            let failed: Vec<String> = chosen
+            let failed: BTreeSet<String> = chosen
                 .keys()
                 .filter(|id| check.catalog.get(id).is_none())
                 .cloned()
@@ -133,7 +135,19 @@ impl Library {
             if failed.is_empty() {
                 break check.catalog;
             }
-            for id in failed {
+            let broken_themselves: BTreeSet<String> = check
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error() && d.code != Code::BrokenLink)
+                .filter_map(|d| d.source.stem())
+                .filter(|id| failed.contains(*id))
+                .map(str::to_owned)
+                .collect();
+            let now = match broken_themselves.is_empty() {
+                true => failed,
+                false => broken_themselves,
+            };
+            for id in now {
                 chosen.remove(&id);
                 match self.sources.get(&id) {
                     Some(old) if held.insert(id.clone()) => {
@@ -272,5 +286,81 @@ pub fn log_diagnostics(diagnostics: &[Diagnostic]) {
             tracing::warn!(file = %place.file, line = place.line, column = place.column,
                 code = %d.code, "flow warning: {}\n{rendered}", d.message);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows");
+        for name in ["sign-in.ron", "second-factor.ron"] {
+            std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
+        }
+        dir
+    }
+
+    fn edit(file: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(text.contains(from));
+        std::fs::write(file, text.replace(from, to)).unwrap();
+    }
+
+    fn version(library: &Library, id: &str) -> Option<Version> {
+        library.catalog().get(id).map(|f| f.version().clone())
+    }
+
+    #[test]
+    fn a_good_edit_is_served_while_the_flow_it_links_to_is_broken() {
+        let dir = fixtures();
+        let (first, report) = Library::load(dir.path());
+        assert_eq!(report.errors(), 0);
+        edit(
+            &dir.path().join("sign-in.ron"),
+            "What happens when you sign in?",
+            "What goes wrong?",
+        );
+        edit(
+            &dir.path().join("second-factor.ron"),
+            "start: \"clock\",",
+            "start: \"clock\"",
+        );
+
+        let (next, report) = first.reload();
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["syntax", "broken-link"]);
+        assert_eq!(next.diagnostics().len(), 2);
+        // The linked flow stays on its good version; the edit that links to it is served.
+        assert_eq!(
+            version(&next, "second-factor"),
+            version(&first, "second-factor")
+        );
+        let edited = version(&next, "sign-in").unwrap();
+        assert_ne!(Some(&edited), version(&first, "sign-in").as_ref());
+        let archive = next.archive();
+        assert!(archive.iter().any(|a| a.id == "sign-in"
+            && a.version == edited.to_string()
+            && a.source.contains("What goes wrong?")));
+        // The version no longer current is still at hand for the sessions pinned to it.
+        let old = version(&first, "sign-in").unwrap();
+        assert!(next.flow("sign-in", Some(&old)).is_some());
+    }
+
+    #[test]
+    fn a_new_broken_flow_is_left_out_and_a_deleted_one_is_gone() {
+        let dir = fixtures();
+        let (first, _) = Library::load(dir.path());
+        assert!(!first.index().search("sign").is_empty());
+        std::fs::write(dir.path().join("fresh.ron"), "Flow(").unwrap();
+        std::fs::remove_file(dir.path().join("sign-in.ron")).unwrap();
+
+        let (next, report) = first.reload();
+        assert_eq!(report.errors(), 1);
+        assert!(next.catalog().get("fresh").is_none());
+        assert!(next.catalog().get("sign-in").is_none());
+        assert!(next.catalog().get("second-factor").is_some());
+        assert!(next.index().search("sign").is_empty());
     }
 }
