@@ -1,5 +1,6 @@
-//! The flows the server serves: the current catalog read from the flows directory, and the
-//! older versions that pinned sessions still need, rebuilt from the sources in the store.
+//! The flows the server serves: the current catalog read from the flows directory (and read
+//! again on each reload, keeping a broken flow on its last good version), and the older
+//! versions that pinned sessions still need, rebuilt from the sources in the store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
