@@ -147,9 +147,11 @@ async fn edits_are_served_broken_files_keep_the_last_good_version_and_fixes_clea
         r#"label: "It works now", goto"#,
         r#"label: "It works now" goto"#,
     );
-    let reported = eventually("the broken file is reported", || async {
+    // Waiting for the place, not just any report: a reload may have caught the file half
+    // written.
+    let reported = eventually("the broken file is reported at its place", || async {
         let found = diagnostics(&client).await;
-        (!found.is_empty()).then_some(found)
+        found.iter().any(|d| d["line"] == 31).then_some(found)
     })
     .await;
     assert_eq!(reported.len(), 1, "{reported:?}");
