@@ -1,18 +1,23 @@
-//! The flows the server serves: the current catalog read from the flows directory, and the
-//! older versions that pinned sessions still need, rebuilt from the sources in the store.
+//! The flows the server serves: the current catalog read from the flows directory (and read
+//! again on each reload, keeping a broken flow on its last good version), and the older
+//! versions that pinned sessions still need, rebuilt from the sources in the store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use stepwise_engine::source::Source;
 use stepwise_engine::{
-    Catalog, CheckReport, Flow, FlowSource, Version, WalkError, check_paths, check_sources,
+    Catalog, CheckReport, Code, Diagnostic, Flow, FlowSource, Style, Version, WalkError,
+    check_paths, check_sources,
 };
 
 use crate::error::AppError;
 use crate::search::Index;
 use crate::store::{ArchivedFlow, Store};
+
+/// Flows by id and version.
+type Versions = HashMap<(String, Version), Arc<Flow>>;
 
 /// Current flows, their sources, a search index, and the old versions loaded so far.
 pub struct Library {
@@ -21,7 +26,10 @@ pub struct Library {
     /// The current source of each flow in the catalog, by flow id.
     sources: BTreeMap<String, Source>,
     index: Index,
-    archived: RwLock<HashMap<(String, Version), Arc<Flow>>>,
+    /// Old versions loaded so far, shared with the libraries that reloads make from this one.
+    archived: Arc<RwLock<Versions>>,
+    /// What the check that made this library found wrong with the files.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Library {
@@ -52,7 +60,8 @@ impl Library {
             index: Index::new(report.catalog.iter().map(|f| f.as_ref())),
             catalog: report.catalog.clone(),
             sources,
-            archived: RwLock::default(),
+            archived: Arc::default(),
+            diagnostics: report.diagnostics.clone(),
         };
         (library, report)
     }
@@ -60,6 +69,12 @@ impl Library {
     /// The current flows.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// What the last check of the flow files found: errors (each keeping a flow out, or on
+    /// its last good version) and warnings.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
     }
 
     /// The search index over the current flows.
@@ -80,6 +95,101 @@ impl Library {
                 })
             })
             .collect()
+    }
+
+    /// Checks the flows directory again, for a library to serve next. A flow whose file passes
+    /// is served as it is now; one whose file has errors keeps the version this library
+    /// serves, if any; one whose file is gone is no longer offered. Versions this library
+    /// serves and the next does not stay at hand for the sessions pinned to them. The report
+    /// says what is wrong with the files as they are.
+    pub fn reload(&self) -> (Library, CheckReport) {
+        let report = check_paths(std::slice::from_ref(&self.dir));
+        // The files as read now, by flow id (a flow passes only in a file named after it).
+        let mut chosen = BTreeMap::new();
+        let mut on_disk = BTreeMap::new();
+        // The flows put back to their last good source.
+        let mut held = BTreeSet::new();
+        for path in flow_files(&self.dir) {
+            let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if let Ok(source) = Source::read(&path) {
+                on_disk.insert(id.to_owned(), Arc::clone(&source.text));
+                chosen.insert(id.to_owned(), source);
+            } else if let Some(old) = self.sources.get(id) {
+                chosen.insert(id.to_owned(), old.clone());
+                held.insert(id.to_owned());
+            }
+        }
+        // Put back the last good source of each flow that fails, and leave out those that
+        // have none, until every flow left passes. Flows that fail only by linking to a
+        // failing flow wait a round: they may pass once that flow is back on its good
+        // version. Each round changes at least one flow, and a flow at most twice (new to
+        // old, old to gone), so this ends.
+        let catalog = loop {
+            let check = check_sources(chosen.values().cloned().collect());
+            let failed: BTreeSet<String> = chosen
+                .keys()
+                .filter(|id| check.catalog.get(id).is_none())
+                .cloned()
+                .collect();
+            if failed.is_empty() {
+                break check.catalog;
+            }
+            let broken_themselves: BTreeSet<String> = check
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error() && d.code != Code::BrokenLink)
+                .filter_map(|d| d.source.stem())
+                .filter(|id| failed.contains(*id))
+                .map(str::to_owned)
+                .collect();
+            let now = match broken_themselves.is_empty() {
+                true => failed,
+                false => broken_themselves,
+            };
+            for id in now {
+                chosen.remove(&id);
+                match self.sources.get(&id) {
+                    Some(old) if held.insert(id.clone()) => {
+                        chosen.insert(id, old.clone());
+                    }
+                    _ => {
+                        held.remove(&id);
+                    }
+                }
+            }
+        };
+        for (id, source) in &chosen {
+            if on_disk.get(id) != Some(&source.text)
+                && let Some(flow) = catalog.get(id)
+            {
+                tracing::warn!(flow = %id, version = %flow.version(),
+                    "serving the last good version of this flow until its file passes the checks");
+            }
+        }
+        if let Ok(mut archived) = self.archived.write() {
+            for flow in self.catalog.iter() {
+                let still = catalog
+                    .get(flow.id())
+                    .is_some_and(|f| f.version() == flow.version());
+                if !still {
+                    archived.insert(
+                        (flow.id().to_owned(), flow.version().clone()),
+                        Arc::clone(flow),
+                    );
+                }
+            }
+        }
+        let library = Library {
+            dir: self.dir.clone(),
+            index: Index::new(catalog.iter().map(|f| f.as_ref())),
+            catalog,
+            sources: chosen,
+            archived: Arc::clone(&self.archived),
+            diagnostics: report.diagnostics.clone(),
+        };
+        (library, report)
     }
 
     /// Makes sure every flow version in `versions` can be served, loading old ones from the
@@ -146,5 +256,112 @@ impl FlowSource for Library {
                 .get(&(id.to_owned(), v.clone()))
                 .cloned(),
         }
+    }
+}
+
+/// The flow files of a directory, as the checker finds them: `*.ron` but not `*.scenarios.ron`.
+fn flow_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+        })
+        .collect()
+}
+
+/// Logs each diagnostic with its place and the rendered snippet: an error leaves its flow out
+/// (or on its last good version), a warning does not.
+pub fn log_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let place = d.to_json();
+        let rendered = d.render(Style::Plain);
+        if d.is_error() {
+            tracing::error!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow not served as written: {}\n{rendered}", d.message);
+        } else {
+            tracing::warn!(file = %place.file, line = place.line, column = place.column,
+                code = %d.code, "flow warning: {}\n{rendered}", d.message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows");
+        for name in ["sign-in.ron", "second-factor.ron"] {
+            std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
+        }
+        dir
+    }
+
+    fn edit(file: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(text.contains(from));
+        std::fs::write(file, text.replace(from, to)).unwrap();
+    }
+
+    fn version(library: &Library, id: &str) -> Option<Version> {
+        library.catalog().get(id).map(|f| f.version().clone())
+    }
+
+    #[test]
+    fn a_good_edit_is_served_while_the_flow_it_links_to_is_broken() {
+        let dir = fixtures();
+        let (first, report) = Library::load(dir.path());
+        assert_eq!(report.errors(), 0);
+        edit(
+            &dir.path().join("sign-in.ron"),
+            "What happens when you sign in?",
+            "What goes wrong?",
+        );
+        edit(
+            &dir.path().join("second-factor.ron"),
+            "start: \"clock\",",
+            "start: \"clock\"",
+        );
+
+        let (next, report) = first.reload();
+        let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["syntax", "broken-link"]);
+        assert_eq!(next.diagnostics().len(), 2);
+        // The linked flow stays on its good version; the edit that links to it is served.
+        assert_eq!(
+            version(&next, "second-factor"),
+            version(&first, "second-factor")
+        );
+        let edited = version(&next, "sign-in").unwrap();
+        assert_ne!(Some(&edited), version(&first, "sign-in").as_ref());
+        let archive = next.archive();
+        assert!(archive.iter().any(|a| a.id == "sign-in"
+            && a.version == edited.to_string()
+            && a.source.contains("What goes wrong?")));
+        // The version no longer current is still at hand for the sessions pinned to it.
+        let old = version(&first, "sign-in").unwrap();
+        assert!(next.flow("sign-in", Some(&old)).is_some());
+    }
+
+    #[test]
+    fn a_new_broken_flow_is_left_out_and_a_deleted_one_is_gone() {
+        let dir = fixtures();
+        let (first, _) = Library::load(dir.path());
+        assert!(!first.index().search("sign").is_empty());
+        std::fs::write(dir.path().join("fresh.ron"), "Flow(").unwrap();
+        std::fs::remove_file(dir.path().join("sign-in.ron")).unwrap();
+
+        let (next, report) = first.reload();
+        assert_eq!(report.errors(), 1);
+        assert!(next.catalog().get("fresh").is_none());
+        assert!(next.catalog().get("sign-in").is_none());
+        assert!(next.catalog().get("second-factor").is_some());
+        assert!(next.index().search("sign").is_empty());
     }
 }

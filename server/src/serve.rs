@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -22,13 +22,13 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use stepwise_engine::Style;
-
 use crate::api;
+use crate::api::diagnostics::DiagnosticView;
 use crate::error::AppError;
-use crate::library::Library;
+use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
+use crate::watch;
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -54,8 +54,8 @@ impl Default for Settings {
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// The flows served, current and pinned.
-    pub library: Arc<Library>,
+    /// The flows served, current and pinned; replaced whole when the flows are reloaded.
+    library: Arc<RwLock<Arc<Library>>>,
     /// Where sessions are kept.
     pub store: Arc<dyn Store>,
     /// The metrics registry.
@@ -79,12 +79,38 @@ impl AppState {
             StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
         })?;
         Ok(AppState {
-            library: Arc::new(library),
+            library: Arc::new(RwLock::new(Arc::new(library))),
             store,
             metrics,
             settings: Arc::new(settings),
             openapi: openapi.into(),
         })
+    }
+
+    /// The flows served now. A request keeps the one it got for its whole run, so a reload
+    /// never changes the flows under it.
+    pub fn library(&self) -> Arc<Library> {
+        let current = self.library.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// What the last check of the flow files found (at startup, or the last reload): empty
+    /// when every file passes. The web pages show it as a banner while a flow is broken.
+    pub fn diagnostics(&self) -> Vec<DiagnosticView> {
+        self.library()
+            .diagnostics()
+            .iter()
+            .map(DiagnosticView::from)
+            .collect()
+    }
+
+    /// Serves `library` from now on, once the store holds its flows, so sessions started on
+    /// them can finish after they change again.
+    pub async fn replace_library(&self, library: Library) -> Result<(), StoreError> {
+        self.store.archive_flows(library.archive()).await?;
+        let library = Arc::new(library);
+        *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
+        Ok(())
     }
 
     /// The OpenAPI document, as JSON.
@@ -190,6 +216,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Limits and policies of the HTTP layer.
     pub settings: Settings,
+    /// Whether to reload the flows when their files change (live preview).
+    pub watch: bool,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -201,6 +229,8 @@ pub enum ServeError {
     Store(#[from] StoreError),
     #[error("serving failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot watch the flows directory: {0}")]
+    Watch(#[from] notify_debouncer_full::notify::Error),
 }
 
 /// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
@@ -215,17 +245,7 @@ pub async fn run(
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     // A broken file is reported and left out; the good flows are served all the same.
-    for d in &report.diagnostics {
-        let place = d.to_json();
-        let rendered = d.render(Style::Plain);
-        if d.is_error() {
-            tracing::error!(file = %place.file, line = place.line, column = place.column,
-                code = %d.code, "flow left out: {}\n{rendered}", d.message);
-        } else {
-            tracing::warn!(file = %place.file, line = place.line, column = place.column,
-                code = %d.code, "flow warning: {}\n{rendered}", d.message);
-        }
-    }
+    log_diagnostics(&report.diagnostics);
     if report.files == 0 {
         tracing::warn!(dir = %config.flows.display(), "no flow files found");
     }
@@ -234,7 +254,7 @@ pub async fn run(
     let state = AppState::new(library, store, metrics, config.settings).await?;
     tracing::info!(
         listen = %listener.local_addr()?,
-        flows = state.library.catalog().len(),
+        flows = state.library().catalog().len(),
         files = report.files,
         errors = report.errors(),
         warnings = report.warnings(),
@@ -242,9 +262,17 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    axum::serve(listener, app(state))
+    let watcher = match config.watch {
+        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        false => None,
+    };
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
+    served?;
     tracing::info!("stepwise stopped");
     Ok(())
 }

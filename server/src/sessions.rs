@@ -30,7 +30,7 @@ impl Session {
         flow: &str,
         facts: BTreeMap<String, String>,
     ) -> Result<(Session, Step), AppError> {
-        let (walk, step) = Walk::start(state.library.as_ref(), flow, facts)?;
+        let (walk, step) = Walk::start(state.library().as_ref(), flow, facts)?;
         let now = now_millis();
         let record = SessionRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -74,7 +74,7 @@ impl Session {
             AppError::Internal(format!("session {id} holds an unreadable walk: {e}"))
         })?;
         state
-            .library
+            .library()
             .prepare(state.store.as_ref(), walk.versions())
             .await?;
         Ok(Session { record, walk })
@@ -92,7 +92,7 @@ impl Session {
     {
         let mut session = Session::load(state, id).await?;
         let before = session.walk.status();
-        let step = change(&mut session.walk, &state.library)?;
+        let step = change(&mut session.walk, &state.library())?;
         session.save(state).await?;
         let after = session.walk.status();
         if before == Status::Active && after != Status::Active {

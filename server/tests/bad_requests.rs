@@ -346,6 +346,7 @@ async fn a_request_that_takes_too_long_times_out() {
             request_timeout: Duration::from_millis(300),
             ..Settings::default()
         },
+        watch: false,
     })
     .await;
     let address = server.client.base.trim_start_matches("http://").to_owned();

@@ -77,6 +77,7 @@ async fn cors_allows_only_configured_origins() {
             cors_origins: vec![HeaderValue::from_static("https://help.example.com")],
             ..Settings::default()
         },
+        watch: false,
     })
     .await;
     let client = &server.client;

@@ -265,6 +265,7 @@ async fn walk_every_flow(dir: &Path) -> Explorer {
         flows: dir.to_owned(),
         store: support::sqlite(store.path()),
         settings: Settings::default(),
+        watch: false,
     })
     .await;
     let client = server.client.clone();

@@ -73,7 +73,7 @@ pub async fn details(
     let mut session = Session::load(&state, &id).await?;
     session
         .walk
-        .submit_details(state.library.as_ref(), body.details)?;
+        .submit_details(state.library().as_ref(), body.details)?;
     session.record.details = session.walk.details().clone();
     // A session keeps its reference when its details are corrected.
     let keep = session.record.reference.is_some();
@@ -89,7 +89,7 @@ pub async fn details(
         }
     }
     let reference = session.record.reference.clone().unwrap_or_default();
-    let transcript = session.walk.transcript(state.library.as_ref())?;
+    let transcript = session.walk.transcript(state.library().as_ref())?;
     Ok(Json(Receipt {
         reference: reference.clone(),
         details: session.record.details.clone(),

@@ -124,11 +124,11 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<FlowList>, AppError> {
     let Query(query) = query?;
-    let catalog = state.library.catalog();
+    let library = state.library();
+    let catalog = library.catalog();
     let flows = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         None => catalog.iter().map(|f| summary(f, None)).collect(),
-        Some(q) => state
-            .library
+        Some(q) => library
             .index()
             .search(q)
             .into_iter()
@@ -151,8 +151,8 @@ pub async fn list(
     )
 )]
 pub async fn show(State(state): State<AppState>, Id(id): Id) -> Result<Json<FlowMap>, AppError> {
-    let flow = state
-        .library
+    let library = state.library();
+    let flow = library
         .catalog()
         .get(&id)
         .ok_or(AppError::Walk(WalkError::UnknownFlow(id)))?;

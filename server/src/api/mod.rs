@@ -1,6 +1,7 @@
 //! The HTTP API: one small module per group of routes, and the router that gathers them
 //! together with their OpenAPI description (generated from the handlers, never by hand).
 
+pub mod diagnostics;
 pub mod escalation;
 pub mod flows;
 pub mod ops;
@@ -77,6 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(flows::list))
         .routes(routes!(flows::show))
+        .routes(routes!(diagnostics::list))
         .routes(routes!(sessions::create))
         .routes(routes!(sessions::show))
         .routes(routes!(sessions::answer))

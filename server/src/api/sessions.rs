@@ -81,7 +81,7 @@ pub async fn show(
     Id(id): Id,
 ) -> Result<Json<SessionDetail>, AppError> {
     let session = Session::load(&state, &id).await?;
-    Ok(Json(session.detail(&state.library)?))
+    Ok(Json(session.detail(&state.library())?))
 }
 
 /// Answers the current step.

@@ -32,7 +32,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let session = Session::load(&state, &id).await?;
-    let transcript = session.walk.transcript(state.library.as_ref())?;
+    let transcript = session.walk.transcript(state.library().as_ref())?;
     let reference = session.record.reference;
     if wants_json(&headers) {
         return Ok(Json(TranscriptView::new(id, reference, transcript)).into_response());

@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
+    /// Reload the flows when their files change (live preview while writing). A flow whose
+    /// file breaks keeps its last good version; GET /api/v1/diagnostics says what is wrong.
+    #[arg(long)]
+    watch: bool,
 }
 
 /// Log output.
@@ -80,6 +84,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             request_timeout: Duration::from_secs(args.request_timeout),
             body_limit: args.body_limit,
         },
+        watch: args.watch,
     };
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)

@@ -130,6 +130,7 @@ impl TestServer {
             flows: flows.to_owned(),
             store: sqlite(store_dir),
             settings: Settings::default(),
+            watch: false,
         })
         .await
     }

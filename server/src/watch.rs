@@ -1,0 +1,96 @@
+//! Live preview (`serve --watch`): watching the flows directory, and reloading the flows once
+//! a change has settled. Only the server watches; the engine checks what it is given.
+
+use std::path::Path;
+use std::time::Duration;
+
+use notify_debouncer_full::notify::{self, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::library::log_diagnostics;
+use crate::serve::AppState;
+
+/// How long the directory must stay quiet before a reload: one save in an editor is often
+/// several events (write a temporary file, rename it, change its attributes).
+pub const SETTLE: Duration = Duration::from_millis(250);
+
+/// Starts watching `dir` and reloads the flows of `state` after each change to a flow file.
+/// Watching stops when the returned task is aborted.
+pub fn spawn(state: AppState, dir: &Path) -> notify::Result<JoinHandle<()>> {
+    let (changed, mut changes) = mpsc::unbounded_channel();
+    let mut debouncer = new_debouncer(SETTLE, None, move |result: DebounceEventResult| {
+        let _ = changed.send(result);
+    })?;
+    debouncer.watch(dir, RecursiveMode::NonRecursive)?;
+    tracing::info!(dir = %dir.display(), "watching the flows for changes");
+    Ok(tokio::spawn(async move {
+        // The task owns the watcher: aborting the task drops it, which stops watching.
+        let _debouncer = debouncer;
+        while let Some(result) = changes.recv().await {
+            let mut relevant = concerns_flows(&result);
+            // Changes that came in while the last reload ran are all seen by the next one.
+            while let Ok(more) = changes.try_recv() {
+                relevant |= concerns_flows(&more);
+            }
+            if relevant {
+                reload(&state).await;
+            }
+        }
+    }))
+}
+
+/// Whether a batch of events may have changed a flow file. When the watcher reports an
+/// error, events may have been lost, so it counts as a change.
+fn concerns_flows(result: &DebounceEventResult) -> bool {
+    match result {
+        Err(errors) => {
+            for e in errors {
+                tracing::warn!(error = %e, "watching the flows");
+            }
+            true
+        }
+        Ok(events) => events.iter().any(|event| {
+            event.need_rescan()
+                || (!event.kind.is_access() && event.paths.iter().any(|p| is_flow_file(p)))
+        }),
+    }
+}
+
+/// A flow file by its name, as the checker picks them (scenario files test flows; they are
+/// not flows).
+fn is_flow_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+}
+
+/// Checks the flows directory again and serves the result: new good versions once the store
+/// holds them, the last good version of each broken flow, and the diagnostics of the files.
+pub async fn reload(state: &AppState) {
+    let previous = state.library();
+    let reloaded = tokio::task::spawn_blocking(move || previous.reload()).await;
+    let (library, report) = match reloaded {
+        Ok(reloaded) => reloaded,
+        Err(e) => {
+            tracing::error!(error = %e, "reloading the flows failed");
+            return;
+        }
+    };
+    log_diagnostics(&report.diagnostics);
+    let flows = library.catalog().len();
+    match state.replace_library(library).await {
+        Ok(()) => tracing::info!(
+            flows,
+            files = report.files,
+            errors = report.errors(),
+            warnings = report.warnings(),
+            "flows reloaded"
+        ),
+        // Serving a version the store does not hold would strand its sessions on a restart.
+        Err(e) => tracing::error!(error = %e, "flows not reloaded: the store cannot record them"),
+    }
+}
