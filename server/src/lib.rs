@@ -7,7 +7,8 @@
 //! - [`search`]: ranked search over flows;
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
-//! - [`metrics`]: Prometheus metrics.
+//! - [`metrics`]: Prometheus metrics;
+//! - [`web`]: the customer's wizard and the agent console, as HTML pages.
 
 pub mod api;
 pub mod error;
@@ -17,3 +18,4 @@ pub mod search;
 pub mod serve;
 pub mod sessions;
 pub mod store;
+pub mod web;

@@ -36,6 +36,15 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
+    /// The token that opens the agent console at /agent. Without one, a random token is
+    /// made at start and printed once in the log.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "STEPWISE_AGENT_TOKEN",
+        hide_env_values = true
+    )]
+    agent_token: Option<String>,
 }
 
 /// Log output.
@@ -79,6 +88,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             cors_origins: args.cors_origins,
             request_timeout: Duration::from_secs(args.request_timeout),
             body_limit: args.body_limit,
+            agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
         },
     };
     let result = runtime.block_on(async {
