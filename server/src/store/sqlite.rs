@@ -482,6 +482,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    use crate::store::Note;
+
     fn record(id: &str) -> SessionRecord {
         SessionRecord {
             id: id.into(),
@@ -506,6 +508,36 @@ mod tests {
             StoreMetrics::default(),
         )
         .unwrap()
+    }
+
+    #[tokio::test]
+    async fn notes_and_references_read_back_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = record("a");
+        {
+            let store = open(&dir);
+            store.insert_session(s.clone()).await.unwrap();
+            let mut next = s.clone();
+            next.revision = 2;
+            next.reference = Some("SW-ABCDEFGH".into());
+            next.notes.push(Note {
+                at: 1,
+                node: "start".into(),
+                text: "Customer is on the app".into(),
+            });
+            store.update_session(next.clone(), 1).await.unwrap();
+            s = next;
+        }
+        let store = open(&dir);
+        assert_eq!(store.session("a").await.unwrap(), Some(s));
+        assert_eq!(
+            store.session_by_reference("SW-ABCDEFGH").await.unwrap(),
+            Some("a".to_owned())
+        );
+        assert_eq!(
+            store.session_by_reference("SW-00000000").await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

@@ -288,7 +288,7 @@ fn diagram_style(current: &str, visited: &[String], edges: &BTreeSet<(String, St
     }
     for (from, to) in edges.iter().filter(|(f, t)| plain_id(f) && plain_id(t)) {
         css.push_str(&format!(
-            ".diagram .edge[data-from=\"{from}\"][data-to=\"{to}\"] path {{ stroke: var(--path); stroke-width: 3px; }}\n"
+            ".diagram .edge[data-from=\"{from}\"][data-to=\"{to}\"] path {{ stroke: var(--path); stroke-width: 2.5px; }}\n"
         ));
     }
     if plain_id(current) {
