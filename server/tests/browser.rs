@@ -204,6 +204,18 @@ async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
     click(&browser, "The check runs, but says it failed").await;
     assert_eq!(heading(&browser).await, "Try this");
     screenshot(&browser, "wizard-step").await;
+    // On a phone's width the answers stack and nothing overflows sideways.
+    browser.set_window_size(390, 844).await.unwrap();
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false));
+    screenshot(&browser, "wizard-step-phone").await;
+    browser.set_window_size(1280, 900).await.unwrap();
     // The browser's own back button may show the old question again; its form is stale,
     // and answering it leaves the session where it is.
     navigate(&browser, browser.back()).await;

@@ -355,7 +355,8 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         })
         .collect();
     let transcript = session.walk.transcript(library)?;
-    let labels: BTreeMap<String, String> = step
+    // In the order the flow asks for them, then any others the session holds.
+    let asked: Vec<(String, String)> = step
         .outcome
         .as_ref()
         .map(|o| {
@@ -365,6 +366,17 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
                 .collect()
         })
         .unwrap_or_default();
+    let given = &session.record.details;
+    let details: Vec<(String, String)> = asked
+        .iter()
+        .filter_map(|(id, label)| Some((label.clone(), given.get(id)?.clone())))
+        .chain(
+            given
+                .iter()
+                .filter(|(id, _)| !asked.iter().any(|(a, _)| a == *id))
+                .map(|(id, v)| (id.clone(), v.clone())),
+        )
+        .collect();
     Ok(SessionPage {
         chrome: Chrome::agent(format!("Session · {}", step.flow_title)),
         id: session.record.id.clone(),
@@ -391,17 +403,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
                 )
             })
             .collect(),
-        details: session
-            .record
-            .details
-            .iter()
-            .map(|(k, v)| {
-                (
-                    labels.get(k).cloned().unwrap_or_else(|| k.clone()),
-                    v.clone(),
-                )
-            })
-            .collect(),
+        details,
         reference: session.record.reference.clone(),
         feedback: session.record.feedback,
         transcript: crate::api::transcript::markdown(
