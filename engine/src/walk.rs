@@ -21,6 +21,10 @@ pub const NOT_SOLVED: &str = "no";
 pub const CONTINUE: &str = "next";
 /// The label of the default case of a branch, as recorded in the trail.
 pub const DEFAULT_CASE: &str = "default";
+/// The answer id the history shows for leaving a node by a jump rather than an answer.
+pub const JUMPED: &str = "@jump";
+/// What the history shows for a jump.
+const JUMP_LABEL: &str = "(the agent moved on to another step)";
 
 /// How many nodes the engine may pass on its own (branches, links, known facts) before it
 /// gives up: facts can make branches chase each other forever even in a checked flow.
@@ -184,6 +188,9 @@ struct Visit {
     /// by a known fact): back skips these.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     automatic: bool,
+    /// Whether this node was left by a jump: the answer then records no fact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    jumped: bool,
 }
 
 /// One entry of a walk's history, for people and clients.
@@ -380,7 +387,27 @@ impl Walk {
         while moved.trail.last().is_some_and(|v| v.automatic) {
             moved.trail.pop();
         }
-        moved.here_mut()?.answer = None;
+        let here = moved.here_mut()?;
+        here.answer = None;
+        here.jumped = false;
+        let step = moved.settle(src)?;
+        *self = moved;
+        Ok(step)
+    }
+
+    /// Moves straight to `node` of the flow the walk stands in, as an agent may when the
+    /// customer is further along than the script. The jump is recorded like an answer, so
+    /// back undoes it.
+    pub fn jump(&mut self, src: &impl FlowSource, node: &str) -> Result<Step, WalkError> {
+        let here = self.here()?;
+        let flow = self.pinned(src, &here.flow)?;
+        node_of(&flow, node)?;
+        let flow_id = flow.id().to_owned();
+        let mut moved = self.clone();
+        let left = moved.here_mut()?;
+        left.answer = Some(JUMPED.to_owned());
+        left.jumped = true;
+        moved.enter(src, &flow_id, node.to_owned(), &mut Vec::new())?;
         let step = moved.settle(src)?;
         *self = moved;
         Ok(step)
@@ -481,6 +508,9 @@ impl Walk {
             let (Some(answer), flow) = (&visit.answer, self.pinned(src, &visit.flow)?) else {
                 continue;
             };
+            if visit.jumped {
+                continue;
+            }
             if let Some(Node::Question {
                 fact: Some(fact), ..
             }) = flow.node(&visit.node)
@@ -510,7 +540,11 @@ impl Walk {
                 let node = node_of(&flow, &visit.node)?;
                 let answer = visit.answer.as_ref().map(|id| Choice {
                     id: id.clone(),
-                    label: answer_label(node, id),
+                    label: if visit.jumped {
+                        JUMP_LABEL.to_owned()
+                    } else {
+                        answer_label(node, id)
+                    },
                 });
                 Ok(HistoryEntry {
                     flow: visit.flow.clone(),
@@ -588,6 +622,7 @@ impl Walk {
                 node: node_id.clone(),
                 answer: None,
                 automatic: false,
+                jumped: false,
             };
             let next = match node {
                 Node::Question {

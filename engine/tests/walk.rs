@@ -244,3 +244,47 @@ Escalated to support: Call us.
     );
     assert_eq!(transcript, expected);
 }
+
+#[test]
+fn a_jump_moves_to_any_node_and_back_undoes_it() {
+    let flows = catalog();
+    let (mut walk, _) = Walk::start(&flows, "router", facts(&[("platform", "web")])).unwrap();
+    walk.answer(&flows, "on").unwrap();
+    let step = walk.jump(&flows, "note").unwrap();
+    assert_eq!(step.node, "note");
+    assert_eq!(step.position, 2);
+    let history = walk.history(&flows).unwrap();
+    let jumped = history.iter().find(|h| h.node == "unplug").unwrap();
+    assert_eq!(
+        jumped.answer.as_ref().unwrap().id,
+        stepwise_engine::walk::JUMPED
+    );
+    let step = walk.back(&flows).unwrap();
+    assert_eq!(step.node, "unplug");
+    assert_eq!(step.kind, StepKind::Remedy);
+    let step = walk.back(&flows).unwrap();
+    assert_eq!(step.node, "lights");
+}
+
+#[test]
+fn a_jump_to_a_missing_node_changes_nothing() {
+    let flows = catalog();
+    let (mut walk, _) = Walk::start(&flows, "router", facts(&[("platform", "web")])).unwrap();
+    let before = walk.clone();
+    assert!(matches!(
+        walk.jump(&flows, "nowhere"),
+        Err(WalkError::UnknownNode { .. })
+    ));
+    assert_eq!(walk, before);
+}
+
+#[test]
+fn a_jump_from_an_outcome_reopens_the_walk() {
+    let flows = catalog();
+    let (mut walk, _) = Walk::start(&flows, "router", facts(&[("platform", "app")])).unwrap();
+    walk.answer(&flows, "yes").unwrap();
+    assert_eq!(walk.status(), Status::Resolved);
+    let step = walk.jump(&flows, "lights").unwrap();
+    assert_eq!(step.node, "lights");
+    assert_eq!(walk.status(), Status::Active);
+}

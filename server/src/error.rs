@@ -41,6 +41,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("there is nothing here")]
     NotFound,
+    #[error("this needs the agent token")]
+    Unauthorized,
     #[error("the request took too long")]
     Timeout,
     #[error("the store is not reachable")]
@@ -116,6 +118,7 @@ impl AppError {
             AppError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

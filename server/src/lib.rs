@@ -8,7 +8,8 @@
 //! - [`watch`]: live preview, reloading the flows when their files change;
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
-//! - [`metrics`]: Prometheus metrics.
+//! - [`metrics`]: Prometheus metrics;
+//! - [`web`]: the customer's wizard and the agent console, as HTML pages.
 
 pub mod api;
 pub mod error;
@@ -19,3 +20,4 @@ pub mod serve;
 pub mod sessions;
 pub mod store;
 pub mod watch;
+pub mod web;

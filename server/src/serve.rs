@@ -29,6 +29,7 @@ use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
 use crate::watch;
+use crate::web::{self, AgentKey};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The token that opens the agent console; none means one is made up at start and logged.
+    pub agent_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
+            agent_token: None,
         }
     }
 }
@@ -62,6 +66,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Limits and policies.
     pub settings: Arc<Settings>,
+    /// What lets staff into the agent console.
+    pub agent: Arc<AgentKey>,
     openapi: Arc<str>,
 }
 
@@ -78,9 +84,21 @@ impl AppState {
         let openapi = api::openapi().to_json().map_err(|e| {
             StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
         })?;
+        let agent = match &settings.agent_token {
+            Some(token) => AgentKey::new(token),
+            None => {
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                // Printed once, so whoever started the server can sign in; never stored.
+                tracing::warn!(
+                    "no agent token was given; sign in to /agent with this one: {token}"
+                );
+                AgentKey::new(&token)
+            }
+        };
         Ok(AppState {
             library: Arc::new(RwLock::new(Arc::new(library))),
             store,
+            agent: Arc::new(agent),
             metrics,
             settings: Arc::new(settings),
             openapi: openapi.into(),
@@ -122,6 +140,7 @@ impl AppState {
 /// The router: every route of the API and the middleware around each.
 pub fn app(state: AppState) -> Router {
     let (router, _) = api::router().split_for_parts();
+    let router = router.merge(web::router());
     let settings = Arc::clone(&state.settings);
     let cors = (!settings.cors_origins.is_empty()).then(|| {
         CorsLayer::new()
@@ -185,13 +204,14 @@ where
     B::Error: Into<axum::BoxError>,
 {
     let status = response.status();
-    let is_json = response
+    // Pages answer their errors in HTML of their own; only bare statuses get the JSON body.
+    let has_body = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if (status.is_client_error() || status.is_server_error())
-        && !is_json
+        && !has_body
         && let Some(error) = AppError::from_status(status)
     {
         let mut replaced = error.into_response();

@@ -13,7 +13,10 @@ use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
 use crate::serve::AppState;
-use crate::store::{SessionRecord, StoreError, now_millis};
+use crate::store::{Note, SessionRecord, StoreError, now_millis};
+
+/// How many times a new reference is drawn when one is taken.
+const REFERENCE_ATTEMPTS: usize = 5;
 
 /// A stored session and its walk.
 pub struct Session {
@@ -48,6 +51,7 @@ impl Session {
             reference: None,
             details: BTreeMap::new(),
             feedback: None,
+            notes: Vec::new(),
         };
         state.store.insert_session(record.clone()).await?;
         state.metrics.session_started(&record.flow);
@@ -103,6 +107,58 @@ impl Session {
         Ok((session, step))
     }
 
+    /// Records the details support needs at an escalation and gives the session its
+    /// escalation reference (kept when the details are corrected later).
+    pub async fn submit_details(
+        state: &AppState,
+        id: &str,
+        details: BTreeMap<String, String>,
+    ) -> Result<Session, AppError> {
+        let mut session = Session::load(state, id).await?;
+        session
+            .walk
+            .submit_details(state.library().as_ref(), details)?;
+        session.record.details = session.walk.details().clone();
+        let keep = session.record.reference.is_some();
+        let mut attempts = 0;
+        loop {
+            if !keep {
+                session.record.reference = Some(new_reference());
+            }
+            attempts += 1;
+            match session.save(state).await {
+                Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
+                other => break other?,
+            }
+        }
+        Ok(session)
+    }
+
+    /// Records whether the outcome helped, once the session has reached one.
+    pub async fn give_feedback(state: &AppState, id: &str, helpful: bool) -> Result<(), AppError> {
+        let mut session = Session::load(state, id).await?;
+        if session.walk.status() == Status::Active {
+            return Err(AppError::NotFinished);
+        }
+        session.record.feedback = Some(helpful);
+        session.save(state).await?;
+        state.metrics.feedback(&session.record.flow, helpful);
+        Ok(())
+    }
+
+    /// Adds an agent's note at the step the session stands on.
+    pub async fn add_note(state: &AppState, id: &str, text: &str) -> Result<Session, AppError> {
+        let mut session = Session::load(state, id).await?;
+        let node = session.walk.current(state.library().as_ref())?.node;
+        session.record.notes.push(Note {
+            at: now_millis(),
+            node,
+            text: text.to_owned(),
+        });
+        session.save(state).await?;
+        Ok(session)
+    }
+
     /// Stores the session as it is now, if nobody changed it since it was loaded.
     pub async fn save(&mut self, state: &AppState) -> Result<(), StoreError> {
         let expected = self.record.revision;
@@ -154,7 +210,7 @@ fn to_json(walk: &Walk) -> Result<String, AppError> {
 }
 
 /// A stored timestamp (milliseconds since the epoch) as RFC 3339.
-fn rfc3339(millis: i64) -> String {
+pub fn rfc3339(millis: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0));
     humantime::format_rfc3339_millis(at).to_string()
 }

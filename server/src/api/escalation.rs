@@ -6,15 +6,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use stepwise_engine::Status;
 use utoipa::ToSchema;
 
 use super::views::TranscriptView;
 use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
-use crate::sessions::{Session, new_reference};
-use crate::store::StoreError;
+use crate::sessions::Session;
 
 /// The details asked for at an escalation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -46,9 +44,6 @@ pub struct FeedbackBody {
     pub helpful: bool,
 }
 
-/// How many times a new reference is drawn when one is taken.
-const REFERENCE_ATTEMPTS: usize = 5;
-
 /// Submits the details support needs, at an escalation.
 #[utoipa::path(
     post,
@@ -70,24 +65,7 @@ pub async fn details(
     Id(id): Id,
     Body(body): Body<DetailsBody>,
 ) -> Result<Json<Receipt>, AppError> {
-    let mut session = Session::load(&state, &id).await?;
-    session
-        .walk
-        .submit_details(state.library().as_ref(), body.details)?;
-    session.record.details = session.walk.details().clone();
-    // A session keeps its reference when its details are corrected.
-    let keep = session.record.reference.is_some();
-    let mut attempts = 0;
-    loop {
-        if !keep {
-            session.record.reference = Some(new_reference());
-        }
-        attempts += 1;
-        match session.save(&state).await {
-            Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
-            other => break other?,
-        }
-    }
+    let session = Session::submit_details(&state, &id, body.details).await?;
     let reference = session.record.reference.clone().unwrap_or_default();
     let transcript = session.walk.transcript(state.library().as_ref())?;
     Ok(Json(Receipt {
@@ -119,12 +97,6 @@ pub async fn feedback(
     Id(id): Id,
     Body(body): Body<FeedbackBody>,
 ) -> Result<StatusCode, AppError> {
-    let mut session = Session::load(&state, &id).await?;
-    if session.walk.status() == Status::Active {
-        return Err(AppError::NotFinished);
-    }
-    session.record.feedback = Some(body.helpful);
-    session.save(&state).await?;
-    state.metrics.feedback(&session.record.flow, body.helpful);
+    Session::give_feedback(&state, &id, body.helpful).await?;
     Ok(StatusCode::NO_CONTENT)
 }

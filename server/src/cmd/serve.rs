@@ -40,6 +40,15 @@ pub struct ServeArgs {
     /// file breaks keeps its last good version; GET /api/v1/diagnostics says what is wrong.
     #[arg(long)]
     watch: bool,
+    /// The token that opens the agent console at /agent. Without one, a random token is
+    /// made at start and printed once in the log.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "STEPWISE_AGENT_TOKEN",
+        hide_env_values = true
+    )]
+    agent_token: Option<String>,
 }
 
 /// Log output.
@@ -83,6 +92,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             cors_origins: args.cors_origins,
             request_timeout: Duration::from_secs(args.request_timeout),
             body_limit: args.body_limit,
+            agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
         },
         watch: args.watch,
     };

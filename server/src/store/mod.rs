@@ -40,6 +40,19 @@ pub struct SessionRecord {
     pub details: BTreeMap<String, String>,
     /// Whether the customer said the outcome helped.
     pub feedback: Option<bool>,
+    /// Notes support staff added while following the session, oldest first.
+    pub notes: Vec<Note>,
+}
+
+/// A note an agent added to a session at one step.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Note {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// The node the session stood on.
+    pub node: String,
+    /// What the agent wrote (plain text).
+    pub text: String,
 }
 
 /// The source text of one version of one flow, kept so sessions pinned to it can finish.
@@ -95,6 +108,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// A session by id.
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// The id of the session with escalation reference `reference`.
+    async fn session_by_reference(&self, reference: &str) -> Result<Option<String>, StoreError>;
 
     /// Records flow versions; versions already recorded are left as they are.
     async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError>;

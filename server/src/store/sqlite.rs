@@ -43,7 +43,8 @@ const CHECKPOINT_PAGES: i64 = 10_000;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema changes, in order; `PRAGMA user_version` records how many were applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE sessions (
         -- Rows are kept in the order sessions start, so the sessions in progress share a few
         -- pages at the end of the table and a batch of answers writes those pages only.
@@ -67,7 +68,11 @@ const MIGRATIONS: &[&str] = &[r#"
         archived_at  INTEGER NOT NULL,
         PRIMARY KEY (id, version)
     ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+    ALTER TABLE sessions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+"#,
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -195,11 +200,10 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             conn.prepare_cached(
                 "SELECT id, flow, version, status, walk, revision, created_at, updated_at,
-                        reference, details, feedback
+                        reference, details, feedback, notes
                  FROM sessions WHERE id = ?1",
             )?
             .query_row([&id], |row| {
-                let details: String = row.get(9)?;
                 Ok(SessionRecord {
                     id: row.get(0)?,
                     flow: row.get(1)?,
@@ -210,17 +214,22 @@ impl Store for SqliteStore {
                     created_at: row.get(6)?,
                     updated_at: row.get(7)?,
                     reference: row.get(8)?,
-                    details: serde_json::from_str(&details).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            9,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
+                    details: from_json(row, 9)?,
                     feedback: row.get(10)?,
+                    notes: from_json(row, 11)?,
                 })
             })
             .optional()
+        })
+        .await
+    }
+
+    async fn session_by_reference(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        let reference = reference.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT id FROM sessions WHERE reference = ?1")?
+                .query_row([&reference], |row| row.get(0))
+                .optional()
         })
         .await
     }
@@ -246,6 +255,17 @@ impl Store for SqliteStore {
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
             .await
     }
+}
+
+/// Column `index` of `row`, read from JSON.
+fn from_json<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+) -> Result<T, rusqlite::Error> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Brings the schema up to date, in one transaction.
@@ -335,12 +355,13 @@ fn commit(
 
 fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
     let details_json = |s: &SessionRecord| serde_json::to_string(&s.details).unwrap_or_default();
+    let notes_json = |s: &SessionRecord| serde_json::to_string(&s.notes).unwrap_or_default();
     match write {
         Write::Insert(s) => conn
             .prepare_cached(
                 "INSERT INTO sessions (id, flow, version, status, walk, revision, created_at,
-                                       updated_at, reference, details, feedback)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                       updated_at, reference, details, feedback, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![
@@ -354,7 +375,8 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                     s.updated_at,
                     s.reference,
                     details_json(s),
-                    s.feedback
+                    s.feedback,
+                    notes_json(s)
                 ])
             })
             .map(drop)
@@ -374,7 +396,7 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
             let changed = conn
                 .prepare_cached(
                     "UPDATE sessions SET status = ?2, walk = ?3, revision = ?4, updated_at = ?5,
-                                         details = ?6, feedback = ?7
+                                         details = ?6, feedback = ?7, notes = ?9
                      WHERE id = ?1 AND revision = ?8",
                 )
                 .and_then(|mut stmt| {
@@ -386,7 +408,8 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                         s.updated_at,
                         details_json(s),
                         s.feedback,
-                        expected
+                        expected,
+                        notes_json(s)
                     ])
                 })
                 .map_err(refusal)?;
@@ -459,6 +482,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
+    use crate::store::Note;
+
     fn record(id: &str) -> SessionRecord {
         SessionRecord {
             id: id.into(),
@@ -472,6 +497,7 @@ mod tests {
             reference: None,
             details: BTreeMap::new(),
             feedback: None,
+            notes: Vec::new(),
         }
     }
 
@@ -482,6 +508,36 @@ mod tests {
             StoreMetrics::default(),
         )
         .unwrap()
+    }
+
+    #[tokio::test]
+    async fn notes_and_references_read_back_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = record("a");
+        {
+            let store = open(&dir);
+            store.insert_session(s.clone()).await.unwrap();
+            let mut next = s.clone();
+            next.revision = 2;
+            next.reference = Some("SW-ABCDEFGH".into());
+            next.notes.push(Note {
+                at: 1,
+                node: "start".into(),
+                text: "Customer is on the app".into(),
+            });
+            store.update_session(next.clone(), 1).await.unwrap();
+            s = next;
+        }
+        let store = open(&dir);
+        assert_eq!(store.session("a").await.unwrap(), Some(s));
+        assert_eq!(
+            store.session_by_reference("SW-ABCDEFGH").await.unwrap(),
+            Some("a".to_owned())
+        );
+        assert_eq!(
+            store.session_by_reference("SW-00000000").await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

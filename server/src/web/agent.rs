@@ -1,0 +1,544 @@
+//! The agent console: find a flow and run it for a customer beside its diagram, jump, add
+//! notes, and open any session by id or escalation reference. Everything here, and the
+//! agent's JSON route, needs the agent token; there is no way in without it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use stepwise_engine::{Choice, FlowSource, Node, StepKind};
+
+use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
+use super::{Chrome, PageError, markdown, page};
+use crate::api::views::SessionDetail;
+use crate::error::AppError;
+use crate::serve::AppState;
+use crate::sessions::Session;
+use crate::store::Note;
+
+/// The cookie that carries a signed-in agent.
+const COOKIE: &str = "stepwise_agent";
+/// The longest note kept, in characters.
+const MAX_NOTE: usize = 2000;
+
+/// What the agent token is checked against. Only a hash is kept, and the cookie carries the
+/// hash, so the token itself never travels after sign-in.
+pub struct AgentKey {
+    hash: String,
+}
+
+impl AgentKey {
+    /// The key for `token`.
+    pub fn new(token: &str) -> AgentKey {
+        AgentKey { hash: hash(token) }
+    }
+
+    /// Whether `token` is the agent token.
+    pub fn accepts(&self, token: &str) -> bool {
+        same(&hash(token), &self.hash)
+    }
+
+    /// Whether a request carries the sign-in cookie or `Authorization: Bearer TOKEN`.
+    pub fn admits(&self, headers: &HeaderMap) -> bool {
+        let by_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(name, value)| name == COOKIE && same(value, &self.hash));
+        let by_bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|token| self.accepts(token.trim()));
+        by_cookie || by_bearer
+    }
+}
+
+fn hash(token: &str) -> String {
+    let digest = Sha256::digest(format!("stepwise-agent:{token}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares without stopping at the first difference, so timing tells nothing.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A signed-in agent; without one, the page is the sign-in form.
+pub struct Agent;
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Agent, Response> {
+        if state.agent.admits(&parts.headers) {
+            Ok(Agent)
+        } else {
+            Err(sign_in_page(None))
+        }
+    }
+}
+
+/// The console's routes, and the agent's JSON route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agent", get(console))
+        .route("/agent/sign-in", post(sign_in))
+        .route("/agent/sign-out", post(sign_out))
+        .route("/agent/open", get(open))
+        .route("/agent/flows/{id}/start", post(start))
+        .route("/agent/s/{id}", get(session))
+        .route("/agent/s/{id}/answer", post(answer))
+        .route("/agent/s/{id}/back", post(back))
+        .route("/agent/s/{id}/restart", post(restart))
+        .route("/agent/s/{id}/jump", post(jump))
+        .route("/agent/s/{id}/note", post(note))
+        .route("/api/v1/agent/sessions/{key}", get(session_json))
+}
+
+#[derive(Template)]
+#[template(path = "agent/sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    error: Option<&'static str>,
+}
+
+fn sign_in_page(error: Option<&'static str>) -> Response {
+    let page = SignInPage {
+        chrome: Chrome::agent("Sign in"),
+        error,
+    };
+    match page.render() {
+        Ok(body) => (StatusCode::UNAUTHORIZED, Html(body)).into_response(),
+        Err(_) => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    #[serde(default)]
+    token: String,
+}
+
+async fn sign_in(State(state): State<AppState>, Form(form): Form<SignIn>) -> Response {
+    if !state.agent.accepts(form.token.trim()) {
+        return sign_in_page(Some("That token is not right. Check it and try again."));
+    }
+    let cookie = format!(
+        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+        state.agent.hash
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
+}
+
+async fn sign_out() -> Response {
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct ConsoleQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    key: String,
+}
+
+#[derive(Template)]
+#[template(path = "agent/console.html")]
+struct ConsolePage {
+    chrome: Chrome,
+    query: String,
+    results: Option<Vec<FlowCard>>,
+    groups: Vec<Group>,
+    key: String,
+    not_found: bool,
+}
+
+async fn console(
+    _: Agent,
+    State(state): State<AppState>,
+    Query(q): Query<ConsoleQuery>,
+) -> Result<Response, PageError> {
+    let query = q.q.trim().to_owned();
+    let results = (!query.is_empty()).then(|| search(&state.library(), &query));
+    page(&ConsolePage {
+        chrome: Chrome::agent("Console"),
+        groups: if results.is_some() {
+            Vec::new()
+        } else {
+            groups(&state.library())
+        },
+        query,
+        results,
+        key: String::new(),
+        not_found: false,
+    })
+}
+
+/// A session id, or an escalation reference, to the session id.
+async fn find(state: &AppState, key: &str) -> Result<Option<String>, AppError> {
+    let key = key.trim();
+    if uuid::Uuid::try_parse(key).is_ok() {
+        return Ok(state.store.session(key).await?.map(|r| r.id));
+    }
+    let reference = key.to_ascii_uppercase();
+    Ok(state.store.session_by_reference(&reference).await?)
+}
+
+async fn open(
+    _: Agent,
+    State(state): State<AppState>,
+    Query(q): Query<ConsoleQuery>,
+) -> Result<Response, PageError> {
+    if let Some(id) = find(&state, &q.key).await? {
+        return Ok(Redirect::to(&format!("/agent/s/{id}")).into_response());
+    }
+    let page = ConsolePage {
+        chrome: Chrome::agent("Console"),
+        query: String::new(),
+        results: None,
+        groups: groups(&state.library()),
+        key: q.key.trim().to_owned(),
+        not_found: true,
+    };
+    Ok((StatusCode::NOT_FOUND, Html(page.render()?)).into_response())
+}
+
+async fn start(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (session, _) = Session::start(&state, &id, BTreeMap::new()).await?;
+    Ok(to_session(&session.record.id))
+}
+
+fn to_session(id: &str) -> Response {
+    Redirect::to(&format!("/agent/s/{id}#step")).into_response()
+}
+
+/// A node of the flow, for the jump list.
+struct Target {
+    id: String,
+    label: String,
+}
+
+/// One node the session passed, for the path list.
+struct Passed {
+    node: String,
+    kind: String,
+    summary: String,
+    answer: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "agent/session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    id: String,
+    flow_title: String,
+    status: &'static str,
+    kind: &'static str,
+    heading: String,
+    body: String,
+    answers: Vec<Choice>,
+    at: String,
+    pos: usize,
+    can_go_back: bool,
+    targets: Vec<Target>,
+    path: Vec<Passed>,
+    notes: Vec<(String, String, String)>,
+    details: Vec<(String, String)>,
+    reference: Option<String>,
+    feedback: Option<bool>,
+    transcript: String,
+    diagram: String,
+    diagram_style: String,
+}
+
+/// Whether an id can go into a CSS selector as it is.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A `<style>` block marking the current node and the path taken on the diagram.
+fn diagram_style(current: &str, visited: &[String], edges: &BTreeSet<(String, String)>) -> String {
+    let mut css = String::new();
+    for node in visited.iter().filter(|n| plain_id(n)) {
+        css.push_str(&format!(
+            ".diagram [id=\"node-{node}\"] > :not(text):not(title) {{ stroke: var(--path); stroke-width: 2.5px; }}\n"
+        ));
+    }
+    for (from, to) in edges.iter().filter(|(f, t)| plain_id(f) && plain_id(t)) {
+        css.push_str(&format!(
+            ".diagram .edge[data-from=\"{from}\"][data-to=\"{to}\"] path {{ stroke: var(--path); stroke-width: 2.5px; }}\n"
+        ));
+    }
+    if plain_id(current) {
+        css.push_str(&format!(
+            ".diagram [id=\"node-{current}\"] > :not(text):not(title) {{ fill: var(--here-fill); stroke: var(--here); stroke-width: 4px; }}\n"
+        ));
+    }
+    css
+}
+
+async fn session(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let session = Session::load(&state, &id).await?;
+    page(&session_page(&state, &session)?)
+}
+
+fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, PageError> {
+    let library = state.library();
+    let library = library.as_ref();
+    let step = session.walk.current(library)?;
+    let history = session.walk.history(library)?;
+    let flow = library
+        .flow(&step.flow, session.walk.versions().get(&step.flow))
+        .ok_or_else(|| PageError::Internal(format!("flow {} is not loaded", step.flow)))?;
+    let (heading, body) = match step.kind {
+        StepKind::Question => markdown::split_heading(&step.text),
+        _ => (String::new(), markdown::render(&step.text)),
+    };
+    let visited: Vec<String> = history
+        .iter()
+        .filter(|h| h.flow == step.flow)
+        .map(|h| h.node.clone())
+        .collect();
+    let edges: BTreeSet<(String, String)> = history
+        .windows(2)
+        .filter(|w| w[0].flow == step.flow && w[1].flow == step.flow)
+        .map(|w| (w[0].node.clone(), w[1].node.clone()))
+        .collect();
+    let targets = flow
+        .raw()
+        .nodes
+        .iter()
+        .map(|(id, node)| Target {
+            id: id.clone(),
+            label: format!("{id} — {}", node_summary(node)),
+        })
+        .collect();
+    let path = history
+        .iter()
+        .filter(|h| h.kind != "branch")
+        .map(|h| Passed {
+            node: h.node.clone(),
+            kind: h.kind.clone(),
+            summary: markdown::split_heading(&h.text).0,
+            answer: h.answer.as_ref().map(|a| {
+                if h.automatic {
+                    format!("{} (already known)", a.label)
+                } else {
+                    a.label.clone()
+                }
+            }),
+        })
+        .collect();
+    let transcript = session.walk.transcript(library)?;
+    // In the order the flow asks for them, then any others the session holds.
+    let asked: Vec<(String, String)> = step
+        .outcome
+        .as_ref()
+        .map(|o| {
+            o.collect
+                .iter()
+                .map(|d| (d.id.clone(), d.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let given = &session.record.details;
+    let details: Vec<(String, String)> = asked
+        .iter()
+        .filter_map(|(id, label)| Some((label.clone(), given.get(id)?.clone())))
+        .chain(
+            given
+                .iter()
+                .filter(|(id, _)| !asked.iter().any(|(a, _)| a == *id))
+                .map(|(id, v)| (id.clone(), v.clone())),
+        )
+        .collect();
+    Ok(SessionPage {
+        chrome: Chrome::agent(format!("Session · {}", step.flow_title)),
+        id: session.record.id.clone(),
+        flow_title: step.flow_title.clone(),
+        status: session.walk.status().as_str(),
+        kind: kind_word(step.kind),
+        heading,
+        body,
+        answers: step.answers.clone(),
+        at: step.node.clone(),
+        pos: step.position,
+        can_go_back: step.can_go_back,
+        targets,
+        path,
+        notes: session
+            .record
+            .notes
+            .iter()
+            .map(|n: &Note| {
+                (
+                    crate::sessions::rfc3339(n.at),
+                    n.node.clone(),
+                    n.text.clone(),
+                )
+            })
+            .collect(),
+        details,
+        reference: session.record.reference.clone(),
+        feedback: session.record.feedback,
+        transcript: crate::api::transcript::markdown(
+            &transcript,
+            session.record.reference.as_deref(),
+        ),
+        diagram: stepwise_engine::diagram::svg(&flow),
+        diagram_style: diagram_style(&step.node, &visited, &edges),
+    })
+}
+
+/// A short description of a node for the jump list.
+fn node_summary(node: &Node) -> String {
+    let kind = node.kind_name();
+    match node.text() {
+        Some(text) => {
+            let (first, _) = markdown::split_heading(text);
+            let short: String = first.chars().take(60).collect();
+            if first.chars().count() > 60 {
+                format!("{kind}: {short}…")
+            } else {
+                format!("{kind}: {short}")
+            }
+        }
+        None => kind.to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Move {
+    #[serde(default)]
+    at: String,
+    #[serde(default)]
+    pos: usize,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    node: String,
+}
+
+async fn answer(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<Move>,
+) -> Result<Response, PageError> {
+    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
+        walk.answer(flows, &form.answer)
+    })
+    .await?;
+    Ok(to_session(&id))
+}
+
+async fn back(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<Move>,
+) -> Result<Response, PageError> {
+    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
+        walk.back(flows)
+    })
+    .await?;
+    Ok(to_session(&id))
+}
+
+async fn restart(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    match Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await {
+        Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn jump(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<Move>,
+) -> Result<Response, PageError> {
+    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
+        walk.jump(flows, &form.node)
+    })
+    .await?;
+    Ok(to_session(&id))
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    text: String,
+}
+
+async fn note(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, PageError> {
+    let text: String = form.text.trim().chars().take(MAX_NOTE).collect();
+    if !text.is_empty() {
+        match Session::add_note(&state, &id, &text).await {
+            Ok(_) | Err(AppError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Redirect::to(&format!("/agent/s/{id}#notes")).into_response())
+}
+
+/// A session as an agent sees it: the session in full, with the notes.
+#[derive(Serialize)]
+struct AgentSession {
+    #[serde(flatten)]
+    session: SessionDetail,
+    notes: Vec<Note>,
+}
+
+/// `GET /api/v1/agent/sessions/{id or reference}`, for an agent's own tools.
+async fn session_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    if !state.agent.admits(&headers) {
+        return Ok(AppError::Unauthorized.into_response());
+    }
+    let id = find(&state, &key).await?.ok_or(AppError::UnknownSession)?;
+    let session = Session::load(&state, &id).await?;
+    Ok(Json(AgentSession {
+        session: session.detail(&state.library())?,
+        notes: session.record.notes.clone(),
+    })
+    .into_response())
+}

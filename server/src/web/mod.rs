@@ -1,0 +1,160 @@
+//! The website: the customer's wizard and the agent console, rendered on the server over the
+//! same session calls the API makes. Every page works with plain forms and redirects; the
+//! little script in [`assets`] only adds focus handling and copy buttons.
+//!
+//! - [`wizard`]: the self-service pages at `/`;
+//! - [`agent`]: the console at `/agent`, behind a token;
+//! - [`markdown`]: flow text as sanitised HTML;
+//! - [`assets`]: the stylesheet and the script, built into the binary.
+
+pub mod agent;
+pub mod assets;
+pub mod markdown;
+pub mod wizard;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use stepwise_engine::WalkError;
+
+pub use agent::AgentKey;
+
+use crate::error::AppError;
+use crate::serve::AppState;
+
+/// Every page route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(wizard::routes())
+        .merge(agent::routes())
+        .merge(assets::routes())
+}
+
+/// `?embed=1`: the layout for an iframe (no header or footer), kept across every redirect.
+#[derive(Debug, Default, Deserialize)]
+pub struct Layout {
+    #[serde(default)]
+    embed: Option<String>,
+}
+
+impl Layout {
+    /// Whether the page is shown inside another site.
+    pub fn embedded(&self) -> bool {
+        matches!(self.embed.as_deref(), Some("1" | "true"))
+    }
+
+    /// The query string that keeps this layout on the next page.
+    pub fn query(&self) -> &'static str {
+        if self.embedded() { "?embed=1" } else { "" }
+    }
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    /// The page title, before the site name.
+    pub title: String,
+    /// The iframe layout.
+    pub embed: bool,
+    /// The query string to keep on links and form actions.
+    pub query: &'static str,
+    /// Whether this is the agent console (another header).
+    pub agent: bool,
+}
+
+impl Chrome {
+    /// The frame of a customer's page.
+    pub fn customer(title: impl Into<String>, layout: &Layout) -> Chrome {
+        Chrome {
+            title: title.into(),
+            embed: layout.embedded(),
+            query: layout.query(),
+            agent: false,
+        }
+    }
+
+    /// The frame of an agent's page.
+    pub fn agent(title: impl Into<String>) -> Chrome {
+        Chrome {
+            title: title.into(),
+            embed: false,
+            query: "",
+            agent: true,
+        }
+    }
+}
+
+/// A page that could not be shown, rendered as a page rather than JSON.
+#[derive(Debug)]
+pub enum PageError {
+    /// No such flow or session.
+    NotFound,
+    /// Our fault; logged.
+    Internal(String),
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> PageError {
+        match e {
+            AppError::UnknownSession
+            | AppError::NotFound
+            | AppError::Walk(WalkError::UnknownFlow(_)) => PageError::NotFound,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<WalkError> for PageError {
+    fn from(e: WalkError) -> PageError {
+        AppError::from(e).into()
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> PageError {
+        PageError::Internal(format!("a page failed to render: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    heading: &'static str,
+    message: &'static str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match &self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "We couldn't find that page",
+                "The link may be old, or the guide may have moved. Start again from the help centre.",
+            ),
+            PageError::Internal(cause) => {
+                tracing::error!(error = %cause, "a page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    "Please try again in a moment. Nothing you did caused this.",
+                )
+            }
+        };
+        let page = ErrorPage {
+            chrome: Chrome::customer(heading, &Layout::default()),
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(_) => status.into_response(),
+        }
+    }
+}
+
+/// A rendered page.
+pub fn page(template: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(template.render()?).into_response())
+}

@@ -1,0 +1,547 @@
+//! The website in a real browser: Debian's chromium, headless, driven over WebDriver by
+//! chromedriver. Each test starts its own chromedriver on a free port and a server in this
+//! process with a store of its own; screenshots of the key pages go to
+//! `target/screenshots/`. `tests/run` installs chromium and chromedriver when missing.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use stepwise::serve::{Config, Settings};
+use support::TestServer;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const TOKEN: &str = "browser-agent-token";
+
+/// chromedriver, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profiles: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        assert!(
+            Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
+            "the browser tests need Debian's chromium and chromium-driver; tests/run installs them"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _profiles: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A new headless browser; `javascript` false turns scripts off.
+    async fn browser(&self, javascript: bool) -> Client {
+        let profile = tempfile::Builder::new()
+            .prefix("profile")
+            .tempdir_in(self._profiles.path())
+            .unwrap()
+            .keep();
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1280,900".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        if !javascript {
+            args.push("--blink-settings=scriptEnabled=false".to_owned());
+        }
+        let mut options = json!({ "binary": CHROMIUM, "args": args });
+        if !javascript {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn server(flows: PathBuf, store: &Path) -> TestServer {
+    TestServer::start_with(Config {
+        flows,
+        store: support::sqlite(store),
+        settings: Settings {
+            agent_token: Some(TOKEN.to_owned()),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await
+}
+
+fn bundled() -> PathBuf {
+    support::workspace_root().join("flows")
+}
+
+/// Saves a screenshot of the page as `target/screenshots/NAME.png`.
+async fn screenshot(browser: &Client, name: &str) {
+    let dir = support::workspace_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Clicks the button whose text is `label` and waits for the next page.
+async fn click(browser: &Client, label: &str) {
+    let xpath = format!("//button[normalize-space(.)=\"{label}\"]");
+    let button = browser
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+    navigate(browser, button.click()).await;
+}
+
+/// Runs `action` and waits until the page it was on has been replaced.
+async fn navigate<F, T>(browser: &Client, action: F)
+where
+    F: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+{
+    let old = browser.find(Locator::Css("html")).await.unwrap();
+    action.await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while old.attr("lang").await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    browser.find(Locator::Css("main")).await.unwrap();
+}
+
+/// The text of the step's heading.
+async fn heading(browser: &Client) -> String {
+    browser
+        .find(Locator::Id("step"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The session id in the current URL (`/s/ID` or `/agent/s/ID`).
+async fn session_id(browser: &Client) -> String {
+    let url = browser.current_url().await.unwrap();
+    url.path().rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let browser = driver.browser(true).await;
+    let base = &server.client.base;
+
+    browser.goto(&format!("{base}/")).await.unwrap();
+    let search = browser.find(Locator::Id("q")).await.unwrap();
+    search.send_keys("face").await.unwrap();
+    click(&browser, "Search").await;
+    let link = browser
+        .find(Locator::Css("a[href='/flows/facial-recognition-fails']"))
+        .await
+        .unwrap();
+    navigate(&browser, link.click()).await;
+    click(&browser, "Start").await;
+    assert_eq!(
+        heading(&browser).await,
+        "What were you doing when the face check failed?"
+    );
+    // The script moves focus to the new step's heading.
+    let focused = browser.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("step"));
+
+    click(&browser, "Logging in").await;
+    assert_eq!(heading(&browser).await, "What happens when you try?");
+    // Back undoes the answer; answering again moves on.
+    click(&browser, "← Back").await;
+    assert_eq!(
+        heading(&browser).await,
+        "What were you doing when the face check failed?"
+    );
+    click(&browser, "Logging in").await;
+    click(&browser, "The check runs, but says it failed").await;
+    assert_eq!(heading(&browser).await, "Try this");
+    screenshot(&browser, "wizard-step").await;
+    // On a phone's width the answers stack and nothing overflows sideways.
+    browser.set_window_size(390, 844).await.unwrap();
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false));
+    screenshot(&browser, "wizard-step-phone").await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    // The browser's own back button may show the old question again; its form is stale,
+    // and answering it leaves the session where it is.
+    navigate(&browser, browser.back()).await;
+    if heading(&browser).await == "What happens when you try?" {
+        click(
+            &browser,
+            "The page freezes, keeps loading or doesn't respond",
+        )
+        .await;
+    }
+    assert_eq!(heading(&browser).await, "Try this");
+    let body = browser.find(Locator::Css(".prose")).await.unwrap();
+    assert!(
+        body.text().await.unwrap().contains("Indoors"),
+        "still the lighting remedy"
+    );
+
+    click(&browser, "Yes, it's working now").await;
+    assert_eq!(heading(&browser).await, "Glad that's sorted");
+    click(&browser, "Yes").await;
+    let thanks = browser.find(Locator::Css(".thanks")).await.unwrap();
+    assert!(thanks.text().await.unwrap().contains("glad it helped"));
+
+    let id = session_id(&browser).await;
+    let (_, session) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(session["status"], "resolved");
+    assert_eq!(session["feedback"], true, "the feedback is stored");
+    browser.close().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let customer = driver.browser(true).await;
+    let base = &server.client.base;
+
+    customer
+        .goto(&format!("{base}/flows/deposit-missing-memo"))
+        .await
+        .unwrap();
+    click(&customer, "Start").await;
+    for answer in [
+        "Into my account here",
+        "Continue",
+        "I left it empty",
+        "Another exchange",
+        "Continue",
+    ] {
+        click(&customer, answer).await;
+    }
+    assert_eq!(
+        heading(&customer).await,
+        "Let's get you to our support team"
+    );
+    // A submit with required details missing shows errors next to the fields, keeping values.
+    customer
+        .find(Locator::Id("d-coin"))
+        .await
+        .unwrap()
+        .send_keys("XRP")
+        .await
+        .unwrap();
+    click(&customer, "Get my reference").await;
+    let error = customer.find(Locator::Id("d-amount-error")).await.unwrap();
+    assert!(error.text().await.unwrap().contains("required"));
+    let coin = customer.find(Locator::Id("d-coin")).await.unwrap();
+    assert_eq!(coin.prop("value").await.unwrap().as_deref(), Some("XRP"));
+    screenshot(&customer, "escalation-form").await;
+    for (field, value) in [
+        ("d-network", "XRP Ledger"),
+        ("d-amount", "250"),
+        ("d-txid", "A1B2C3D4E5F6"),
+        ("d-deposit-time", "2026-11-02 14:05 UTC"),
+        ("d-address", "rDepositAddress123"),
+    ] {
+        customer
+            .find(Locator::Id(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click(&customer, "Get my reference").await;
+    let reference = customer
+        .find(Locator::Id("reference"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(reference.starts_with("SW-"), "{reference}");
+    let transcript = customer
+        .find(Locator::Id("transcript"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(transcript.contains("A1B2C3D4E5F6"), "{transcript}");
+    let copy = customer.find(Locator::Css("button.copy")).await.unwrap();
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "the copy button shows with script on"
+    );
+    screenshot(&customer, "escalation").await;
+    customer.close().await.unwrap();
+
+    // The agent signs in and opens the session by the reference the customer reads out.
+    let agent = driver.browser(true).await;
+    agent.goto(&format!("{base}/agent")).await.unwrap();
+    agent
+        .find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    click(&agent, "Sign in").await;
+    agent
+        .find(Locator::Id("key"))
+        .await
+        .unwrap()
+        .send_keys(&reference.to_lowercase())
+        .await
+        .unwrap();
+    click(&agent, "Open").await;
+    let page = agent.find(Locator::Css("main")).await.unwrap();
+    let text = page.text().await.unwrap();
+    assert!(text.contains(&reference), "{text}");
+    assert!(
+        text.contains("XRP Ledger") && text.contains("rDepositAddress123"),
+        "{text}"
+    );
+    let transcript = agent.find(Locator::Id("transcript")).await.unwrap();
+    assert!(
+        transcript
+            .text()
+            .await
+            .unwrap()
+            .contains("## Details for support")
+    );
+    assert!(
+        agent
+            .find(Locator::Css("button.copy"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    // The diagram marks where the session stands.
+    let here = agent
+        .execute(
+            "const n = document.querySelector('[id=\"node-contact\"] > :not(text):not(title)');\
+             return getComputedStyle(n).strokeWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(here, json!("4px"));
+    screenshot(&agent, "agent-session").await;
+    agent.close().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_runs_a_flow_jumps_and_notes() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let agent = driver.browser(true).await;
+    let base = &server.client.base;
+
+    agent.goto(&format!("{base}/agent")).await.unwrap();
+    agent
+        .find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    click(&agent, "Sign in").await;
+    agent
+        .find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("withdrawal")
+        .await
+        .unwrap();
+    click(&agent, "Search").await;
+    screenshot(&agent, "agent-console").await;
+    click(&agent, "Run").await;
+    let id = session_id(&agent).await;
+    let (_, before) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    let start = before["step"]["node"].as_str().unwrap().to_owned();
+
+    // Clicking a node of the diagram jumps there.
+    let target = agent
+        .execute(
+            "const nodes = [...document.querySelectorAll('.diagram .node[data-node]')]\
+               .filter(n => n.dataset.node !== arguments[0] && n.dataset.kind === 'remedy');\
+             return nodes[0].dataset.node;",
+            vec![json!(start)],
+        )
+        .await
+        .unwrap();
+    let target = target.as_str().unwrap().to_owned();
+    let node = agent
+        .find(Locator::Css(&format!("[id=\"node-{target}\"]")))
+        .await
+        .unwrap();
+    navigate(&agent, node.click()).await;
+    let (_, after) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(after["step"]["node"], json!(target));
+
+    let note = agent.find(Locator::Id("note-text")).await.unwrap();
+    note.send_keys("Customer is on the mobile app")
+        .await
+        .unwrap();
+    click(&agent, "Add note").await;
+    let notes = agent.find(Locator::Css(".notes")).await.unwrap();
+    assert!(
+        notes
+            .text()
+            .await
+            .unwrap()
+            .contains("Customer is on the mobile app")
+    );
+
+    // Back undoes the jump.
+    click(&agent, "← Back").await;
+    let (_, back) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(back["step"]["node"], json!(start));
+    agent.close().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_wizard_works_with_javascript_off() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let browser = driver.browser(false).await;
+    let base = &server.client.base;
+
+    browser.goto(&format!("{base}/?embed=1")).await.unwrap();
+    let scripted = browser
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(scripted.as_deref(), Some("embed"));
+    let link = browser
+        .find(Locator::Css(
+            "a[href='/flows/facial-recognition-fails?embed=1']",
+        ))
+        .await
+        .unwrap();
+    navigate(&browser, link.click()).await;
+    click(&browser, "Start").await;
+    click(&browser, "Verifying my identity").await;
+    click(
+        &browser,
+        "The camera doesn't open, or the screen stays black",
+    )
+    .await;
+    assert_eq!(heading(&browser).await, "Try this");
+    click(&browser, "← Back").await;
+    assert_eq!(heading(&browser).await, "What happens when you try?");
+    click(&browser, "The check runs, but says it failed").await;
+    click(&browser, "Yes, it's working now").await;
+    assert_eq!(heading(&browser).await, "Glad that's sorted");
+    let url = browser.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("embed=1"), "the embedded layout is kept");
+    assert!(
+        browser.find(Locator::Css("header.site")).await.is_err(),
+        "no header when embedded"
+    );
+    browser.close().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn script_in_a_flow_never_runs() {
+    let store = tempfile::tempdir().unwrap();
+    let flows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
+    let server = server(flows, store.path()).await;
+    let driver = Driver::start();
+    let browser = driver.browser(true).await;
+    let base = &server.client.base;
+
+    let pwned = || async {
+        browser
+            .execute("return [document.title, window.pwned || null];", vec![])
+            .await
+            .unwrap()
+    };
+    browser.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(pwned().await[1], json!(null));
+    browser
+        .goto(&format!("{base}/flows/hostile"))
+        .await
+        .unwrap();
+    click(&browser, "Start").await;
+    let state = pwned().await;
+    assert_eq!(state[1], json!(null));
+    assert!(!state[0].as_str().unwrap().starts_with("pwned"), "{state}");
+    // The answer label carries an image with a handler; it shows as text.
+    let label = browser
+        .find(Locator::Css("button.choice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(label.contains("onerror"), "{label}");
+    let choice = browser.find(Locator::Css("button.choice")).await.unwrap();
+    navigate(&browser, choice.click()).await;
+    assert_eq!(pwned().await[1], json!(null));
+    browser.close().await.unwrap();
+    server.stop().await;
+}
