@@ -42,6 +42,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// The token that opens the agent console; none means one is made up at start and logged.
     pub agent_token: Option<String>,
+    /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
+    pub preview: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
             agent_token: None,
+            preview: false,
         }
     }
 }
@@ -114,6 +117,12 @@ impl AppState {
 
     /// What the last check of the flow files found (at startup, or the last reload): empty
     /// when every file passes. The web pages show it as a banner while a flow is broken.
+    /// Whether writers are previewing flows on this server.
+    pub fn previewing(&self) -> bool {
+        self.settings.preview
+    }
+
+    /// The current diagnostics of the flow files.
     pub fn diagnostics(&self) -> Vec<DiagnosticView> {
         self.library()
             .diagnostics()
@@ -271,7 +280,11 @@ pub async fn run(
     }
     let metrics = Metrics::new();
     let store = config.store.open(metrics.store.clone())?;
-    let state = AppState::new(library, store, metrics, config.settings).await?;
+    let settings = Settings {
+        preview: config.settings.preview || config.watch,
+        ..config.settings
+    };
+    let state = AppState::new(library, store, metrics, settings).await?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),

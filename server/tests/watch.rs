@@ -97,6 +97,13 @@ async fn version(client: &Client, flow: &str) -> Option<String> {
     (status == 200).then(|| body["version"].as_str().unwrap().to_owned())
 }
 
+/// The customer home page, as HTML.
+async fn home_page(client: &Client) -> String {
+    let response = client.http.get(client.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
 async fn diagnostics(client: &Client) -> Vec<Value> {
     let (status, body) = client.get("/api/v1/diagnostics").await;
     assert_eq!(status, 200, "{body}");
@@ -167,6 +174,10 @@ async fn edits_are_served_broken_files_keep_the_last_good_version_and_fixes_clea
     assert!(error["message"].as_str().unwrap().contains("expected"));
     assert!(error["help"].is_string());
     assert_eq!(version(&client, "sign-in").await, Some(second.clone()));
+    // Writers previewing see the problem on the pages too.
+    let page = home_page(&client).await;
+    assert!(page.contains(r#"class="banner""#), "{page}");
+    assert!(page.contains("sign-in.ron:31:55"), "{page}");
     assert_eq!(
         first_step(&client).await,
         (second.clone(), "What goes wrong?".into())
@@ -193,6 +204,7 @@ async fn edits_are_served_broken_files_keep_the_last_good_version_and_fixes_clea
     .await;
     assert_ne!(third, first);
     assert_eq!(diagnostics(&client).await, Vec::<Value>::new());
+    assert!(!home_page(&client).await.contains(r#"class="banner""#));
     assert_eq!(first_step(&client).await, (third, "What stops you?".into()));
 
     // The session that started on the first version finishes on it.

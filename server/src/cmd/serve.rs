@@ -93,6 +93,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             request_timeout: Duration::from_secs(args.request_timeout),
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
+            preview: args.watch,
         },
         watch: args.watch,
     };

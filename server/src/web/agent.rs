@@ -176,7 +176,7 @@ async fn console(
     let query = q.q.trim().to_owned();
     let results = (!query.is_empty()).then(|| search(&state.library(), &query));
     page(&ConsolePage {
-        chrome: Chrome::agent("Console"),
+        chrome: Chrome::agent("Console").with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
@@ -208,7 +208,7 @@ async fn open(
         return Ok(Redirect::to(&format!("/agent/s/{id}")).into_response());
     }
     let page = ConsolePage {
-        chrome: Chrome::agent("Console"),
+        chrome: Chrome::agent("Console").with_problems(&state),
         query: String::new(),
         results: None,
         groups: groups(&state.library()),
@@ -379,7 +379,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         )
         .collect();
     Ok(SessionPage {
-        chrome: Chrome::agent(format!("Session · {}", step.flow_title)),
+        chrome: Chrome::agent(format!("Session · {}", step.flow_title)).with_problems(&state),
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         status: session.walk.status().as_str(),

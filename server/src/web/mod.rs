@@ -61,6 +61,8 @@ pub struct Chrome {
     pub query: &'static str,
     /// Whether this is the agent console (another header).
     pub agent: bool,
+    /// Errors in flow files, shown as a banner to agents and to writers previewing.
+    pub problems: Vec<String>,
 }
 
 impl Chrome {
@@ -71,6 +73,7 @@ impl Chrome {
             embed: layout.embedded(),
             query: layout.query(),
             agent: false,
+            problems: Vec::new(),
         }
     }
 
@@ -81,7 +84,27 @@ impl Chrome {
             embed: false,
             query: "",
             agent: true,
+            problems: Vec::new(),
         }
+    }
+
+    /// Adds the flow file errors a writer or agent should see: always on agent pages, on
+    /// customer pages only while previewing (`--watch`).
+    pub fn with_problems(mut self, state: &AppState) -> Chrome {
+        if self.agent || state.previewing() {
+            self.problems = state
+                .diagnostics()
+                .into_iter()
+                .filter(|d| d.severity == "error")
+                .map(|d| match (d.line, d.column) {
+                    (Some(line), Some(column)) => {
+                        format!("{}:{line}:{column}: {}", d.file, d.message)
+                    }
+                    _ => format!("{}: {}", d.file, d.message),
+                })
+                .collect();
+        }
+        self
     }
 }
 

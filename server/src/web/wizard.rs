@@ -121,7 +121,7 @@ async fn home(
     let query = q.q.trim().to_owned();
     let results = (!query.is_empty()).then(|| search(&state.library(), &query));
     page(&HomePage {
-        chrome: Chrome::customer("How can we help?", &q.layout),
+        chrome: Chrome::customer("How can we help?", &q.layout).with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
@@ -148,7 +148,7 @@ async fn flow(
     let library = state.library();
     let flow = library.catalog().get(&id).ok_or(PageError::NotFound)?;
     page(&FlowPage {
-        chrome: Chrome::customer(flow.title(), &layout),
+        chrome: Chrome::customer(flow.title(), &layout).with_problems(&state),
         tags: flow.raw().tags.clone(),
         flow: FlowCard::of(flow),
     })
@@ -287,7 +287,8 @@ fn step_page(
         String::new()
     };
     Ok(StepPage {
-        chrome: Chrome::customer(format!("{heading} · {}", step.flow_title), layout),
+        chrome: Chrome::customer(format!("{heading} · {}", step.flow_title), layout)
+            .with_problems(&state),
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         kind: kind_word(step.kind),
