@@ -379,7 +379,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         )
         .collect();
     Ok(SessionPage {
-        chrome: Chrome::agent(format!("Session · {}", step.flow_title)).with_problems(&state),
+        chrome: Chrome::agent(format!("Session · {}", step.flow_title)).with_problems(state),
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         status: session.walk.status().as_str(),

@@ -288,7 +288,7 @@ fn step_page(
     };
     Ok(StepPage {
         chrome: Chrome::customer(format!("{heading} · {}", step.flow_title), layout)
-            .with_problems(&state),
+            .with_problems(state),
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         kind: kind_word(step.kind),
