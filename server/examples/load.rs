@@ -53,6 +53,46 @@ struct Args {
     flows_to_walk: Vec<String>,
 }
 
+/// CPU seconds a process has used so far (Linux), from `/proc/PID/stat`.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// CPU used by the server (when this process started it) and by this process.
+#[derive(Clone, Copy)]
+struct Cpu {
+    server: Option<f64>,
+    load: Option<f64>,
+}
+
+impl Cpu {
+    fn now(server: Option<u32>) -> Cpu {
+        Cpu {
+            server: server.and_then(|pid| cpu_seconds(&pid.to_string())),
+            load: cpu_seconds("self"),
+        }
+    }
+
+    /// Microseconds of CPU per request since `before`, for the server and the generator.
+    fn per_request(self, before: Cpu, requests: usize) -> String {
+        let us = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if requests > 0 => {
+                format!("{:.0} µs", (a - b) * 1e6 / requests as f64)
+            }
+            _ => "?".to_owned(),
+        };
+        format!(
+            "CPU per request: server {}, load generator {}",
+            us(self.server, before.server),
+            us(self.load, before.load)
+        )
+    }
+}
+
 /// What one measurement saw.
 #[derive(Default)]
 struct Tally {
@@ -68,7 +108,7 @@ impl Tally {
         self.cycles += other.cycles;
     }
 
-    fn report(&mut self, name: &str, elapsed: Duration) -> f64 {
+    fn report(&mut self, name: &str, elapsed: Duration, cpu: String) -> f64 {
         self.latencies.sort_unstable();
         let n = self.latencies.len();
         let at = |q: f64| {
@@ -93,6 +133,7 @@ impl Tally {
             );
         }
         println!();
+        println!("{:<16} {cpu}", "");
         rate
     }
 }
@@ -296,13 +337,14 @@ fn spawn(args: &Args) -> Result<(Spawned, String), String> {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let mut args = Args::parse();
-    let _server = if args.spawn {
+    let server = if args.spawn {
         let (server, url) = spawn(&args)?;
         args.url = url;
         Some(server)
     } else {
         None
     };
+    let pid = server.as_ref().map(|s| s.child.id());
     let base = args.url.trim_end_matches('/').to_owned();
     let flows = if args.flows_to_walk.is_empty() {
         let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
@@ -324,31 +366,38 @@ async fn main() -> Result<(), String> {
         return Err("the server has no flows to walk".into());
     }
     println!(
-        "{} connections, {} s each, {} flows, {}",
+        "{} connections, {} s each, {} flows, {}; load average {}",
         args.connections,
         args.seconds,
         flows.len(),
-        base
+        base,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 
     let run = |what: &str| args.only.as_deref().is_none_or(|only| only == what);
     let mut health_rate = None;
     if run("healthz") {
         let url = format!("{base}/healthz");
+        let before = Cpu::now(pid);
         let (mut health, elapsed) =
             measure(&args, |c, stop, _| healthz(c, stop, url.clone())).await;
-        health_rate = Some(health.report("GET /healthz", elapsed));
+        let cpu = Cpu::now(pid).per_request(before, health.latencies.len());
+        health_rate = Some(health.report("GET /healthz", elapsed, cpu));
     }
     if !run("sessions") {
         return Ok(());
     }
 
     let flows = Arc::new(flows);
+    let before = Cpu::now(pid);
     let (mut session, elapsed) = measure(&args, |c, stop, i| {
         cycles(c, stop, base.clone(), Arc::clone(&flows), i * 7919)
     })
     .await;
-    let session_rate = session.report("session cycles", elapsed);
+    let cpu = Cpu::now(pid).per_request(before, session.latencies.len());
+    let session_rate = session.report("session cycles", elapsed, cpu);
     if let Some(health_rate) = health_rate {
         println!(
             "session requests run at {:.0}% of /healthz requests/s",
