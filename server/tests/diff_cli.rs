@@ -1,37 +1,14 @@
 //! `stepwise diff`: a prepared pair of flow files compared as paths (a reviewed snapshot),
 //! git's seven-argument driver form, exit codes, and a real `git diff` using the driver.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli;
+
+use std::process::Command;
+
+use cli::{stderr, stdout, stepwise, workspace};
 
 const OLD: &str = "server/tests/fixtures/diff/old.ron";
 const NEW: &str = "server/tests/fixtures/diff/new.ron";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-fn stepwise(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("could not run stepwise: {e}"),
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn two_versions_compared_as_paths_and_nodes() {

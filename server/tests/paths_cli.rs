@@ -1,34 +1,9 @@
 //! `stepwise paths`: every path of a bundled flow as a reviewed snapshot, and refusing flows
 //! that are missing or fail the checks.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-fn stepwise(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("could not run stepwise: {e}"),
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use cli::{stderr, stdout, stepwise};
 
 #[test]
 fn every_path_of_a_flow_with_a_link() {

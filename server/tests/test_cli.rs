@@ -1,40 +1,11 @@
 //! `stepwise test`: the bundled flows' scenarios all pass; a fixture with failing scenarios
 //! renders each failure at its line (a reviewed snapshot); finding scenario files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli;
+
+use cli::{stderr, stdout, stepwise, stepwise_in, workspace};
 
 const FIXTURES: &str = "server/tests/fixtures/scenarios";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-fn stepwise_in(dir: &Path, args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("could not run stepwise: {e}"),
-    }
-}
-
-fn stepwise(args: &[&str]) -> Output {
-    stepwise_in(&workspace(), args)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn every_scenario_of_the_bundled_flows_passes_and_covers_every_node_and_answer() {
