@@ -13,10 +13,45 @@ use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
 use crate::serve::AppState;
-use crate::store::{Note, SessionRecord, StoreError, now_millis};
+use crate::store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
 /// How many times a new reference is drawn when one is taken.
 const REFERENCE_ATTEMPTS: usize = 5;
+
+/// A move of a session's walk, as a customer or an agent makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Move {
+    /// Answer the current step with the answer of this id.
+    Answer(String),
+    /// Undo the last answer.
+    Back,
+    /// Go back to the first step.
+    Restart,
+    /// Jump to the node of this id (agents only).
+    Jump(String),
+}
+
+impl Move {
+    /// Makes the move with the engine.
+    fn make(&self, walk: &mut Walk, flows: &Library) -> Result<Step, WalkError> {
+        match self {
+            Move::Answer(answer) => walk.answer(flows, answer),
+            Move::Back => walk.back(flows),
+            Move::Restart => walk.restart(flows),
+            Move::Jump(node) => walk.jump(flows, node),
+        }
+    }
+
+    /// The event it is recorded as, and what that event names.
+    fn event(&self) -> (EventKind, Option<String>) {
+        match self {
+            Move::Answer(answer) => (EventKind::Answered, Some(answer.clone())),
+            Move::Back => (EventKind::Back, None),
+            Move::Restart => (EventKind::Restarted, None),
+            Move::Jump(node) => (EventKind::Jumped, Some(node.clone())),
+        }
+    }
+}
 
 /// A stored session and its walk.
 pub struct Session {
@@ -53,7 +88,9 @@ impl Session {
             feedback: None,
             notes: Vec::new(),
         };
-        state.store.insert_session(record.clone()).await?;
+        let mut events = vec![event(&record, EventKind::Started, &step, None)];
+        events.extend(outcome_event(&record, &step));
+        state.store.insert_session(record.clone(), events).await?;
         state.metrics.session_started(&record.flow);
         if walk.status() != Status::Active {
             state
@@ -84,20 +121,37 @@ impl Session {
         Ok(Session { record, walk })
     }
 
-    /// Loads session `id`, moves its walk with `change`, and stores it. A refused move leaves
-    /// the stored session as it was.
-    pub async fn apply<F>(
+    /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
+    /// move leaves the stored session as it was.
+    pub async fn apply(
         state: &AppState,
         id: &str,
-        change: F,
+        change: Move,
+    ) -> Result<(Session, Step), AppError> {
+        Session::apply_if(state, id, change, |_, _| Ok(())).await
+    }
+
+    /// [`Session::apply`], if `guard` accepts the walk as it stands; its error refuses the move.
+    pub async fn apply_if<G>(
+        state: &AppState,
+        id: &str,
+        change: Move,
+        guard: G,
     ) -> Result<(Session, Step), AppError>
     where
-        F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
+        G: FnOnce(&Walk, &Library) -> Result<(), WalkError>,
     {
         let mut session = Session::load(state, id).await?;
         let before = session.walk.status();
-        let step = change(&mut session.walk, &state.library())?;
-        session.save(state).await?;
+        let step = {
+            let library = state.library();
+            guard(&session.walk, &library)?;
+            change.make(&mut session.walk, &library)?
+        };
+        let (kind, value) = change.event();
+        let mut events = vec![event(&session.record, kind, &step, value)];
+        events.extend(outcome_event(&session.record, &step));
+        session.save(state, events).await?;
         let after = session.walk.status();
         if before == Status::Active && after != Status::Active {
             state
@@ -126,7 +180,7 @@ impl Session {
                 session.record.reference = Some(new_reference());
             }
             attempts += 1;
-            match session.save(state).await {
+            match session.save(state, Vec::new()).await {
                 Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
                 other => break other?,
             }
@@ -141,7 +195,15 @@ impl Session {
             return Err(AppError::NotFinished);
         }
         session.record.feedback = Some(helpful);
-        session.save(state).await?;
+        let step = session.walk.current(state.library().as_ref())?;
+        let answer = if helpful { "yes" } else { "no" };
+        let helpful_event = event(
+            &session.record,
+            EventKind::Helpful,
+            &step,
+            Some(answer.to_owned()),
+        );
+        session.save(state, vec![helpful_event]).await?;
         state.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
@@ -155,19 +217,23 @@ impl Session {
             node,
             text: text.to_owned(),
         });
-        session.save(state).await?;
+        session.save(state, Vec::new()).await?;
         Ok(session)
     }
 
-    /// Stores the session as it is now, if nobody changed it since it was loaded.
-    pub async fn save(&mut self, state: &AppState) -> Result<(), StoreError> {
+    /// Stores the session as it is now with the `events` that brought it here, if nobody
+    /// changed it since it was loaded.
+    pub async fn save(&mut self, state: &AppState, events: Vec<Event>) -> Result<(), StoreError> {
         let expected = self.record.revision;
         let mut next = self.record.clone();
         next.revision = expected + 1;
         next.walk = to_json(&self.walk).map_err(|e| StoreError::Database(e.to_string()))?;
         next.status = self.walk.status().as_str().to_owned();
         next.updated_at = now_millis();
-        state.store.update_session(next.clone(), expected).await?;
+        state
+            .store
+            .update_session(next.clone(), expected, events)
+            .await?;
         self.record = next;
         Ok(())
     }
@@ -203,6 +269,36 @@ impl Session {
             feedback: self.record.feedback,
         })
     }
+}
+
+/// An event of `session`, which now stands on `step`.
+fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<String>) -> Event {
+    let node = if step.flow == session.flow {
+        step.node.clone()
+    } else {
+        format!("{}/{}", step.flow, step.node)
+    };
+    Event {
+        session: session.id.clone(),
+        flow: session.flow.clone(),
+        version: session.version.clone(),
+        kind,
+        node,
+        value,
+        at: now_millis(),
+    }
+}
+
+/// The outcome `step` reached, if it is one.
+fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
+    let outcome = step.outcome.as_ref()?;
+    let kind = match outcome.kind {
+        Status::Active => return None,
+        Status::Resolved => EventKind::Resolved,
+        Status::Escalated => EventKind::Escalated,
+        Status::Done => EventKind::Done,
+    };
+    Some(event(session, kind, step, outcome.resolved_by.clone()))
 }
 
 fn to_json(walk: &Walk) -> Result<String, AppError> {

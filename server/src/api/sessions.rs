@@ -13,7 +13,7 @@ use super::views::{SessionDetail, SessionView};
 use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 
 /// What a new session starts on.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -105,8 +105,7 @@ pub async fn answer(
     Id(id): Id,
     Body(body): Body<AnswerBody>,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) =
-        Session::apply(&state, &id, |walk, flows| walk.answer(flows, &body.answer)).await?;
+    let (session, step) = Session::apply(&state, &id, Move::Answer(body.answer)).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -128,7 +127,7 @@ pub async fn back(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, |walk, flows| walk.back(flows)).await?;
+    let (session, step) = Session::apply(&state, &id, Move::Back).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -149,6 +148,6 @@ pub async fn restart(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await?;
+    let (session, step) = Session::apply(&state, &id, Move::Restart).await?;
     Ok(Json(session.view(step)))
 }

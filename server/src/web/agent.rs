@@ -20,7 +20,7 @@ use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 use crate::store::Note;
 
 /// The cookie that carries a signed-in agent.
@@ -434,7 +434,7 @@ fn node_summary(node: &Node) -> String {
 }
 
 #[derive(Deserialize)]
-struct Move {
+struct MoveForm {
     #[serde(default)]
     at: String,
     #[serde(default)]
@@ -449,11 +449,15 @@ async fn answer(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.answer(flows, &form.answer)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &form.at,
+        form.pos,
+        Move::Answer(form.answer.clone()),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -462,12 +466,9 @@ async fn back(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.back(flows)
-    })
-    .await?;
+    guarded_move(&state, &id, &form.at, form.pos, Move::Back).await?;
     Ok(to_session(&id))
 }
 
@@ -476,7 +477,7 @@ async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await {
+    match Session::apply(&state, &id, Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
         Err(e) => Err(e.into()),
     }
@@ -486,11 +487,15 @@ async fn jump(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.jump(flows, &form.node)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &form.at,
+        form.pos,
+        Move::Jump(form.node.clone()),
+    )
     .await?;
     Ok(to_session(&id))
 }
