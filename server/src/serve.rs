@@ -28,8 +28,8 @@ use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
-use crate::watch;
 use crate::web::{self, AgentKey};
+use crate::{retention, watch};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -44,6 +44,10 @@ pub struct Settings {
     pub agent_token: Option<String>,
     /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
     pub preview: bool,
+    /// How long an unfinished session may stay idle before the figures count it abandoned.
+    pub abandon_after: Duration,
+    /// How long sessions are kept after they last changed; none keeps them for ever.
+    pub retain: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -54,6 +58,8 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
+            abandon_after: Duration::from_secs(30 * 60),
+            retain: None,
         }
     }
 }
@@ -295,6 +301,10 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
+    let retention = state
+        .settings
+        .retain
+        .map(|keep| retention::spawn(Arc::clone(&state.store), keep));
     let watcher = match config.watch {
         true => Some(watch::spawn(state.clone(), &config.flows)?),
         false => None,
@@ -304,6 +314,9 @@ pub async fn run(
         .await;
     if let Some(watcher) = watcher {
         watcher.abort();
+    }
+    if let Some(retention) = retention {
+        retention.abort();
     }
     served?;
     tracing::info!("stepwise stopped");

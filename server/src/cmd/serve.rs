@@ -49,6 +49,14 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     agent_token: Option<String>,
+    /// How long an unfinished session may stay idle before the figures count it as
+    /// abandoned (e.g. 30m, 2h, 1day).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    abandon_after: Duration,
+    /// Delete sessions, and their events, this many days after they last changed (checked at
+    /// start and every hour). Without it, sessions are kept.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_days: Option<u32>,
 }
 
 /// Log output.
@@ -94,6 +102,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
+            abandon_after: args.abandon_after,
+            retain: args
+                .retain_days
+                .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
         },
         watch: args.watch,
     };
