@@ -1,5 +1,5 @@
 //! Retention: sessions, and their events, go once they are older than `--retain-days`. The
-//! purge runs when the server starts and then every hour, as a task beside the server.
+//! server purges before it starts serving, then every hour in a task beside it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,19 +18,27 @@ pub async fn purge(store: &dyn Store, keep: Duration) -> Result<u64, StoreError>
     store.purge(now_millis().saturating_sub(keep)).await
 }
 
-/// Purges now and then every hour, until the task is aborted. A failed purge is logged and
-/// tried again at the next hour; serving goes on.
+/// [`purge`], with what it did logged.
+pub async fn purge_logged(store: &dyn Store, keep: Duration) -> Result<u64, StoreError> {
+    let purged = purge(store, keep).await;
+    match &purged {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "deleted sessions past retention"),
+        Err(e) => tracing::error!(error = %e, "cannot delete sessions past retention"),
+    }
+    purged
+}
+
+/// Purges every hour from an hour from now, until the task is aborted. A failed purge is
+/// logged and tried again at the next hour; serving goes on.
 pub fn spawn(store: Arc<dyn Store>, keep: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(EVERY);
+        let start = tokio::time::Instant::now() + EVERY;
+        let mut ticks = tokio::time::interval_at(start, EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match purge(store.as_ref(), keep).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(sessions = n, "deleted sessions past retention"),
-                Err(e) => tracing::error!(error = %e, "cannot delete sessions past retention"),
-            }
+            let _ = purge_logged(store.as_ref(), keep).await;
         }
     })
 }

@@ -301,10 +301,14 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    let retention = state
-        .settings
-        .retain
-        .map(|keep| retention::spawn(Arc::clone(&state.store), keep));
+    // The first purge is done before serving, so a server never shows what it must not keep.
+    let retention = match state.settings.retain {
+        Some(keep) => {
+            retention::purge_logged(state.store.as_ref(), keep).await?;
+            Some(retention::spawn(Arc::clone(&state.store), keep))
+        }
+        None => None,
+    };
     let watcher = match config.watch {
         true => Some(watch::spawn(state.clone(), &config.flows)?),
         false => None,

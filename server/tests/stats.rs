@@ -291,3 +291,63 @@ async fn bad_periods_and_unknown_flows_are_json_errors() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn retention_deletes_old_sessions_and_their_events_and_keeps_recent_ones() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let first = server(flows.path(), store.path()).await;
+    let old = walk(&first.client, "sign-in", json!({}), &["web", "nothing"]).await;
+    let recent = walk(&first.client, "sign-in", json!({}), &["web"]).await;
+    first.stop().await;
+
+    // Age one session by 40 days, as if it had been walked then.
+    let forty_days: i64 = 40 * 24 * 60 * 60 * 1000;
+    {
+        let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+        let aged = db
+            .execute(
+                "UPDATE sessions SET created_at = created_at - ?2, updated_at = updated_at - ?2
+                 WHERE id = ?1",
+                rusqlite::params![old, forty_days],
+            )
+            .unwrap();
+        assert_eq!(aged, 1);
+        db.execute(
+            "UPDATE events SET at = at - ?2 WHERE session = ?1",
+            rusqlite::params![old, forty_days],
+        )
+        .unwrap();
+    }
+    let events = |session: &str| -> i64 {
+        let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+        db.query_row(
+            "SELECT count(*) FROM events WHERE session = ?1",
+            [session],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!((events(&old), events(&recent)), (4, 2));
+
+    let kept = TestServer::start_with(Config {
+        flows: flows.path().to_owned(),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            retain: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let client = &kept.client;
+    let (status, _) = client.get(&format!("/api/v1/sessions/{old}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = client.get(&format!("/api/v1/sessions/{recent}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, stats) = client.get("/api/v1/flows/sign-in/stats").await;
+    assert_eq!(stats["summary"]["starts"], 1);
+    kept.stop().await;
+    assert_eq!((events(&old), events(&recent)), (0, 2));
+}
