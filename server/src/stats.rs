@@ -382,6 +382,11 @@ fn summary(sessions: Vec<&Replay>, settings: Settings) -> Summary {
     s
 }
 
+/// A rate as a percentage with one decimal, or `-` when there is none.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or("-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
 /// `part / whole` rounded to three decimals, or nothing when `whole` is zero.
 fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 / whole as f64 * 1000.0).round() / 1000.0)

@@ -1,6 +1,8 @@
-//! A flow's figures over HTTP: a scripted set of sessions is walked through the real API on
-//! loopback, and `GET /api/v1/flows/{id}/stats` must give the figures counted by hand.
+//! A flow's figures: a scripted set of sessions is walked through the real API on loopback,
+//! and `GET /api/v1/flows/{id}/stats` and `stepwise stats` must give the figures counted by
+//! hand; retention deletes old sessions with their events.
 
+mod cli;
 mod support;
 
 use std::path::Path;
@@ -350,4 +352,97 @@ async fn retention_deletes_old_sessions_and_their_events_and_keeps_recent_ones()
     assert_eq!(stats["summary"]["starts"], 1);
     kept.stop().await;
     assert_eq!((events(&old), events(&recent)), (0, 2));
+}
+
+/// Timestamps (`2026-11-29T19:00:00.000Z`) replaced by a placeholder of the same width.
+fn mask_times(text: &str) -> String {
+    text.split_inclusive([' ', '\n'])
+        .map(|word| {
+            let bare = word.trim_end();
+            let is_time = bare.len() == 24 && bare.ends_with('Z') && bare.as_bytes()[10] == b'T';
+            if is_time {
+                word.replacen(bare, "YYYY-MM-DDTHH:MM:SS.mmmZ", 1)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_command_line_prints_the_same_figures_as_a_table_and_as_json() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    script(&server.client).await;
+    let (_, api) = server.client.get("/api/v1/flows/sign-in/stats").await;
+    server.stop().await;
+
+    let flows_dir = flows.path().to_str().unwrap();
+    let url = format!("sqlite://{}", store.path().join("stepwise.db").display());
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "stats",
+            "sign-in",
+            "--flows",
+            flows_dir,
+            "--store",
+            &url,
+            "--abandon-after",
+            "0s",
+        ];
+        args.extend_from_slice(extra);
+        cli::stepwise(&args)
+    };
+    let table = run(&[]);
+    assert!(table.status.success(), "{}", cli::stderr(&table));
+    insta::assert_snapshot!("sign_in_table", mask_times(&cli::stdout(&table)));
+
+    let json = run(&["--json"]);
+    assert!(json.status.success(), "{}", cli::stderr(&json));
+    let printed: Value = serde_json::from_str(&cli::stdout(&json)).unwrap();
+    assert_eq!(printed, api);
+
+    let old = run(&["--to", "2000-01-01"]);
+    assert!(
+        cli::stdout(&old).contains("Starts               0"),
+        "{}",
+        cli::stdout(&old)
+    );
+}
+
+#[test]
+fn the_command_line_refuses_bad_dates_and_missing_stores() {
+    let bad = cli::stepwise(&[
+        "stats",
+        "sign-in",
+        "--flows",
+        "server/tests/fixtures/flows",
+        "--from",
+        "soon",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        cli::stderr(&bad).contains("`from` is not a date"),
+        "{}",
+        cli::stderr(&bad)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("none.db").display());
+    let missing = cli::stepwise(&[
+        "stats",
+        "sign-in",
+        "--flows",
+        "server/tests/fixtures/flows",
+        "--store",
+        &url,
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        cli::stderr(&missing).contains("there is no store"),
+        "{}",
+        cli::stderr(&missing)
+    );
+    assert!(!dir.path().join("none.db").exists());
 }
