@@ -192,6 +192,11 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Conflict => AppError::Conflict,
             StoreError::Closed => AppError::Unavailable,
+            StoreError::Unavailable(cause) => {
+                // The response says only "unavailable"; the operator needs the cause.
+                tracing::warn!(%cause, "the store cannot be reached");
+                AppError::Unavailable
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

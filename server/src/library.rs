@@ -259,7 +259,8 @@ impl FlowSource for Library {
     }
 }
 
-/// The flow files of a directory, as the checker finds them: `*.ron` but not `*.scenarios.ron`.
+/// The flow files of a directory, as the checker finds them: `*.ron` but neither scenarios
+/// nor translations.
 fn flow_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -267,10 +268,7 @@ fn flow_files(dir: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
-        })
+        .filter(|p| stepwise_engine::translate::is_flow_file(p))
         .collect()
 }
 

@@ -285,7 +285,7 @@ pub async fn run(
         tracing::warn!(dir = %config.flows.display(), "no flow files found");
     }
     let metrics = Metrics::new();
-    let store = config.store.open(metrics.store.clone())?;
+    let store = config.store.open(metrics.store.clone()).await?;
     let settings = Settings {
         preview: config.settings.preview || config.watch,
         ..config.settings

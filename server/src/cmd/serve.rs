@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use stepwise::serve::{Config, ServeError, Settings};
-use stepwise::store::{OpenError, StoreConfig};
+use stepwise::store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
 /// Flags of `stepwise serve`.
@@ -21,7 +21,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Where sessions are kept: `sqlite://PATH[?synchronous=full|normal|off]` (created on
-    /// first run). `postgres://…` is reserved for a later release.
+    /// first run), or `postgres://USER@HOST:PORT/DB[?pool_size=N]`, which several instances
+    /// can share (its tables are created and migrated at start).
     #[arg(long, value_name = "URL", default_value = "sqlite://stepwise.db")]
     store: StoreConfig,
     /// How logs are written.
@@ -82,10 +83,6 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
     init_logs(args.log_format);
-    if let StoreConfig::Postgres(_) = args.store {
-        tracing::error!("{}", OpenError::PostgresNotSupported);
-        return ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -124,10 +121,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            match e {
-                ServeError::Open(OpenError::PostgresNotSupported) => ExitCode::from(2),
-                _ => ExitCode::FAILURE,
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Where sessions and flow versions are kept: the [`Store`] trait, the records it holds,
 //! and the `--store` setting that picks an implementation.
 //!
-//! The server talks to the trait only, so a PostgreSQL store can sit beside [`sqlite`].
+//! The server talks to the trait only: [`sqlite`] for one process, [`postgres`] for several
+//! sharing one database.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
@@ -160,6 +162,9 @@ pub enum StoreError {
     /// The store is shutting down or its writer stopped.
     #[error("the store is closed")]
     Closed,
+    /// The database cannot be reached now (it is down, or every connection is busy).
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     /// The database said no.
     #[error("database error: {0}")]
     Database(String),
@@ -265,7 +270,8 @@ pub enum StoreConfig {
         path: PathBuf,
         synchronous: Synchronous,
     },
-    /// A PostgreSQL URL: `postgres://…` (not supported yet).
+    /// A PostgreSQL URL: `postgres://USER@HOST:PORT/DB[?pool_size=N&…]`, shared by every
+    /// instance.
     Postgres(String),
 }
 
@@ -330,15 +336,15 @@ impl fmt::Display for StoreConfig {
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("PostgreSQL stores are not supported yet; use `--store sqlite://PATH`")]
-    PostgresNotSupported,
+    #[error("cannot open the PostgreSQL store: {0}")]
+    Postgres(String),
     #[error("cannot open the store at {path}: {cause}")]
     Sqlite { path: PathBuf, cause: String },
 }
 
 impl StoreConfig {
-    /// Opens (and if need be creates) the store this setting names.
-    pub fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
+    /// Opens (and if need be creates or migrates) the store this setting names.
+    pub async fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
         match self {
             StoreConfig::Sqlite { path, synchronous } => {
                 let store =
@@ -350,7 +356,12 @@ impl StoreConfig {
                     })?;
                 Ok(Arc::new(store))
             }
-            StoreConfig::Postgres(_) => Err(OpenError::PostgresNotSupported),
+            StoreConfig::Postgres(url) => {
+                let store = postgres::PostgresStore::open(url, metrics)
+                    .await
+                    .map_err(|e| OpenError::Postgres(e.to_string()))?;
+                Ok(Arc::new(store))
+            }
         }
     }
 }
@@ -386,13 +397,13 @@ mod tests {
     }
 
     #[test]
-    fn postgres_url_is_recognised_but_not_opened() {
+    fn postgres_url_is_recognised_and_its_password_never_shown() {
         let config: StoreConfig = "postgres://u:secret@db/stepwise".parse().unwrap();
+        assert_eq!(
+            config,
+            StoreConfig::Postgres("postgres://u:secret@db/stepwise".into())
+        );
         assert_eq!(config.to_string(), "postgres://…");
-        assert!(matches!(
-            config.open(StoreMetrics::default()),
-            Err(OpenError::PostgresNotSupported)
-        ));
     }
 
     #[test]
