@@ -82,6 +82,7 @@ pub fn run(args: &Args) -> ExitCode {
         let store = args
             .store
             .open(StoreMetrics::default())
+            .await
             .map_err(|e| e.to_string())?;
         report(store.as_ref(), &flow, &period, args.abandon_after)
             .await
