@@ -2,7 +2,9 @@
 //! before anyone is told it moved.
 //!
 //! Concurrency is optimistic: each write names the revision it read, so of two answers racing
-//! on one session the second is refused (409 `conflict`) instead of overwriting the first.
+//! on one session the second is refused (409 `conflict`) instead of overwriting the first,
+//! even when they reach two server processes sharing one database. A client may also name the
+//! revision it saw, so an answer meant for a step that has since moved on is refused too.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -94,7 +96,25 @@ impl Session {
     where
         F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
     {
+        Session::apply_at(state, id, None, change).await
+    }
+
+    /// Like [`Session::apply`], but only if the session is still at `revision` (the one the
+    /// client saw), else [`AppError::Conflict`]. Without a revision the move applies to the
+    /// session as it is read now, and still loses (a conflict) to a move stored meanwhile.
+    pub async fn apply_at<F>(
+        state: &AppState,
+        id: &str,
+        revision: Option<i64>,
+        change: F,
+    ) -> Result<(Session, Step), AppError>
+    where
+        F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
+    {
         let mut session = Session::load(state, id).await?;
+        if revision.is_some_and(|seen| seen != session.record.revision) {
+            return Err(AppError::Conflict);
+        }
         let before = session.walk.status();
         let step = change(&mut session.walk, &state.library())?;
         session.save(state).await?;
@@ -178,8 +198,23 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
+        }
+    }
+
+    /// What a move that lost to another is answered with: a conflict carrying the session as
+    /// it stands now, so the client can show the current step without asking again.
+    pub async fn moved(state: &AppState, id: &str) -> AppError {
+        let current = async {
+            let session = Session::load(state, id).await?;
+            let step = session.walk.current(state.library().as_ref())?;
+            Ok::<_, AppError>(session.view(step))
+        };
+        match current.await {
+            Ok(view) => AppError::Moved(Box::new(view)),
+            Err(e) => e,
         }
     }
 
@@ -191,6 +226,7 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
             versions: versions(self.walk.versions()),
