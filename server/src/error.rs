@@ -11,6 +11,7 @@ use serde::Serialize;
 use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
+use crate::api::views::SessionView;
 use crate::store::StoreError;
 
 /// Everything a request can fail with.
@@ -25,6 +26,11 @@ pub enum AppError {
     NotFinished,
     #[error("the session changed while this request was handled; fetch it and try again")]
     Conflict,
+    /// A conflict, with the session as it stands now.
+    #[error(
+        "the session has moved on since the step this request answers; `session` is where it stands now"
+    )]
+    Moved(Box<SessionView>),
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
     #[error("the path is not valid: {0}")]
@@ -58,6 +64,10 @@ pub enum AppError {
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
+    /// For `conflict` on a move: the session as it stands now, with its current step and
+    /// revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
 }
 
 /// What went wrong, for programs (`code`) and for people (`message`).
@@ -109,7 +119,7 @@ impl AppError {
             },
             AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
-            AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict | AppError::Moved(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
             AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
@@ -166,6 +176,10 @@ impl AppError {
             AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
             _ => (Vec::new(), Vec::new()),
         };
+        let session = match self {
+            AppError::Moved(view) => Some(view.as_ref().clone()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code,
@@ -173,6 +187,7 @@ impl AppError {
                 problems,
                 offered,
             },
+            session,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! before anyone is told it moved.
 //!
 //! Concurrency is optimistic: each write names the revision it read, so of two answers racing
-//! on one session the second is refused (409 `conflict`) instead of overwriting the first.
+//! on one session the second is refused (409 `conflict`) instead of overwriting the first,
+//! even when they reach two server processes sharing one database. A client may also name the
+//! revision it saw, so an answer meant for a step that has since moved on is refused too.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -122,19 +124,34 @@ impl Session {
     }
 
     /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
-    /// move leaves the stored session as it was.
+    /// move leaves the stored session as it was; a move that loses a race to another one
+    /// stored meanwhile is [`AppError::Conflict`].
     pub async fn apply(
         state: &AppState,
         id: &str,
         change: Move,
     ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, change, |_, _| Ok(())).await
+        Session::apply_if(state, id, None, change, |_, _| Ok(())).await
     }
 
-    /// [`Session::apply`], if `guard` accepts the walk as it stands; its error refuses the move.
+    /// [`Session::apply`], but only if the session is still at `revision` (the one the client
+    /// saw), else [`AppError::Conflict`]. Without a revision the move applies to the session
+    /// as it is read now.
+    pub async fn apply_at(
+        state: &AppState,
+        id: &str,
+        revision: Option<i64>,
+        change: Move,
+    ) -> Result<(Session, Step), AppError> {
+        Session::apply_if(state, id, revision, change, |_, _| Ok(())).await
+    }
+
+    /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
+    /// move.
     pub async fn apply_if<G>(
         state: &AppState,
         id: &str,
+        revision: Option<i64>,
         change: Move,
         guard: G,
     ) -> Result<(Session, Step), AppError>
@@ -142,6 +159,9 @@ impl Session {
         G: FnOnce(&Walk, &Library) -> Result<(), WalkError>,
     {
         let mut session = Session::load(state, id).await?;
+        if revision.is_some_and(|seen| seen != session.record.revision) {
+            return Err(AppError::Conflict);
+        }
         let before = session.walk.status();
         let step = {
             let library = state.library();
@@ -244,8 +264,23 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
+        }
+    }
+
+    /// What a move that lost to another is answered with: a conflict carrying the session as
+    /// it stands now, so the client can show the current step without asking again.
+    pub async fn moved(state: &AppState, id: &str) -> AppError {
+        let current = async {
+            let session = Session::load(state, id).await?;
+            let step = session.walk.current(state.library().as_ref())?;
+            Ok::<_, AppError>(session.view(step))
+        };
+        match current.await {
+            Ok(view) => AppError::Moved(Box::new(view)),
+            Err(e) => e,
         }
     }
 
@@ -257,6 +292,7 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
             versions: versions(self.walk.versions()),

@@ -34,6 +34,25 @@ pub struct AnswerBody {
     /// The id of one of the answers the step offers.
     #[schema(example = "in")]
     pub answer: String,
+    /// The session's `revision` when the client showed the step it answers. If the session
+    /// has moved since (another tab, another agent, a retried request), the answer is refused
+    /// with 409 `conflict` and the current session. Without it, the answer applies to the
+    /// step the session stands on when the request is handled.
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub revision: Option<i64>,
+}
+
+/// A move that lost to another becomes a conflict carrying the session as it is now.
+async fn or_moved<T>(
+    state: &AppState,
+    id: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match result {
+        Err(AppError::Conflict) => Err(Session::moved(state, id).await),
+        other => other,
+    }
 }
 
 /// Starts a session on a flow.
@@ -96,7 +115,9 @@ pub async fn show(
         (status = 200, description = "The next step", body = SessionView),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session is no longer at the `revision` \
+         sent, or another answer was stored first; `session` holds it as it is now",
+         body = ErrorBody),
         (status = 422, description = "`answer_not_offered` or `finished`", body = ErrorBody)
     )
 )]
@@ -105,7 +126,8 @@ pub async fn answer(
     Id(id): Id,
     Body(body): Body<AnswerBody>,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, Move::Answer(body.answer)).await?;
+    let moved = Session::apply_at(&state, &id, body.revision, Move::Answer(body.answer)).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -119,7 +141,8 @@ pub async fn answer(
     responses(
         (status = 200, description = "The step before", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody),
         (status = 422, description = "`at_start`", body = ErrorBody)
     )
 )]
@@ -127,7 +150,8 @@ pub async fn back(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, Move::Back).await?;
+    let moved = Session::apply(&state, &id, Move::Back).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -141,13 +165,15 @@ pub async fn back(
     responses(
         (status = 200, description = "The first step", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody)
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody)
     )
 )]
 pub async fn restart(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, Move::Restart).await?;
+    let moved = Session::apply(&state, &id, Move::Restart).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }

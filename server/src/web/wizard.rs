@@ -351,7 +351,7 @@ pub async fn guarded_move(
     pos: usize,
     change: Move,
 ) -> Result<(), PageError> {
-    let result = Session::apply_if(state, id, change, |walk, flows| {
+    let result = Session::apply_if(state, id, None, change, |walk, flows| {
         let here = walk.current(flows)?;
         if here.node != at || here.position != pos {
             // Refused like a finished walk: nothing changes, and the caller shows the step.
