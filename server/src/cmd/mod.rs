@@ -9,3 +9,4 @@ pub mod paths;
 pub mod play;
 pub mod serve;
 pub mod test;
+pub mod translate;
