@@ -33,6 +33,8 @@ pub enum AppError {
     BadRequest,
     #[error("the query string is not valid: {0}")]
     MalformedQuery(String),
+    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
+    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -110,6 +112,7 @@ impl AppError {
             AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {

@@ -3,7 +3,8 @@
 //! - [`serve`]: the router, its middleware, and `run` (listener in, shutdown signal in);
 //! - [`api`]: one module per group of routes, and the OpenAPI document;
 //! - [`sessions`]: loading a walk, moving it with the engine, storing it;
-//! - [`library`]: the flows served, current and pinned older versions;
+//! - [`library`]: the flows served, current and pinned older versions, and their translations;
+//! - [`locale`]: the language a request is answered in;
 //! - [`search`]: ranked search over flows;
 //! - [`watch`]: live preview, reloading the flows when their files change;
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
@@ -14,6 +15,7 @@
 pub mod api;
 pub mod error;
 pub mod library;
+pub mod locale;
 pub mod metrics;
 pub mod search;
 pub mod serve;

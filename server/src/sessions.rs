@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use stepwise_engine::{Status, Step, Walk, WalkError};
+use stepwise_engine::{InLocale, Status, Step, Walk, WalkError};
 
 use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::store::{Note, SessionRecord, StoreError, now_millis};
 
@@ -27,13 +28,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow` and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it.
     pub async fn start(
         state: &AppState,
         flow: &str,
         facts: BTreeMap<String, String>,
+        locale: &str,
     ) -> Result<(Session, Step), AppError> {
-        let (walk, step) = Walk::start(state.library().as_ref(), flow, facts)?;
+        let library = state.library();
+        let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
+        walk.set_locale(locale);
         let now = now_millis();
         let record = SessionRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -85,18 +89,25 @@ impl Session {
     }
 
     /// Loads session `id`, moves its walk with `change`, and stores it. A refused move leaves
-    /// the stored session as it was.
+    /// the stored session as it was. The step comes in the language `asked` chooses, else the
+    /// session's; a `?lang=` also becomes the session's language from then on.
     pub async fn apply<F>(
         state: &AppState,
         id: &str,
+        asked: &Asked,
         change: F,
     ) -> Result<(Session, Step), AppError>
     where
-        F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
+        F: FnOnce(&mut Walk, &InLocale<'_, Library>) -> Result<Step, WalkError>,
     {
         let mut session = Session::load(state, id).await?;
         let before = session.walk.status();
-        let step = change(&mut session.walk, &state.library())?;
+        let library = state.library();
+        let locale = asked.choose(&library, Some(session.walk.locale()));
+        if asked.lang.is_some() {
+            session.walk.set_locale(&locale);
+        }
+        let step = change(&mut session.walk, &library.in_locale(&locale))?;
         session.save(state).await?;
         let after = session.walk.status();
         if before == Status::Active && after != Status::Active {
@@ -115,9 +126,11 @@ impl Session {
         details: BTreeMap<String, String>,
     ) -> Result<Session, AppError> {
         let mut session = Session::load(state, id).await?;
+        let library = state.library();
+        let locale = session.walk.locale().to_owned();
         session
             .walk
-            .submit_details(state.library().as_ref(), details)?;
+            .submit_details(&library.in_locale(&locale), details)?;
         session.record.details = session.walk.details().clone();
         let keep = session.record.reference.is_some();
         let mut attempts = 0;
@@ -183,15 +196,17 @@ impl Session {
         }
     }
 
-    /// The session in full.
-    pub fn detail(&self, library: &Library) -> Result<SessionDetail, AppError> {
-        let step = self.walk.current(library)?;
-        let history = self.walk.history(library)?;
+    /// The session in full, in `locale`.
+    pub fn detail(&self, library: &Library, locale: &str) -> Result<SessionDetail, AppError> {
+        let flows = library.in_locale(locale);
+        let step = self.walk.current(&flows)?;
+        let history = self.walk.history(&flows)?;
         Ok(SessionDetail {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
             status: self.walk.status().into(),
+            customer_locale: self.walk.locale().to_owned(),
             step: step.into(),
             versions: versions(self.walk.versions()),
             facts: self.walk.given_facts().clone(),

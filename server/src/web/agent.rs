@@ -13,12 +13,13 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use stepwise_engine::{Choice, FlowSource, Node, StepKind};
+use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
 
 use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::sessions::Session;
 use crate::store::Note;
@@ -174,13 +175,13 @@ async fn console(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&state.library(), &query));
+    let results = (!query.is_empty()).then(|| search(&state.library(), &query, DEFAULT_LOCALE));
     page(&ConsolePage {
         chrome: Chrome::agent("Console").with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
-            groups(&state.library())
+            groups(&state.library(), DEFAULT_LOCALE)
         },
         query,
         results,
@@ -211,7 +212,7 @@ async fn open(
         chrome: Chrome::agent("Console").with_problems(&state),
         query: String::new(),
         results: None,
-        groups: groups(&state.library()),
+        groups: groups(&state.library(), DEFAULT_LOCALE),
         key: q.key.trim().to_owned(),
         not_found: true,
     };
@@ -223,7 +224,7 @@ async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new()).await?;
+    let (session, _) = Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -451,9 +452,13 @@ async fn answer(
     Path(id): Path<String>,
     Form(form): Form<Move>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.answer(flows, &form.answer)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        |walk, flows| walk.answer(flows, &form.answer),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -464,9 +469,13 @@ async fn back(
     Path(id): Path<String>,
     Form(form): Form<Move>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.back(flows)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        |walk, flows| walk.back(flows),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -476,7 +485,11 @@ async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await {
+    match Session::apply(&state, &id, &Asked::default(), |walk, flows| {
+        walk.restart(flows)
+    })
+    .await
+    {
         Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
         Err(e) => Err(e.into()),
     }
@@ -488,9 +501,13 @@ async fn jump(
     Path(id): Path<String>,
     Form(form): Form<Move>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.jump(flows, &form.node)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        |walk, flows| walk.jump(flows, &form.node),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -537,7 +554,7 @@ async fn session_json(
     let id = find(&state, &key).await?.ok_or(AppError::UnknownSession)?;
     let session = Session::load(&state, &id).await?;
     Ok(Json(AgentSession {
-        session: session.detail(&state.library())?,
+        session: session.detail(&state.library(), DEFAULT_LOCALE)?,
         notes: session.record.notes.clone(),
     })
     .into_response())
