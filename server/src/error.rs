@@ -41,6 +41,8 @@ pub enum AppError {
     MalformedQuery(String),
     #[error("{0}")]
     InvalidPeriod(#[from] crate::stats::PeriodError),
+    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
+    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -123,6 +125,7 @@ impl AppError {
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
             AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
+            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {

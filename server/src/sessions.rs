@@ -9,11 +9,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use stepwise_engine::{Status, Step, Walk, WalkError};
+use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
 
 use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
@@ -35,7 +36,7 @@ pub enum Move {
 
 impl Move {
     /// Makes the move with the engine.
-    fn make(&self, walk: &mut Walk, flows: &Library) -> Result<Step, WalkError> {
+    fn make(&self, walk: &mut Walk, flows: &impl FlowSource) -> Result<Step, WalkError> {
         match self {
             Move::Answer(answer) => walk.answer(flows, answer),
             Move::Back => walk.back(flows),
@@ -64,13 +65,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow` and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it.
     pub async fn start(
         state: &AppState,
         flow: &str,
         facts: BTreeMap<String, String>,
+        locale: &str,
     ) -> Result<(Session, Step), AppError> {
-        let (walk, step) = Walk::start(state.library().as_ref(), flow, facts)?;
+        let library = state.library();
+        let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
+        walk.set_locale(locale);
         let now = now_millis();
         let record = SessionRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -125,13 +129,15 @@ impl Session {
 
     /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
     /// move leaves the stored session as it was; a move that loses a race to another one
-    /// stored meanwhile is [`AppError::Conflict`].
+    /// stored meanwhile is [`AppError::Conflict`]. The step comes in the language `asked`
+    /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
     pub async fn apply(
         state: &AppState,
         id: &str,
+        asked: &Asked,
         change: Move,
     ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, None, change, |_, _| Ok(())).await
+        Session::apply_if(state, id, asked, None, change, |_, _| Ok(())).await
     }
 
     /// [`Session::apply`], but only if the session is still at `revision` (the one the client
@@ -140,10 +146,11 @@ impl Session {
     pub async fn apply_at(
         state: &AppState,
         id: &str,
+        asked: &Asked,
         revision: Option<i64>,
         change: Move,
     ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, revision, change, |_, _| Ok(())).await
+        Session::apply_if(state, id, asked, revision, change, |_, _| Ok(())).await
     }
 
     /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
@@ -151,12 +158,13 @@ impl Session {
     pub async fn apply_if<G>(
         state: &AppState,
         id: &str,
+        asked: &Asked,
         revision: Option<i64>,
         change: Move,
         guard: G,
     ) -> Result<(Session, Step), AppError>
     where
-        G: FnOnce(&Walk, &Library) -> Result<(), WalkError>,
+        G: FnOnce(&Walk, &InLocale<'_, Library>) -> Result<(), WalkError>,
     {
         let mut session = Session::load(state, id).await?;
         if revision.is_some_and(|seen| seen != session.record.revision) {
@@ -165,8 +173,13 @@ impl Session {
         let before = session.walk.status();
         let step = {
             let library = state.library();
-            guard(&session.walk, &library)?;
-            change.make(&mut session.walk, &library)?
+            let locale = asked.choose(&library, Some(session.walk.locale()));
+            if asked.lang.is_some() {
+                session.walk.set_locale(&locale);
+            }
+            let flows = library.in_locale(&locale);
+            guard(&session.walk, &flows)?;
+            change.make(&mut session.walk, &flows)?
         };
         let (kind, value) = change.event();
         let mut events = vec![event(&session.record, kind, &step, value)];
@@ -189,9 +202,11 @@ impl Session {
         details: BTreeMap<String, String>,
     ) -> Result<Session, AppError> {
         let mut session = Session::load(state, id).await?;
+        let library = state.library();
+        let locale = session.walk.locale().to_owned();
         session
             .walk
-            .submit_details(state.library().as_ref(), details)?;
+            .submit_details(&library.in_locale(&locale), details)?;
         session.record.details = session.walk.details().clone();
         let keep = session.record.reference.is_some();
         let mut attempts = 0;
@@ -275,7 +290,10 @@ impl Session {
     pub async fn moved(state: &AppState, id: &str) -> AppError {
         let current = async {
             let session = Session::load(state, id).await?;
-            let step = session.walk.current(state.library().as_ref())?;
+            let library = state.library();
+            let step = session
+                .walk
+                .current(&library.in_locale(session.walk.locale()))?;
             Ok::<_, AppError>(session.view(step))
         };
         match current.await {
@@ -284,16 +302,18 @@ impl Session {
         }
     }
 
-    /// The session in full.
-    pub fn detail(&self, library: &Library) -> Result<SessionDetail, AppError> {
-        let step = self.walk.current(library)?;
-        let history = self.walk.history(library)?;
+    /// The session in full, in `locale`.
+    pub fn detail(&self, library: &Library, locale: &str) -> Result<SessionDetail, AppError> {
+        let flows = library.in_locale(locale);
+        let step = self.walk.current(&flows)?;
+        let history = self.walk.history(&flows)?;
         Ok(SessionDetail {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
             revision: self.record.revision,
             status: self.walk.status().into(),
+            customer_locale: self.walk.locale().to_owned(),
             step: step.into(),
             versions: versions(self.walk.versions()),
             facts: self.walk.given_facts().clone(),
