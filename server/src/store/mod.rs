@@ -67,7 +67,7 @@ pub struct ArchivedFlow {
 }
 
 /// What a store can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The record changed since it was read.
     #[error("the session changed since it was read")]
@@ -78,6 +78,11 @@ pub enum StoreError {
     /// The store is shutting down or its writer stopped.
     #[error("the store is closed")]
     Closed,
+    /// The store cannot take the change now, for a reason outside the request (it is full,
+    /// read-only, locked by another program, or its disk fails); the same request may succeed
+    /// once the store recovers. Nothing of the change was kept.
+    #[error("the store cannot save changes now: {0}")]
+    Unavailable(&'static str),
     /// The database said no.
     #[error("database error: {0}")]
     Database(String),
@@ -85,7 +90,20 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
-        StoreError::Database(e.to_string())
+        use rusqlite::ErrorCode;
+        let reason = match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => "it is full",
+            Some(ErrorCode::ReadOnly) => "it is read-only",
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                "another program holds its lock"
+            }
+            Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
+                "its file cannot be read or written"
+            }
+            Some(ErrorCode::PermissionDenied) => "its file may not be written",
+            _ => return StoreError::Database(e.to_string()),
+        };
+        StoreError::Unavailable(reason)
     }
 }
 
