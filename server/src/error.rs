@@ -217,9 +217,22 @@ impl From<JsonRejection> for AppError {
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::BodyTooLarge
             }
+            JsonRejection::BytesRejection(e) if timed_out(&e) => AppError::Timeout,
             other => AppError::MalformedBody(other.body_text()),
         }
     }
+}
+
+/// Whether reading a body failed because the client stopped sending it.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for AppError {

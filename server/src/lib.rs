@@ -1,6 +1,7 @@
 //! The stepwise server: the step-by-step JSON API over checked flows, with durable sessions.
 //!
 //! - [`serve`]: the router, its middleware, and `run` (listener in, shutdown signal in);
+//! - [`connections`]: accepting connections, with a cap and a timeout for stalled clients;
 //! - [`api`]: one module per group of routes, and the OpenAPI document;
 //! - [`sessions`]: loading a walk, moving it with the engine, storing it;
 //! - [`library`]: the flows served, current and pinned older versions;
@@ -12,6 +13,7 @@
 //! - [`web`]: the customer's wizard and the agent console, as HTML pages.
 
 pub mod api;
+pub mod connections;
 pub mod error;
 pub mod library;
 pub mod metrics;
