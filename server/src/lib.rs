@@ -6,7 +6,7 @@
 //! - [`sessions`]: loading a walk, moving it with the engine, storing it;
 //! - [`library`]: the flows served, current and pinned older versions;
 //! - [`search`]: ranked search over flows;
-//! - [`watch`]: live preview, reloading the flows when their files change;
+//! - [`watch`]: reloading the flows when their files change (live preview) or on `SIGHUP`;
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
 //! - [`metrics`]: Prometheus metrics;

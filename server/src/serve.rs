@@ -298,6 +298,14 @@ pub async fn run(
         ..config.settings
     };
     let state = AppState::new(library, store, metrics, settings).await?;
+    let watcher = match config.watch {
+        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        false => None,
+    };
+    // Before the log line that says the server is up: a reload asked for from then on is
+    // never taken for a signal to stop.
+    #[cfg(unix)]
+    let hangup = watch::on_hangup(state.clone())?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),
@@ -308,10 +316,6 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    let watcher = match config.watch {
-        true => Some(watch::spawn(state.clone(), &config.flows)?),
-        false => None,
-    };
     let limits = Limits {
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
@@ -320,6 +324,8 @@ pub async fn run(
     if let Some(watcher) = watcher {
         watcher.abort();
     }
+    #[cfg(unix)]
+    hangup.abort();
     tracing::info!("stepwise stopped");
     Ok(())
 }
