@@ -18,12 +18,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
+use crate::connections::{self, Limits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
@@ -38,6 +39,14 @@ pub struct Settings {
     pub cors_origins: Vec<HeaderValue>,
     /// How long a request may take before it is answered `408 timeout`.
     pub request_timeout: Duration,
+    /// How long a request body may go without sending a byte before it is answered `408
+    /// timeout`.
+    pub body_timeout: Duration,
+    /// How long a connection has to send a request's headers, counted from when it opens or
+    /// from its last response (so also how long an idle keep-alive connection stays open).
+    pub header_timeout: Duration,
+    /// Connections open at once; more clients wait until one closes.
+    pub max_connections: usize,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The token that opens the agent console; none means one is made up at start and logged.
@@ -55,6 +64,9 @@ impl Default for Settings {
         Settings {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 16_384,
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
@@ -187,6 +199,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));
     router
         .fallback(|| async { AppError::NotFound })
@@ -291,6 +304,14 @@ pub async fn run(
         ..config.settings
     };
     let state = AppState::new(library, store, metrics, settings).await?;
+    let watcher = match config.watch {
+        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        false => None,
+    };
+    // Before the log line that says the server is up: a reload asked for from then on is
+    // never taken for a signal to stop.
+    #[cfg(unix)]
+    let hangup = watch::on_hangup(state.clone())?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),
@@ -309,20 +330,19 @@ pub async fn run(
         }
         None => None,
     };
-    let watcher = match config.watch {
-        true => Some(watch::spawn(state.clone(), &config.flows)?),
-        false => None,
+    let limits = Limits {
+        max_connections: connections::fit_to_file_limit(state.settings.max_connections),
+        header_timeout: state.settings.header_timeout,
     };
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    connections::serve(listener, app(state), limits, shutdown).await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
     if let Some(retention) = retention {
         retention.abort();
     }
-    served?;
+    #[cfg(unix)]
+    hangup.abort();
     tracing::info!("stepwise stopped");
     Ok(())
 }

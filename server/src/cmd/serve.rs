@@ -34,6 +34,18 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered with a timeout.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     request_timeout: u64,
+    /// Seconds a request body may go without sending a byte before it is answered with a
+    /// timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds a connection has to send a request's headers, counted from when it opens or
+    /// from its last response: cuts off slow senders and idle keep-alive connections.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Connections open at once; more clients wait until one closes. Lowered to what the
+    /// limit on open files allows.
+    #[arg(long, value_name = "N", default_value_t = 16_384, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
@@ -96,6 +108,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         settings: Settings {
             cors_origins: args.cors_origins,
             request_timeout: Duration::from_secs(args.request_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            header_timeout: Duration::from_secs(args.header_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
