@@ -9,6 +9,7 @@
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
 //! - [`metrics`]: Prometheus metrics;
+//! - [`security`]: security headers (Content-Security-Policy, framing, no sniffing);
 //! - [`web`]: the customer's wizard and the agent console, as HTML pages.
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod library;
 pub mod metrics;
 pub mod search;
+pub mod security;
 pub mod serve;
 pub mod sessions;
 pub mod store;

@@ -27,6 +27,7 @@ use crate::api::diagnostics::DiagnosticView;
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
+use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
 use crate::watch;
 use crate::web::{self, AgentKey};
@@ -44,6 +45,8 @@ pub struct Settings {
     pub agent_token: Option<String>,
     /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
     pub preview: bool,
+    /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
+    pub frame_ancestors: String,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
+            frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
         }
     }
 }
@@ -163,6 +167,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
+use stepwise::security;
 use stepwise::serve::{Config, ServeError, Settings};
 use stepwise::store::{OpenError, StoreConfig};
 use tracing_subscriber::EnvFilter;
@@ -49,6 +50,12 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     agent_token: Option<String>,
+    /// Who may show the customer pages in a frame, as CSP `frame-ancestors` sources:
+    /// `'self'` (the default), `'none'`, or origins such as `https://help.example.com`
+    /// (space-separated). The agent console is never framed.
+    #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
+          value_parser = security::parse_frame_ancestors)]
+    frame_ancestors: String,
 }
 
 /// Log output.
@@ -94,6 +101,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
+            frame_ancestors: args.frame_ancestors,
         },
         watch: args.watch,
     };

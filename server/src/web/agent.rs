@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -19,6 +19,7 @@ use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
+use crate::security::{self, Framing};
 use crate::serve::AppState;
 use crate::sessions::Session;
 use crate::store::Note;
@@ -305,7 +306,16 @@ async fn session(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    page(&session_page(&state, &session)?)
+    let page = session_page(&state, &session)?;
+    // The path highlight is an inline <style>; the policy allows exactly that text.
+    let policy = security::content_security_policy(Framing::Never, &[&page.diagram_style]);
+    let mut response = super::page(&page)?;
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(response)
 }
 
 fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, PageError> {
