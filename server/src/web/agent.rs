@@ -14,6 +14,7 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use stepwise_engine::{Choice, FlowSource, Node, StepKind};
+use subtle::ConstantTimeEq;
 
 use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
@@ -69,13 +70,10 @@ fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares without stopping at the first difference, so timing tells nothing.
+/// Compares in constant time, so how long a refusal takes tells nothing about how much of a
+/// guess was right. (Only the length can differ in time, and every hash has the same one.)
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// A signed-in agent; without one, the page is the sign-in form.
