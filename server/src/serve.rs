@@ -3,6 +3,8 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -26,6 +28,7 @@ use crate::api;
 use crate::api::diagnostics::DiagnosticView;
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
+use crate::limits::{self, Limits};
 use crate::metrics::{self, Metrics};
 use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
@@ -47,7 +50,14 @@ pub struct Settings {
     pub preview: bool,
     /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
     pub frame_ancestors: String,
+    /// Sessions one client address may start per minute; none means no limit.
+    pub session_rate: Option<NonZeroU32>,
+    /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
+    pub forwarded_for: bool,
 }
+
+/// Sessions a client address may start per minute unless configured otherwise.
+pub const DEFAULT_SESSION_RATE: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -58,6 +68,8 @@ impl Default for Settings {
             agent_token: None,
             preview: false,
             frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
+            forwarded_for: false,
         }
     }
 }
@@ -173,6 +185,10 @@ pub fn app(state: AppState) -> Router {
             security::headers,
         ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(Limits::new(settings.session_rate, settings.forwarded_for)),
+            limits::guard,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -307,7 +323,9 @@ pub async fn run(
         true => Some(watch::spawn(state.clone(), &config.flows)?),
         false => None,
     };
-    let served = axum::serve(listener, app(state))
+    // The peer address is what the session rate limit counts against.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     if let Some(watcher) = watcher {

@@ -48,7 +48,9 @@ pub struct AnswerBody {
          headers(("location" = String, description = "The session's URL"))),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody),
-        (status = 422, description = "`invalid_fact`", body = ErrorBody)
+        (status = 422, description = "`invalid_fact`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many sessions from this address",
+         body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn create(

@@ -1,6 +1,7 @@
 //! `stepwise serve`: the API over a directory of flows, with an embedded store.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use stepwise::security;
-use stepwise::serve::{Config, ServeError, Settings};
+use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
 use stepwise::store::{OpenError, StoreConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -56,6 +57,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
           value_parser = security::parse_frame_ancestors)]
     frame_ancestors: String,
+    /// Sessions one client address may start per minute (0: no limit). Past it, starting a
+    /// session is answered 429 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
+    session_rate: u32,
+    /// Count clients by the last address in `X-Forwarded-For`: set it only behind a reverse
+    /// proxy that appends the client's address, or anyone can pick their own.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Log output.
@@ -102,6 +111,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
             frame_ancestors: args.frame_ancestors,
+            session_rate: NonZeroU32::new(args.session_rate),
+            forwarded_for: args.trust_forwarded_for,
         },
         watch: args.watch,
     };
