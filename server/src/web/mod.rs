@@ -4,12 +4,16 @@
 //!
 //! - [`wizard`]: the self-service pages at `/`;
 //! - [`agent`]: the console at `/agent`, behind a token;
+//! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
+//! - [`charts`]: those figures drawn as SVG;
 //! - [`markdown`]: flow text as sanitised HTML;
 //! - [`assets`]: the stylesheet and the script, built into the binary.
 
 pub mod agent;
 pub mod assets;
+pub mod charts;
 pub mod markdown;
+pub mod owner;
 pub mod wizard;
 
 use askama::Template;
@@ -29,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(wizard::routes())
         .merge(agent::routes())
+        .merge(owner::routes())
         .merge(assets::routes())
 }
 
