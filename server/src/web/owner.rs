@@ -182,6 +182,8 @@ struct FlowPage {
     versions: Vec<VersionRow>,
     all_versions: String,
     remedies: Vec<(String, u64, u64, String)>,
+    /// How long a session may stay idle before it counts as abandoned, in words.
+    idle: String,
 }
 
 async fn flow(
@@ -266,6 +268,8 @@ async fn flow(
         versions,
         all_versions: format!("/agent/stats/{}{}", stats.flow, form.query(None)),
         remedies,
+        idle: humantime::format_duration(std::time::Duration::from_secs(stats.abandon_after_secs))
+            .to_string(),
         form,
         stats,
     }
