@@ -36,6 +36,8 @@ pub struct Phrases {
     pub details: &'static str,
     /// Transcript: a detail left empty.
     pub not_given: &'static str,
+    /// Transcript: the heading of the escalation reference.
+    pub reference: &'static str,
     /// The statuses: active, resolved, escalated, done.
     pub statuses: [&'static str; 4],
     /// The outcomes as a transcript's last line says them: resolved, escalated, done.
@@ -60,6 +62,7 @@ pub const ENGLISH: Phrases = Phrases {
     waiting_at: "Waiting at",
     details: "Details for support",
     not_given: "(not given)",
+    reference: "Reference",
     statuses: ["active", "resolved", "escalated", "done"],
     outcomes: ["Resolved", "Escalated to support", "Done"],
 };
@@ -82,6 +85,7 @@ pub const GERMAN: Phrases = Phrases {
     waiting_at: "Wartet bei",
     details: "Angaben für den Support",
     not_given: "(nicht angegeben)",
+    reference: "Referenz",
     statuses: [
         "offen",
         "gelöst",

@@ -231,6 +231,9 @@ pub struct Walk {
     details: BTreeMap<String, String>,
     /// Kept with the walk so that lists of sessions need no flows to show it.
     status: Status,
+    /// The language the customer reads the walk in, when it is not the source language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locale: Option<String>,
 }
 
 impl Walk {
@@ -256,6 +259,7 @@ impl Walk {
             trail: Vec::new(),
             details: BTreeMap::new(),
             status: Status::Active,
+            locale: None,
         };
         walk.enter(src, flow, first.start().to_owned(), &mut Vec::new())?;
         let step = walk.settle(src)?;
@@ -490,6 +494,18 @@ impl Walk {
         }
         self.details = accepted;
         Ok(())
+    }
+
+    /// The language the customer reads the walk in (the source language unless set).
+    pub fn locale(&self) -> &str {
+        self.locale
+            .as_deref()
+            .unwrap_or(crate::translate::DEFAULT_LOCALE)
+    }
+
+    /// Records the language the customer reads the walk in; it changes no step.
+    pub fn set_locale(&mut self, locale: &str) {
+        self.locale = (locale != crate::translate::DEFAULT_LOCALE).then(|| locale.to_owned());
     }
 
     /// Where the walk stands: active, or which outcome it reached.

@@ -11,6 +11,7 @@ use serde::Serialize;
 use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
+use crate::api::views::SessionView;
 use crate::store::StoreError;
 
 /// Everything a request can fail with.
@@ -25,6 +26,11 @@ pub enum AppError {
     NotFinished,
     #[error("the session changed while this request was handled; fetch it and try again")]
     Conflict,
+    /// A conflict, with the session as it stands now.
+    #[error(
+        "the session has moved on since the step this request answers; `session` is where it stands now"
+    )]
+    Moved(Box<SessionView>),
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
     #[error("the path is not valid: {0}")]
@@ -35,6 +41,8 @@ pub enum AppError {
     MalformedQuery(String),
     #[error("{0}")]
     InvalidPeriod(#[from] crate::stats::PeriodError),
+    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
+    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -58,6 +66,10 @@ pub enum AppError {
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
+    /// For `conflict` on a move: the session as it stands now, with its current step and
+    /// revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
 }
 
 /// What went wrong, for programs (`code`) and for people (`message`).
@@ -109,10 +121,11 @@ impl AppError {
             },
             AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
-            AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict | AppError::Moved(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
             AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
+            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {
@@ -166,6 +179,10 @@ impl AppError {
             AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
             _ => (Vec::new(), Vec::new()),
         };
+        let session = match self {
+            AppError::Moved(view) => Some(view.as_ref().clone()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code,
@@ -173,6 +190,7 @@ impl AppError {
                 problems,
                 offered,
             },
+            session,
         }
     }
 }

@@ -3,8 +3,9 @@
 //! - [`serve`]: the router, its middleware, and `run` (listener in, shutdown signal in);
 //! - [`api`]: one module per group of routes, and the OpenAPI document;
 //! - [`sessions`]: loading a walk, moving it with the engine, storing it;
-//! - [`library`]: the flows served, current and pinned older versions;
 //! - [`retention`]: deleting sessions older than `--retain-days`;
+//! - [`library`]: the flows served, current and pinned older versions, and their translations;
+//! - [`locale`]: the language a request is answered in;
 //! - [`search`]: ranked search over flows;
 //! - [`watch`]: live preview, reloading the flows when their files change;
 //! - [`stats`]: the figures a flow's owner reads, computed from the sessions' events;
@@ -16,6 +17,7 @@
 pub mod api;
 pub mod error;
 pub mod library;
+pub mod locale;
 pub mod metrics;
 pub mod retention;
 pub mod search;

@@ -40,6 +40,8 @@ enum Command {
     New(cmd::new::Args),
     /// Print a flow's figures from the store: outcomes, drop-offs, remedies, versions.
     Stats(cmd::stats::Args),
+    /// Write and update translation files of flows.
+    Translate(cmd::translate::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,5 +57,6 @@ fn main() -> ExitCode {
         Command::Play(args) => cmd::play::run(&args),
         Command::New(args) => cmd::new::run(&args),
         Command::Stats(args) => cmd::stats::run(&args),
+        Command::Translate(args) => cmd::translate::run(&args),
     }
 }

@@ -2,16 +2,19 @@
 //! before anyone is told it moved.
 //!
 //! Concurrency is optimistic: each write names the revision it read, so of two answers racing
-//! on one session the second is refused (409 `conflict`) instead of overwriting the first.
+//! on one session the second is refused (409 `conflict`) instead of overwriting the first,
+//! even when they reach two server processes sharing one database. A client may also name the
+//! revision it saw, so an answer meant for a step that has since moved on is refused too.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use stepwise_engine::{Status, Step, Walk, WalkError};
+use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
 
 use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
@@ -33,7 +36,7 @@ pub enum Move {
 
 impl Move {
     /// Makes the move with the engine.
-    fn make(&self, walk: &mut Walk, flows: &Library) -> Result<Step, WalkError> {
+    fn make(&self, walk: &mut Walk, flows: &impl FlowSource) -> Result<Step, WalkError> {
         match self {
             Move::Answer(answer) => walk.answer(flows, answer),
             Move::Back => walk.back(flows),
@@ -62,13 +65,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow` and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it.
     pub async fn start(
         state: &AppState,
         flow: &str,
         facts: BTreeMap<String, String>,
+        locale: &str,
     ) -> Result<(Session, Step), AppError> {
-        let (walk, step) = Walk::start(state.library().as_ref(), flow, facts)?;
+        let library = state.library();
+        let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
+        walk.set_locale(locale);
         let now = now_millis();
         let record = SessionRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -122,31 +128,58 @@ impl Session {
     }
 
     /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
-    /// move leaves the stored session as it was.
+    /// move leaves the stored session as it was; a move that loses a race to another one
+    /// stored meanwhile is [`AppError::Conflict`]. The step comes in the language `asked`
+    /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
     pub async fn apply(
         state: &AppState,
         id: &str,
+        asked: &Asked,
         change: Move,
     ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, change, |_, _| Ok(())).await
+        Session::apply_if(state, id, asked, None, change, |_, _| Ok(())).await
     }
 
-    /// [`Session::apply`], if `guard` accepts the walk as it stands; its error refuses the move.
+    /// [`Session::apply`], but only if the session is still at `revision` (the one the client
+    /// saw), else [`AppError::Conflict`]. Without a revision the move applies to the session
+    /// as it is read now.
+    pub async fn apply_at(
+        state: &AppState,
+        id: &str,
+        asked: &Asked,
+        revision: Option<i64>,
+        change: Move,
+    ) -> Result<(Session, Step), AppError> {
+        Session::apply_if(state, id, asked, revision, change, |_, _| Ok(())).await
+    }
+
+    /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
+    /// move.
     pub async fn apply_if<G>(
         state: &AppState,
         id: &str,
+        asked: &Asked,
+        revision: Option<i64>,
         change: Move,
         guard: G,
     ) -> Result<(Session, Step), AppError>
     where
-        G: FnOnce(&Walk, &Library) -> Result<(), WalkError>,
+        G: FnOnce(&Walk, &InLocale<'_, Library>) -> Result<(), WalkError>,
     {
         let mut session = Session::load(state, id).await?;
+        if revision.is_some_and(|seen| seen != session.record.revision) {
+            return Err(AppError::Conflict);
+        }
         let before = session.walk.status();
         let step = {
             let library = state.library();
-            guard(&session.walk, &library)?;
-            change.make(&mut session.walk, &library)?
+            let locale = asked.choose(&library, Some(session.walk.locale()));
+            if asked.lang.is_some() {
+                session.walk.set_locale(&locale);
+            }
+            let flows = library.in_locale(&locale);
+            guard(&session.walk, &flows)?;
+            change.make(&mut session.walk, &flows)?
         };
         let (kind, value) = change.event();
         let mut events = vec![event(&session.record, kind, &step, value)];
@@ -169,9 +202,11 @@ impl Session {
         details: BTreeMap<String, String>,
     ) -> Result<Session, AppError> {
         let mut session = Session::load(state, id).await?;
+        let library = state.library();
+        let locale = session.walk.locale().to_owned();
         session
             .walk
-            .submit_details(state.library().as_ref(), details)?;
+            .submit_details(&library.in_locale(&locale), details)?;
         session.record.details = session.walk.details().clone();
         let keep = session.record.reference.is_some();
         let mut attempts = 0;
@@ -244,20 +279,41 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
         }
     }
 
-    /// The session in full.
-    pub fn detail(&self, library: &Library) -> Result<SessionDetail, AppError> {
-        let step = self.walk.current(library)?;
-        let history = self.walk.history(library)?;
+    /// What a move that lost to another is answered with: a conflict carrying the session as
+    /// it stands now, so the client can show the current step without asking again.
+    pub async fn moved(state: &AppState, id: &str) -> AppError {
+        let current = async {
+            let session = Session::load(state, id).await?;
+            let library = state.library();
+            let step = session
+                .walk
+                .current(&library.in_locale(session.walk.locale()))?;
+            Ok::<_, AppError>(session.view(step))
+        };
+        match current.await {
+            Ok(view) => AppError::Moved(Box::new(view)),
+            Err(e) => e,
+        }
+    }
+
+    /// The session in full, in `locale`.
+    pub fn detail(&self, library: &Library, locale: &str) -> Result<SessionDetail, AppError> {
+        let flows = library.in_locale(locale);
+        let step = self.walk.current(&flows)?;
+        let history = self.walk.history(&flows)?;
         Ok(SessionDetail {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
+            customer_locale: self.walk.locale().to_owned(),
             step: step.into(),
             versions: versions(self.walk.versions()),
             facts: self.walk.given_facts().clone(),

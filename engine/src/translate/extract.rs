@@ -47,12 +47,18 @@ pub fn extract(flow: &Flow, locale: &str, existing: Option<&Translation>) -> (St
     if !raw.summary.trim().is_empty() {
         w.entry(1, "summary", &raw.summary, old.summary.as_ref());
     }
-    let source_tags: Vec<String> = raw.tags.iter().map(|t| quote(t)).collect();
-    let _ = writeln!(
-        w.out,
-        "    // Search words in this language; they replace these `{DEFAULT_LOCALE}` tags when given:\n    // [{}]",
-        source_tags.join(", ")
-    );
+    w.out
+        .push_str("    // Search words in this language; when given, they replace the flow's tags");
+    if raw.tags.is_empty() {
+        w.out.push_str(".\n");
+    } else {
+        let source_tags: Vec<String> = raw.tags.iter().map(|t| quote(t)).collect();
+        let _ = writeln!(
+            w.out,
+            ":\n    // [{}] ({DEFAULT_LOCALE})",
+            source_tags.join(", ")
+        );
+    }
     let tags: Vec<String> = old.tags.iter().map(|t| quote(t)).collect();
     let _ = writeln!(w.out, "    tags: [{}],", tags.join(", "));
     w.out.push_str("    nodes: {\n");
@@ -109,7 +115,10 @@ impl Writer {
         let now = fingerprint(source);
         let done = old.filter(|o| !o.text.trim().is_empty());
         match done {
-            Some(o) if o.source == now => self.counts.kept += 1,
+            Some(o) if o.source == now => {
+                self.counts.kept += 1;
+                comment(&mut self.out, &pad, source);
+            }
             Some(o) => {
                 self.counts.stale += 1;
                 let _ = writeln!(

@@ -10,3 +10,4 @@ pub mod play;
 pub mod serve;
 pub mod stats;
 pub mod test;
+pub mod translate;

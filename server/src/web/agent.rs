@@ -13,12 +13,13 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use stepwise_engine::{Choice, FlowSource, Node, StepKind};
+use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
 
 use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::sessions::{Move, Session};
 use crate::store::Note;
@@ -174,13 +175,13 @@ async fn console(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&state.library(), &query));
+    let results = (!query.is_empty()).then(|| search(&state.library(), &query, DEFAULT_LOCALE));
     page(&ConsolePage {
         chrome: Chrome::agent("Console").with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
-            groups(&state.library())
+            groups(&state.library(), DEFAULT_LOCALE)
         },
         query,
         results,
@@ -211,7 +212,7 @@ async fn open(
         chrome: Chrome::agent("Console").with_problems(&state),
         query: String::new(),
         results: None,
-        groups: groups(&state.library()),
+        groups: groups(&state.library(), DEFAULT_LOCALE),
         key: q.key.trim().to_owned(),
         not_found: true,
     };
@@ -223,7 +224,7 @@ async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new()).await?;
+    let (session, _) = Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -454,8 +455,8 @@ async fn answer(
     guarded_move(
         &state,
         &id,
-        &form.at,
-        form.pos,
+        &Asked::default(),
+        (&form.at, form.pos),
         Move::Answer(form.answer.clone()),
     )
     .await?;
@@ -468,7 +469,14 @@ async fn back(
     Path(id): Path<String>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, Move::Back).await?;
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        Move::Back,
+    )
+    .await?;
     Ok(to_session(&id))
 }
 
@@ -477,7 +485,7 @@ async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, Move::Restart).await {
+    match Session::apply(&state, &id, &Asked::default(), Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
         Err(e) => Err(e.into()),
     }
@@ -492,8 +500,8 @@ async fn jump(
     guarded_move(
         &state,
         &id,
-        &form.at,
-        form.pos,
+        &Asked::default(),
+        (&form.at, form.pos),
         Move::Jump(form.node.clone()),
     )
     .await?;
@@ -542,7 +550,7 @@ async fn session_json(
     let id = find(&state, &key).await?.ok_or(AppError::UnknownSession)?;
     let session = Session::load(&state, &id).await?;
     Ok(Json(AgentSession {
-        session: session.detail(&state.library())?,
+        session: session.detail(&state.library(), DEFAULT_LOCALE)?,
         notes: session.record.notes.clone(),
     })
     .into_response())
