@@ -9,7 +9,9 @@ use std::sync::Arc;
 use stepwise::metrics::StoreMetrics;
 use stepwise::store::postgres::PostgresStore;
 use stepwise::store::sqlite::SqliteStore;
-use stepwise::store::{ArchivedFlow, Note, SessionRecord, Store, StoreError, Synchronous};
+use stepwise::store::{
+    ArchivedFlow, Event, EventKind, Note, SessionRecord, Store, StoreError, Synchronous,
+};
 use support::postgres::TestDatabase;
 
 /// Where a test's data lives; `open` may be called again to reopen the same data.
@@ -98,6 +100,9 @@ store_suite!(
     everything_survives_reopening,
     a_flow_version_is_archived_once,
     the_store_answers_a_ping,
+    events_are_written_with_their_session_and_read_by_start,
+    purge_removes_old_sessions_and_their_events_and_keeps_the_rest,
+    purge_goes_through_more_sessions_than_one_batch,
 );
 
 fn record(id: &str) -> SessionRecord {
@@ -139,24 +144,24 @@ async fn a_session_reads_back_as_written(backend: impl Backend) {
         node: "lights".into(),
         text: "Customer is on the app".into(),
     });
-    store.insert_session(s.clone()).await.unwrap();
+    store.insert_session(s.clone(), Vec::new()).await.unwrap();
     assert_eq!(store.session("a").await.unwrap(), Some(s));
 }
 
 async fn an_unknown_session_is_none(backend: impl Backend) {
     let store = backend.open().await;
-    store.insert_session(record("a")).await.unwrap();
+    store.insert_session(record("a"), Vec::new()).await.unwrap();
     assert_eq!(store.session("b").await.unwrap(), None);
     assert_eq!(store.session_by_reference("SW-NONE").await.unwrap(), None);
 }
 
 async fn a_taken_session_id_is_a_duplicate(backend: impl Backend) {
     let store = backend.open().await;
-    store.insert_session(record("a")).await.unwrap();
+    store.insert_session(record("a"), Vec::new()).await.unwrap();
     let mut again = record("a");
     again.flow = "other".into();
     assert!(matches!(
-        store.insert_session(again).await,
+        store.insert_session(again, Vec::new()).await,
         Err(StoreError::Duplicate("session id"))
     ));
     assert_eq!(store.session("a").await.unwrap(), Some(record("a")));
@@ -165,26 +170,41 @@ async fn a_taken_session_id_is_a_duplicate(backend: impl Backend) {
 async fn an_update_names_the_revision_it_read(backend: impl Backend) {
     let store = backend.open().await;
     let first = record("a");
-    store.insert_session(first.clone()).await.unwrap();
+    store
+        .insert_session(first.clone(), Vec::new())
+        .await
+        .unwrap();
     let mut second = next(&first, "second");
     second.status = "resolved".into();
     second.feedback = Some(true);
-    store.update_session(second.clone(), 1).await.unwrap();
+    store
+        .update_session(second.clone(), 1, Vec::new())
+        .await
+        .unwrap();
     let third = next(&second, "third");
-    store.update_session(third.clone(), 2).await.unwrap();
+    store
+        .update_session(third.clone(), 2, Vec::new())
+        .await
+        .unwrap();
     assert_eq!(store.session("a").await.unwrap(), Some(third));
 }
 
 async fn a_stale_update_is_a_conflict_and_changes_nothing(backend: impl Backend) {
     let store = backend.open().await;
     let first = record("a");
-    store.insert_session(first.clone()).await.unwrap();
+    store
+        .insert_session(first.clone(), Vec::new())
+        .await
+        .unwrap();
     let winner = next(&first, "winner");
-    store.update_session(winner.clone(), 1).await.unwrap();
+    store
+        .update_session(winner.clone(), 1, Vec::new())
+        .await
+        .unwrap();
     let mut stale = next(&first, "stale");
     stale.reference = Some("SW-STALE".into());
     assert!(matches!(
-        store.update_session(stale, 1).await,
+        store.update_session(stale, 1, Vec::new()).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.session("a").await.unwrap(), Some(winner));
@@ -194,7 +214,9 @@ async fn a_stale_update_is_a_conflict_and_changes_nothing(backend: impl Backend)
 async fn an_update_of_an_unknown_session_is_a_conflict(backend: impl Backend) {
     let store = backend.open().await;
     assert!(matches!(
-        store.update_session(next(&record("ghost"), "x"), 1).await,
+        store
+            .update_session(next(&record("ghost"), "x"), 1, Vec::new())
+            .await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.session("ghost").await.unwrap(), None);
@@ -203,13 +225,16 @@ async fn an_update_of_an_unknown_session_is_a_conflict(backend: impl Backend) {
 async fn of_racing_updates_from_one_revision_exactly_one_wins(backend: impl Backend) {
     let store = backend.open().await;
     let beside = backend.open_beside(&store).await;
-    store.insert_session(record("a")).await.unwrap();
+    store.insert_session(record("a"), Vec::new()).await.unwrap();
     let racers: Vec<_> = (0..32)
         .map(|i| {
             let store = Arc::clone(if i % 2 == 0 { &store } else { &beside });
             tokio::spawn(async move {
                 let attempt = next(&record("a"), &format!("racer {i}"));
-                store.update_session(attempt, 1).await.map(|()| i)
+                store
+                    .update_session(attempt, 1, Vec::new())
+                    .await
+                    .map(|()| i)
             })
         })
         .collect();
@@ -230,7 +255,7 @@ async fn of_racing_updates_from_one_revision_exactly_one_wins(backend: impl Back
 async fn a_taken_reference_is_refused_without_failing_other_writes(backend: impl Backend) {
     let store = backend.open().await;
     for id in ["a", "b", "c"] {
-        store.insert_session(record(id)).await.unwrap();
+        store.insert_session(record(id), Vec::new()).await.unwrap();
     }
     let with_reference = |id: &str| {
         let mut s = next(&record(id), "escalated");
@@ -238,8 +263,8 @@ async fn a_taken_reference_is_refused_without_failing_other_writes(backend: impl
         s
     };
     let (first, second) = tokio::join!(
-        store.update_session(with_reference("a"), 1),
-        store.update_session(with_reference("b"), 1)
+        store.update_session(with_reference("a"), 1, Vec::new()),
+        store.update_session(with_reference("b"), 1, Vec::new())
     );
     let refused = match (&first, &second) {
         (Ok(()), Err(e)) | (Err(e), Ok(())) => e,
@@ -258,7 +283,10 @@ async fn a_taken_reference_is_refused_without_failing_other_writes(backend: impl
     let loser = if first.is_ok() { "b" } else { "a" };
     assert_eq!(store.session(loser).await.unwrap(), Some(record(loser)));
     let c = next(&record("c"), "moved");
-    store.update_session(c.clone(), 1).await.unwrap();
+    store
+        .update_session(c.clone(), 1, Vec::new())
+        .await
+        .unwrap();
     assert_eq!(store.session("c").await.unwrap(), Some(c));
 }
 
@@ -267,7 +295,11 @@ async fn concurrent_inserts_all_commit(backend: impl Backend) {
     let writes: Vec<_> = (0..200)
         .map(|i| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.insert_session(record(&format!("s{i}"))).await })
+            tokio::spawn(async move {
+                store
+                    .insert_session(record(&format!("s{i}")), Vec::new())
+                    .await
+            })
         })
         .collect();
     for write in writes {
@@ -290,8 +322,11 @@ async fn everything_survives_reopening(backend: impl Backend) {
     });
     {
         let store = backend.open().await;
-        store.insert_session(record("a")).await.unwrap();
-        store.update_session(s.clone(), 1).await.unwrap();
+        store.insert_session(record("a"), Vec::new()).await.unwrap();
+        store
+            .update_session(s.clone(), 1, Vec::new())
+            .await
+            .unwrap();
         store
             .archive_flows(vec![ArchivedFlow {
                 id: "router-down".into(),
@@ -352,6 +387,142 @@ async fn the_store_answers_a_ping(backend: impl Backend) {
     backend.open().await.ping().await.unwrap();
 }
 
+fn event(session: &str, kind: EventKind, node: &str, at: i64) -> Event {
+    Event {
+        session: session.into(),
+        flow: "router-down".into(),
+        version: "v1".into(),
+        kind,
+        node: node.into(),
+        value: None,
+        at,
+    }
+}
+
+async fn events_are_written_with_their_session_and_read_by_start(backend: impl Backend) {
+    let store = backend.open().await;
+    let mut other_version = record("b");
+    other_version.version = "v2".into();
+    let mut b_started = event("b", EventKind::Started, "lights", 120);
+    b_started.version = "v2".into();
+    let mut other_flow = record("x");
+    other_flow.flow = "sign-in".into();
+    let mut x_started = event("x", EventKind::Started, "platform", 150);
+    x_started.flow = "sign-in".into();
+    let started = |id: &str, at: i64| vec![event(id, EventKind::Started, "lights", at)];
+    store
+        .insert_session(record("a"), started("a", 100))
+        .await
+        .unwrap();
+    store
+        .insert_session(other_version, vec![b_started])
+        .await
+        .unwrap();
+    store
+        .insert_session(record("late"), started("late", 200))
+        .await
+        .unwrap();
+    store
+        .insert_session(other_flow, vec![x_started])
+        .await
+        .unwrap();
+    let mut answered = event("a", EventKind::Answered, "unplug", 250);
+    answered.value = Some("on".into());
+    let moved = next(&record("a"), "moved");
+    store
+        .update_session(moved.clone(), 1, vec![answered.clone()])
+        .await
+        .unwrap();
+    // Refused writes store no events.
+    assert!(matches!(
+        store
+            .update_session(moved, 1, vec![event("a", EventKind::Back, "lights", 260)])
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.insert_session(record("a"), started("a", 110)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+
+    let read = store.events("router-down", 0, 200, None).await.unwrap();
+    let seen: Vec<(&str, EventKind, i64)> = read
+        .iter()
+        .map(|e| (e.session.as_str(), e.kind, e.at))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("a", EventKind::Started, 100),
+            ("a", EventKind::Answered, 250),
+            ("b", EventKind::Started, 120),
+        ]
+    );
+    assert_eq!(read[1], answered);
+    let v2 = store
+        .events("router-down", 0, 200, Some("v2"))
+        .await
+        .unwrap();
+    assert_eq!(v2.len(), 1);
+    assert_eq!(v2[0].session, "b");
+    assert_eq!(
+        store
+            .events("router-down", 200, 201, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .events("nope", 0, i64::MAX, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn purge_removes_old_sessions_and_their_events_and_keeps_the_rest(backend: impl Backend) {
+    let store = backend.open().await;
+    for (id, created, updated) in [("old", 10, 20), ("touched", 10, 500), ("new", 400, 400)] {
+        let mut s = record(id);
+        s.created_at = created;
+        s.updated_at = updated;
+        store
+            .insert_session(s, vec![event(id, EventKind::Started, "lights", created)])
+            .await
+            .unwrap();
+    }
+    // A session read just before it goes must not come back from a cache after.
+    assert!(store.session("old").await.unwrap().is_some());
+    assert_eq!(store.purge(100).await.unwrap(), 1);
+    assert_eq!(store.session("old").await.unwrap(), None);
+    assert!(store.session("touched").await.unwrap().is_some());
+    assert!(store.session("new").await.unwrap().is_some());
+    let left: Vec<String> = store
+        .events("router-down", 0, i64::MAX, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.session)
+        .collect();
+    assert_eq!(left, ["touched", "new"]);
+    assert_eq!(store.purge(100).await.unwrap(), 0);
+}
+
+async fn purge_goes_through_more_sessions_than_one_batch(backend: impl Backend) {
+    let store = backend.open().await;
+    let count = 2_345;
+    for i in 0..count {
+        let mut s = record(&format!("s{i}"));
+        s.created_at = 1;
+        s.updated_at = 1;
+        store.insert_session(s, Vec::new()).await.unwrap();
+    }
+    assert_eq!(store.purge(2).await.unwrap(), count);
+    assert_eq!(store.session("s0").await.unwrap(), None);
+}
+
 /// PostgreSQL only: what several instances sharing one database rely on.
 mod postgres_schema {
     use super::*;
@@ -371,7 +542,10 @@ mod postgres_schema {
         for store in opening {
             stores.push(store.await.unwrap().unwrap());
         }
-        stores[0].insert_session(record("a")).await.unwrap();
+        stores[0]
+            .insert_session(record("a"), Vec::new())
+            .await
+            .unwrap();
         assert_eq!(stores[3].session("a").await.unwrap(), Some(record("a")));
     }
 

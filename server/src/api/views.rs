@@ -149,6 +149,13 @@ pub struct StepView {
     pub position: usize,
     /// Whether `POST …/back` would move.
     pub can_go_back: bool,
+    /// The language the step was asked in (`?lang=`, `Accept-Language`, the session's, or
+    /// the source language `en`).
+    #[schema(example = "de")]
+    pub locale: String,
+    /// Whether the step's texts are in the source language instead, because this step has
+    /// no current translation into `locale`.
+    pub fallback: bool,
 }
 
 impl From<Step> for StepView {
@@ -163,6 +170,8 @@ impl From<Step> for StepView {
             outcome: s.outcome.map(OutcomeView::from),
             position: s.position,
             can_go_back: s.can_go_back,
+            locale: s.locale,
+            fallback: s.fallback,
         }
     }
 }
@@ -232,6 +241,9 @@ pub struct SessionDetail {
     pub revision: i64,
     /// Where the session stands.
     pub status: StatusView,
+    /// The language the customer reads the session in.
+    #[schema(example = "de")]
+    pub customer_locale: String,
     /// The current step.
     pub step: StepView,
     /// The version of every flow the session passed through.
@@ -276,6 +288,8 @@ pub struct TranscriptView {
     pub current: StepView,
     /// Details collected at an escalation.
     pub details: BTreeMap<String, String>,
+    /// The language it is written in.
+    pub locale: String,
 }
 
 impl TranscriptView {
@@ -292,6 +306,7 @@ impl TranscriptView {
             status: t.status.into(),
             current: t.current.into(),
             details: t.details,
+            locale: t.locale,
         }
     }
 }

@@ -18,7 +18,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-use super::{ArchivedFlow, SessionRecord, Store, StoreError};
+use super::{ArchivedFlow, Event, EventKind, SessionRecord, Store, StoreError};
 use crate::metrics::StoreMetrics;
 
 mod embedded {
@@ -38,6 +38,9 @@ const MIGRATION_TABLE: &str = "stepwise_schema_history";
 /// Tries at migrating when the database has no advisory locks and another instance may be
 /// migrating at the same moment.
 const MIGRATION_ATTEMPTS: usize = 3;
+
+/// Sessions deleted per transaction by a purge, so no transaction grows without bound.
+const PURGE_BATCH: i64 = 1000;
 
 const SESSION_COLUMNS: &str = "id, flow, version, status, walk, revision, created_at, updated_at,
                                reference, details, feedback, notes";
@@ -164,36 +167,38 @@ async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert_session(&self, s: SessionRecord) -> Result<(), StoreError> {
+    async fn insert_session(&self, s: SessionRecord, events: Vec<Event>) -> Result<(), StoreError> {
         let started = Instant::now();
-        let client = self.client().await?;
-        let statement = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        let statement = tx
             .prepare_cached(&format!(
                 "INSERT INTO sessions ({SESSION_COLUMNS})
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             ))
             .await
             .map_err(refused)?;
-        client
-            .execute(
-                &statement,
-                &[
-                    &s.id,
-                    &s.flow,
-                    &s.version,
-                    &s.status,
-                    &s.walk,
-                    &s.revision,
-                    &s.created_at,
-                    &s.updated_at,
-                    &s.reference,
-                    &to_json(&s.details)?,
-                    &s.feedback,
-                    &to_json(&s.notes)?,
-                ],
-            )
-            .await
-            .map_err(refused)?;
+        tx.execute(
+            &statement,
+            &[
+                &s.id,
+                &s.flow,
+                &s.version,
+                &s.status,
+                &s.walk,
+                &s.revision,
+                &s.created_at,
+                &s.updated_at,
+                &s.reference,
+                &to_json(&s.details)?,
+                &s.feedback,
+                &to_json(&s.notes)?,
+            ],
+        )
+        .await
+        .map_err(refused)?;
+        record(&tx, &events).await?;
+        tx.commit().await.map_err(refused)?;
         self.metrics.observe_commit(1, started.elapsed());
         Ok(())
     }
@@ -202,10 +207,12 @@ impl Store for PostgresStore {
         &self,
         s: SessionRecord,
         expected_revision: i64,
+        events: Vec<Event>,
     ) -> Result<(), StoreError> {
         let started = Instant::now();
-        let client = self.client().await?;
-        let statement = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        let statement = tx
             .prepare_cached(
                 "UPDATE sessions SET status = $2, walk = $3, revision = $4, updated_at = $5,
                                      reference = $6, details = $7, feedback = $8, notes = $9
@@ -213,7 +220,7 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(refused)?;
-        let changed = client
+        let changed = tx
             .execute(
                 &statement,
                 &[
@@ -231,10 +238,69 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(refused)?;
+        if changed != 1 {
+            // Dropping the transaction rolls it back: nothing changed.
+            return Err(StoreError::Conflict);
+        }
+        record(&tx, &events).await?;
+        tx.commit().await.map_err(refused)?;
         self.metrics.observe_commit(1, started.elapsed());
-        match changed {
-            1 => Ok(()),
-            _ => Err(StoreError::Conflict),
+        Ok(())
+    }
+
+    async fn events(
+        &self,
+        flow: &str,
+        from: i64,
+        to: i64,
+        version: Option<&str>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                 FROM events AS s JOIN events AS e ON e.session = s.session
+                 WHERE s.flow = $1 AND s.kind = 'started' AND s.at >= $2 AND s.at < $3
+                   AND ($4::TEXT IS NULL OR s.version = $4)
+                 ORDER BY s.at, s.session, e.seq",
+            )
+            .await
+            .map_err(database)?;
+        let rows = client
+            .query(&statement, &[&flow, &from, &to, &version])
+            .await
+            .map_err(database)?;
+        rows.iter().map(event_from).collect()
+    }
+
+    async fn purge(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let started = Instant::now();
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(database)?;
+            let gone: Vec<String> = tx
+                .query(
+                    "DELETE FROM sessions WHERE id IN (
+                         SELECT id FROM sessions WHERE created_at < $1 AND updated_at < $1
+                         LIMIT $2)
+                     RETURNING id",
+                    &[&cutoff, &PURGE_BATCH],
+                )
+                .await
+                .map_err(database)?
+                .iter()
+                .map(|row| row.try_get(0).map_err(database))
+                .collect::<Result<_, _>>()?;
+            tx.execute("DELETE FROM events WHERE session = ANY($1)", &[&gone])
+                .await
+                .map_err(database)?;
+            tx.commit().await.map_err(database)?;
+            self.metrics.observe_commit(1, started.elapsed());
+            total += gone.len() as u64;
+            if (gone.len() as i64) < PURGE_BATCH {
+                return Ok(total);
+            }
         }
     }
 
@@ -306,6 +372,54 @@ impl Store for PostgresStore {
         client.simple_query("SELECT 1").await.map_err(database)?;
         Ok(())
     }
+}
+
+/// Appends a session's events within the transaction of its change.
+async fn record(
+    tx: &deadpool_postgres::Transaction<'_>,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO events (session, flow, version, kind, node, value, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .await
+        .map_err(database)?;
+    for e in events {
+        tx.execute(
+            &statement,
+            &[
+                &e.session,
+                &e.flow,
+                &e.version,
+                &e.kind.as_str(),
+                &e.node,
+                &e.value,
+                &e.at,
+            ],
+        )
+        .await
+        .map_err(database)?;
+    }
+    Ok(())
+}
+
+fn event_from(row: &Row) -> Result<Event, StoreError> {
+    let kind: String = row.try_get(3).map_err(database)?;
+    Ok(Event {
+        session: row.try_get(0).map_err(database)?,
+        flow: row.try_get(1).map_err(database)?,
+        version: row.try_get(2).map_err(database)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Database(format!("unknown event kind `{kind}`")))?,
+        node: row.try_get(4).map_err(database)?,
+        value: row.try_get(5).map_err(database)?,
+        at: row.try_get(6).map_err(database)?,
+    })
 }
 
 fn session_from(row: &Row) -> Result<SessionRecord, StoreError> {
