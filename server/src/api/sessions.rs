@@ -14,7 +14,7 @@ use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 
 /// `?lang=`: the language to answer in; else `Accept-Language`; else the session's language.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -45,6 +45,25 @@ pub struct AnswerBody {
     /// The id of one of the answers the step offers.
     #[schema(example = "in")]
     pub answer: String,
+    /// The session's `revision` when the client showed the step it answers. If the session
+    /// has moved since (another tab, another agent, a retried request), the answer is refused
+    /// with 409 `conflict` and the current session. Without it, the answer applies to the
+    /// step the session stands on when the request is handled.
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub revision: Option<i64>,
+}
+
+/// A move that lost to another becomes a conflict carrying the session as it is now.
+async fn or_moved<T>(
+    state: &AppState,
+    id: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match result {
+        Err(AppError::Conflict) => Err(Session::moved(state, id).await),
+        other => other,
+    }
 }
 
 /// Starts a session on a flow.
@@ -113,7 +132,9 @@ pub async fn show(
         (status = 200, description = "The next step", body = SessionView),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session is no longer at the `revision` \
+         sent, or another answer was stored first; `session` holds it as it is now",
+         body = ErrorBody),
         (status = 422, description = "`answer_not_offered` or `finished`", body = ErrorBody)
     )
 )]
@@ -123,10 +144,15 @@ pub async fn answer(
     asked: Asked,
     Body(body): Body<AnswerBody>,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, &asked, |walk, flows| {
-        walk.answer(flows, &body.answer)
-    })
-    .await?;
+    let moved = Session::apply_at(
+        &state,
+        &id,
+        &asked,
+        body.revision,
+        Move::Answer(body.answer),
+    )
+    .await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -140,7 +166,8 @@ pub async fn answer(
     responses(
         (status = 200, description = "The step before", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody),
         (status = 422, description = "`at_start`", body = ErrorBody)
     )
 )]
@@ -149,8 +176,8 @@ pub async fn back(
     Id(id): Id,
     asked: Asked,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) =
-        Session::apply(&state, &id, &asked, |walk, flows| walk.back(flows)).await?;
+    let moved = Session::apply(&state, &id, &asked, Move::Back).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -164,7 +191,8 @@ pub async fn back(
     responses(
         (status = 200, description = "The first step", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody)
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody)
     )
 )]
 pub async fn restart(
@@ -172,7 +200,7 @@ pub async fn restart(
     Id(id): Id,
     asked: Asked,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) =
-        Session::apply(&state, &id, &asked, |walk, flows| walk.restart(flows)).await?;
+    let moved = Session::apply(&state, &id, &asked, Move::Restart).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }

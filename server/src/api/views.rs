@@ -218,6 +218,10 @@ pub struct SessionView {
     pub flow: String,
     /// The version of that flow the session is pinned to.
     pub version: String,
+    /// Counts the session's changes: send it back with an answer so that an answer to a step
+    /// that has moved on meanwhile is refused (409) rather than applied to the new step.
+    #[schema(example = 3)]
+    pub revision: i64,
     /// Where the session stands.
     pub status: StatusView,
     /// The current step.
@@ -233,6 +237,8 @@ pub struct SessionDetail {
     pub flow: String,
     /// The version of that flow the session is pinned to.
     pub version: String,
+    /// Counts the session's changes (see `Session.revision`).
+    pub revision: i64,
     /// Where the session stands.
     pub status: StatusView,
     /// The language the customer reads the session in.

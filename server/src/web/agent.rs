@@ -21,7 +21,7 @@ use crate::api::views::SessionDetail;
 use crate::error::AppError;
 use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 use crate::store::Note;
 
 /// The cookie that carries a signed-in agent.
@@ -453,7 +453,7 @@ fn node_summary(node: &Node) -> String {
 }
 
 #[derive(Deserialize)]
-struct Move {
+struct MoveForm {
     #[serde(default)]
     at: String,
     #[serde(default)]
@@ -468,14 +468,14 @@ async fn answer(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     guarded_move(
         &state,
         &id,
         &Asked::default(),
         (&form.at, form.pos),
-        |walk, flows| walk.answer(flows, &form.answer),
+        Move::Answer(form.answer.clone()),
     )
     .await?;
     Ok(to_session(&id))
@@ -485,14 +485,14 @@ async fn back(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     guarded_move(
         &state,
         &id,
         &Asked::default(),
         (&form.at, form.pos),
-        |walk, flows| walk.back(flows),
+        Move::Back,
     )
     .await?;
     Ok(to_session(&id))
@@ -503,11 +503,7 @@ async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, &Asked::default(), |walk, flows| {
-        walk.restart(flows)
-    })
-    .await
-    {
+    match Session::apply(&state, &id, &Asked::default(), Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
         Err(e) => Err(e.into()),
     }
@@ -517,14 +513,14 @@ async fn jump(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     guarded_move(
         &state,
         &id,
         &Asked::default(),
         (&form.at, form.pos),
-        |walk, flows| walk.jump(flows, &form.node),
+        Move::Jump(form.node.clone()),
     )
     .await?;
     Ok(to_session(&id))

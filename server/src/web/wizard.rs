@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use stepwise_engine::{Choice, Flow, FlowSource, InLocale, Step, StepKind, Walk, WalkError};
+use stepwise_engine::{Choice, Flow, FlowSource, InLocale, Step, StepKind, WalkError};
 
 use super::words::{self, Words};
 use super::{Chrome, Layout, PageError, markdown, page};
@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::library::Library;
 use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 
 /// The wizard's routes.
 pub fn routes() -> Router<AppState> {
@@ -357,7 +357,7 @@ async fn step(
 
 /// Where the form was shown: a move is applied only if the session still stands there.
 #[derive(Debug, Deserialize)]
-struct Move {
+struct MoveForm {
     #[serde(default)]
     at: String,
     #[serde(default)]
@@ -369,23 +369,20 @@ struct Move {
 /// Applies `change` if the session still stands where the form was shown. A stale form (an
 /// old tab, the browser's back button), a move the step does not offer, or a race with
 /// another tab leaves the session as it is: the customer simply sees the current step.
-pub async fn guarded_move<F>(
+pub async fn guarded_move(
     state: &AppState,
     id: &str,
     asked: &Asked,
     (at, pos): (&str, usize),
-    change: F,
-) -> Result<(), PageError>
-where
-    F: FnOnce(&mut Walk, &InLocale<'_, Library>) -> Result<Step, WalkError>,
-{
-    let result = Session::apply(state, id, asked, |walk, flows| {
+    change: Move,
+) -> Result<(), PageError> {
+    let result = Session::apply_if(state, id, asked, None, change, |walk, flows| {
         let here = walk.current(flows)?;
         if here.node != at || here.position != pos {
             // Refused like a finished walk: nothing changes, and the caller shows the step.
             return Err(WalkError::Finished);
         }
-        change(walk, flows)
+        Ok(())
     })
     .await;
     match result {
@@ -398,14 +395,14 @@ async fn answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     guarded_move(
         &state,
         &id,
         &chosen(&layout),
         (&form.at, form.pos),
-        |walk, flows| walk.answer(flows, &form.answer),
+        Move::Answer(form.answer.clone()),
     )
     .await?;
     Ok(to_step(&id, &layout))
@@ -415,14 +412,14 @@ async fn back(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     guarded_move(
         &state,
         &id,
         &chosen(&layout),
         (&form.at, form.pos),
-        |walk, flows| walk.back(flows),
+        Move::Back,
     )
     .await?;
     Ok(to_step(&id, &layout))
@@ -433,11 +430,7 @@ async fn restart(
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, &chosen(&layout), |walk, flows| {
-        walk.restart(flows)
-    })
-    .await
-    {
+    match Session::apply(&state, &id, &chosen(&layout), Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_step(&id, &layout)),
         Err(e) => Err(e.into()),
     }
