@@ -47,6 +47,15 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("the request body is too large")]
     BodyTooLarge,
+    #[error("the request's headers are too many or too large")]
+    HeadersTooLarge,
+    #[error("the request's path and query are too long")]
+    UriTooLong,
+    #[error("too many sessions were started from this address; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds until another session may be started.
+        retry_after: u64,
+    },
     #[error("this method is not allowed here")]
     MethodNotAllowed,
     #[error("there is nothing here")]
@@ -136,6 +145,12 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            AppError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
+            AppError::UriTooLong => (StatusCode::URI_TOO_LONG, "uri_too_long"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -153,6 +168,8 @@ impl AppError {
             StatusCode::NOT_FOUND => Some(AppError::NotFound),
             StatusCode::METHOD_NOT_ALLOWED => Some(AppError::MethodNotAllowed),
             StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::BodyTooLarge),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Some(AppError::HeadersTooLarge),
+            StatusCode::URI_TOO_LONG => Some(AppError::UriTooLong),
             StatusCode::REQUEST_TIMEOUT => Some(AppError::Timeout),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(AppError::UnsupportedMediaType),
             StatusCode::SERVICE_UNAVAILABLE => Some(AppError::Unavailable),
@@ -215,6 +232,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if let AppError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
     }

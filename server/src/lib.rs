@@ -13,16 +13,20 @@
 //! - [`store`]: the store trait and the embedded SQLite store with group commit;
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
 //! - [`metrics`]: Prometheus metrics;
+//! - [`limits`]: the session rate limit per client address, and URI and header limits;
+//! - [`security`]: security headers (Content-Security-Policy, framing, no sniffing);
 //! - [`web`]: the customer's wizard and the agent console, as HTML pages.
 
 pub mod api;
 pub mod connections;
 pub mod error;
 pub mod library;
+pub mod limits;
 pub mod locale;
 pub mod metrics;
 pub mod retention;
 pub mod search;
+pub mod security;
 pub mod serve;
 pub mod sessions;
 pub mod stats;

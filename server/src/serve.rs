@@ -3,6 +3,7 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -27,7 +28,9 @@ use crate::api::diagnostics::DiagnosticView;
 use crate::connections::{self, Limits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
+use crate::limits;
 use crate::metrics::{self, Metrics};
+use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
 use crate::web::{self, AgentKey};
 use crate::{retention, watch};
@@ -57,7 +60,16 @@ pub struct Settings {
     pub abandon_after: Duration,
     /// How long sessions are kept after they last changed; none keeps them for ever.
     pub retain: Option<Duration>,
+    /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
+    pub frame_ancestors: String,
+    /// Sessions one client address may start per minute; none means no limit.
+    pub session_rate: Option<NonZeroU32>,
+    /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
+    pub forwarded_for: bool,
 }
+
+/// Sessions a client address may start per minute unless configured otherwise.
+pub const DEFAULT_SESSION_RATE: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -72,6 +84,9 @@ impl Default for Settings {
             preview: false,
             abandon_after: Duration::from_secs(30 * 60),
             retain: None,
+            frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
+            forwarded_for: false,
         }
     }
 }
@@ -182,7 +197,18 @@ pub fn app(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::Limits::new(
+                settings.session_rate,
+                settings.forwarded_for,
+            )),
+            limits::guard,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()

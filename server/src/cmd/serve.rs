@@ -1,13 +1,15 @@
 //! `stepwise serve`: the API over a directory of flows, with an embedded store.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
-use stepwise::serve::{Config, ServeError, Settings};
+use stepwise::security;
+use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
 use stepwise::store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -70,6 +72,20 @@ pub struct ServeArgs {
     /// start and every hour). Without it, sessions are kept.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     retain_days: Option<u32>,
+    /// Who may show the customer pages in a frame, as CSP `frame-ancestors` sources:
+    /// `'self'` (the default), `'none'`, or origins such as `https://help.example.com`
+    /// (space-separated). The agent console is never framed.
+    #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
+          value_parser = security::parse_frame_ancestors)]
+    frame_ancestors: String,
+    /// Sessions one client address may start per minute (0: no limit). Past it, starting a
+    /// session is answered 429 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
+    session_rate: u32,
+    /// Count clients by the last address in `X-Forwarded-For`: set it only behind a reverse
+    /// proxy that appends the client's address, or anyone can pick their own.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Log output.
@@ -118,6 +134,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             retain: args
                 .retain_days
                 .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
+            frame_ancestors: args.frame_ancestors,
+            session_rate: NonZeroU32::new(args.session_rate),
+            forwarded_for: args.trust_forwarded_for,
         },
         watch: args.watch,
     };
