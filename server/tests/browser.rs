@@ -203,6 +203,55 @@ async fn session_id(browser: &Client) -> String {
 }
 
 #[tokio::test]
+async fn a_customer_walks_in_german_and_switches_to_english() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let browser = driver.browser(true).await;
+    let base = &server.client.base;
+
+    browser.goto(&format!("{base}/?lang=de")).await.unwrap();
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("de"));
+    assert_eq!(heading(&browser).await, "Wie können wir helfen?");
+    let link = browser
+        .find(Locator::Css(
+            "a[href='/flows/p2p-released-not-paid?lang=de']",
+        ))
+        .await
+        .unwrap();
+    navigate(&browser, link.click()).await;
+    click(&browser, "Starten").await;
+    assert_eq!(
+        heading(&browser).await,
+        "Warum haben Sie die Kryptowährung freigegeben?"
+    );
+    click(
+        &browser,
+        "Ich habe versehentlich freigegeben, ohne zu prüfen",
+    )
+    .await;
+    assert_eq!(heading(&browser).await, "Versuchen Sie Folgendes");
+    screenshot(&browser, "wizard-step-german").await;
+
+    // The switch shows the same step in English, and the session stays in English.
+    let english = browser
+        .find(Locator::Css("nav.languages a[hreflang='en']"))
+        .await
+        .unwrap();
+    navigate(&browser, english.click()).await;
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("en"));
+    assert_eq!(heading(&browser).await, "Try this");
+    click(&browser, "No, still not working").await;
+    assert_eq!(
+        heading(&browser).await,
+        "Can you reach the buyer through the order chat?"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
