@@ -24,7 +24,7 @@ use tracing::Level;
 
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
-use crate::connections::{self, Limits};
+use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
 use crate::metrics::{self, Metrics};
@@ -316,7 +316,7 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    let limits = Limits {
+    let limits = ConnectionLimits {
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
     };
