@@ -78,12 +78,25 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// The resident memory of process `pid` now, in MiB (Linux: VmRSS).
-fn rss_mib(pid: u32) -> Option<f64> {
+/// How many files process `pid` has open (Linux: its sockets are among them).
+fn open_files(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// A memory figure of process `pid` now, in MiB (Linux: `VmRSS`, `RssAnon`, `RssFile`).
+fn memory_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| {
+        l.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// The resident memory of process `pid` now, in MiB.
+fn rss_mib(pid: u32) -> Option<f64> {
+    memory_mib(pid, "VmRSS")
 }
 
 /// CPU seconds a process has used so far (Linux), from `/proc/PID/stat`.
@@ -441,14 +454,33 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
             customer(client, stop, base, flows, think, i).await
         }));
     }
-    // Sample the server's memory while the customers walk.
+    // Sample the server's memory and open files while the customers walk: a plateau, not a
+    // climb, is what bounded memory looks like.
     let until = Duration::from_secs(args.seconds);
-    let mut rss_max: f64 = 0.0;
+    let (mut rss_max, mut files_max): (f64, usize) = (0.0, 0);
+    let mut timeline = Vec::new();
+    let mut second = 0;
     while started.elapsed() < until {
         tokio::time::sleep(Duration::from_secs(1).min(until.saturating_sub(started.elapsed())))
             .await;
+        second += 1;
         if let Some(rss) = pid.and_then(rss_mib) {
             rss_max = rss_max.max(rss);
+            if second % 10 == 0 {
+                // Heap and stacks apart from pages of the memory-mapped database file, which
+                // the store caps (and the kernel can drop).
+                let (anon, file) = pid
+                    .map(|pid| (memory_mib(pid, "RssAnon"), memory_mib(pid, "RssFile")))
+                    .unwrap_or_default();
+                timeline.push(format!(
+                    "{second} s {rss:.0} ({:.0} anonymous, {:.0} file-backed)",
+                    anon.unwrap_or(0.0),
+                    file.unwrap_or(0.0)
+                ));
+            }
+        }
+        if let Some(files) = pid.and_then(open_files) {
+            files_max = files_max.max(files);
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -467,9 +499,13 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
     );
     tally.report("walked sessions", elapsed, cpu);
     match pid.and_then(peak_rss_mib) {
-        Some(peak) => println!(
-            "server memory: peak RSS (VmHWM) {peak:.0} MiB, highest RSS sampled under load {rss_max:.0} MiB"
-        ),
+        Some(peak) => {
+            println!(
+                "server memory: peak RSS (VmHWM) {peak:.0} MiB, highest RSS sampled under load {rss_max:.0} MiB"
+            );
+            println!("server RSS over time (MiB): {}", timeline.join(", "));
+            println!("server open files at most: {files_max} (connections, store, logs)");
+        }
         None => println!("server memory: unknown (give --server-pid, or use --spawn)"),
     }
 }
