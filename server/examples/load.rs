@@ -6,9 +6,15 @@
 //! cargo build --release -p stepwise --examples --bins
 //! target/release/examples/load --spawn --flows flows          # starts the release server itself
 //! target/release/examples/load --url http://127.0.0.1:8080    # or against a server you run
+//! # two servers on one PostgreSQL database, every request to the next server in turn:
+//! target/release/examples/load --spawn --store postgres://postgres@127.0.0.1:5432/load --instances 2
 //! ```
+//!
+//! With several servers (`--instances`, or `--url` repeated) the generator sends each request
+//! of a session to the next server in turn, as a load balancer without sticky sessions
+//! would, so every session moves between them all the time.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,12 +26,20 @@ use serde_json::{Value, json};
 /// Flags of the load benchmark.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The server to load.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    /// Start the release `stepwise` binary on a fresh store in a temporary directory instead.
+    /// The server to load; repeat for several servers sharing one store.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
+    /// Start the release `stepwise` binary instead, on a fresh SQLite store in a temporary
+    /// directory unless `--store` names one.
     #[arg(long)]
     spawn: bool,
+    /// With --spawn: the store URL to give the servers, e.g. a PostgreSQL database
+    /// (`postgres://postgres@127.0.0.1:5432/load`, which must exist).
+    #[arg(long)]
+    store: Option<String>,
+    /// With --spawn: how many servers to start on the store (more than one needs PostgreSQL).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
     /// With --spawn: the server binary (default: `stepwise` in the directory above this one).
     #[arg(long)]
     server: Option<PathBuf>,
@@ -62,7 +76,7 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// CPU used by the server (when this process started it) and by this process.
+/// CPU used by the servers (when this process started them) and by this process.
 #[derive(Clone, Copy)]
 struct Cpu {
     server: Option<f64>,
@@ -70,9 +84,17 @@ struct Cpu {
 }
 
 impl Cpu {
-    fn now(server: Option<u32>) -> Cpu {
+    fn now(servers: &[u32]) -> Cpu {
+        let server = (!servers.is_empty())
+            .then(|| {
+                servers
+                    .iter()
+                    .map(|pid| cpu_seconds(&pid.to_string()))
+                    .sum::<Option<f64>>()
+            })
+            .flatten();
         Cpu {
-            server: server.and_then(|pid| cpu_seconds(&pid.to_string())),
+            server,
             load: cpu_seconds("self"),
         }
     }
@@ -167,11 +189,19 @@ where
     (tally, started.elapsed())
 }
 
-async fn healthz(client: reqwest::Client, stop: Arc<AtomicBool>, url: String) -> Tally {
+async fn healthz(
+    client: reqwest::Client,
+    stop: Arc<AtomicBool>,
+    bases: Arc<Vec<String>>,
+    seed: usize,
+) -> Tally {
     let mut tally = Tally::default();
+    let urls: Vec<String> = bases.iter().map(|b| format!("{b}/healthz")).collect();
+    let mut n = seed;
     while !stop.load(Ordering::Relaxed) {
+        n += 1;
         let t = Instant::now();
-        match client.get(&url).send().await {
+        match client.get(&urls[n % urls.len()]).send().await {
             Ok(r) if r.status().is_success() => {
                 let _ = r.bytes().await;
                 tally.latencies.push(t.elapsed());
@@ -186,6 +216,7 @@ async fn healthz(client: reqwest::Client, stop: Arc<AtomicBool>, url: String) ->
 #[derive(serde::Deserialize)]
 struct Session {
     id: String,
+    revision: i64,
     status: String,
     step: Step,
 }
@@ -217,18 +248,24 @@ async fn post(
 async fn cycles(
     client: reqwest::Client,
     stop: Arc<AtomicBool>,
-    base: String,
+    bases: Arc<Vec<String>>,
     flows: Arc<Vec<String>>,
     seed: usize,
 ) -> Tally {
     let mut tally = Tally::default();
     let mut n = seed;
+    // Each request goes to the next server in turn.
+    let mut turn = seed;
+    let mut next_base = || {
+        turn += 1;
+        &bases[turn % bases.len()]
+    };
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let flow = &flows[n % flows.len()];
         let Some(mut session) = post(
             &client,
-            &format!("{base}/api/v1/sessions"),
+            &format!("{}/api/v1/sessions", next_base()),
             json!({ "flow": flow }),
             &mut tally,
         )
@@ -237,7 +274,7 @@ async fn cycles(
             tally.errors += 1;
             continue;
         };
-        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        let id = session.id.clone();
         let mut finished = true;
         for step in 0..200 {
             let answers = &session.step.answers;
@@ -246,7 +283,9 @@ async fn cycles(
             }
             // Vary the path from one session to the next.
             let pick = &answers[(n + step) % answers.len()].id;
-            match post(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+            let url = format!("{}/api/v1/sessions/{id}/answer", next_base());
+            let answer = json!({ "answer": pick, "revision": session.revision });
+            match post(&client, &url, answer, &mut tally).await {
                 Some(next) => session = next,
                 None => {
                     tally.errors += 1;
@@ -262,10 +301,9 @@ async fn cycles(
     tally
 }
 
-/// The release server, on a fresh store, killed when dropped.
+/// A release server, killed when dropped.
 struct Spawned {
     child: Child,
-    _dir: tempfile::TempDir,
 }
 
 impl Drop for Spawned {
@@ -275,25 +313,23 @@ impl Drop for Spawned {
     }
 }
 
-fn spawn(args: &Args) -> Result<(Spawned, String), String> {
-    use std::io::{BufRead, BufReader};
+/// The release `stepwise` binary: `--server`, or beside the directory of this example.
+fn server_binary(args: &Args) -> Result<PathBuf, String> {
+    if let Some(server) = &args.server {
+        return Ok(server.clone());
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/release/examples/load → target/release/stepwise
-    let server = match &args.server {
-        Some(server) => server.clone(),
-        None => exe
-            .parent()
-            .and_then(|p| p.parent())
-            .map(|p| p.join("stepwise"))
-            .ok_or("cannot find the stepwise binary")?,
-    };
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let store = format!(
-        "sqlite://{}?synchronous={}",
-        dir.path().join("load.db").display(),
-        args.synchronous
-    );
-    let mut command = Command::new(&server);
+    exe.parent()
+        .and_then(|p| p.parent())
+        .map(|p| p.join("stepwise"))
+        .ok_or_else(|| "cannot find the stepwise binary".to_owned())
+}
+
+/// Starts one server on `store` and returns it with the URL it serves.
+fn spawn(args: &Args, server: &Path, store: &str) -> Result<(Spawned, String), String> {
+    use std::io::{BufRead, BufReader};
+    let mut command = Command::new(server);
     if let Some(filter) = &args.server_log {
         command.env("RUST_LOG", filter);
     }
@@ -305,7 +341,7 @@ fn spawn(args: &Args) -> Result<(Spawned, String), String> {
             "--log-format",
             "json",
             "--store",
-            &store,
+            store,
         ])
         .arg("--flows")
         .arg(&args.flows)
@@ -328,24 +364,61 @@ fn spawn(args: &Args) -> Result<(Spawned, String), String> {
     let Ok(listen) = rx.recv_timeout(Duration::from_secs(30)) else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err("the server did not log where it listens (is RUST_LOG below info?)".into());
+        return Err("the server did not log where it listens (is RUST_LOG below info, or the store unreachable?)".into());
     };
-    println!("started {} with {store}", server.display());
-    Ok((Spawned { child, _dir: dir }, format!("http://{listen}")))
+    Ok((Spawned { child }, format!("http://{listen}")))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let mut args = Args::parse();
-    let server = if args.spawn {
-        let (server, url) = spawn(&args)?;
-        args.url = url;
-        Some(server)
-    } else {
-        None
-    };
-    let pid = server.as_ref().map(|s| s.child.id());
-    let base = args.url.trim_end_matches('/').to_owned();
+    // Kept until the end: the servers and the SQLite store's directory.
+    let mut servers = Vec::new();
+    let mut _dir = None;
+    if args.spawn {
+        let store = match &args.store {
+            Some(store) => store.clone(),
+            None => {
+                let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+                let store = format!(
+                    "sqlite://{}?synchronous={}",
+                    dir.path().join("load.db").display(),
+                    args.synchronous
+                );
+                _dir = Some(dir);
+                store
+            }
+        };
+        if args.instances > 1 && !store.starts_with("postgres") {
+            return Err(
+                "several instances share a PostgreSQL store only (--store postgres://…)".into(),
+            );
+        }
+        let binary = server_binary(&args)?;
+        args.urls.clear();
+        for _ in 0..args.instances.max(1) {
+            let (server, url) = spawn(&args, &binary, &store)?;
+            servers.push(server);
+            args.urls.push(url);
+        }
+        let shown = match store.starts_with("postgres") {
+            true => "postgres://…".to_owned(),
+            false => store,
+        };
+        println!(
+            "started {} × {} on {shown}",
+            servers.len(),
+            binary.display()
+        );
+    }
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let bases: Arc<Vec<String>> = Arc::new(
+        args.urls
+            .iter()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .collect(),
+    );
+    let base = bases[0].clone();
     let flows = if args.flows_to_walk.is_empty() {
         let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
             .await
@@ -370,7 +443,7 @@ async fn main() -> Result<(), String> {
         args.connections,
         args.seconds,
         flows.len(),
-        base,
+        bases.join(" + "),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
@@ -379,11 +452,10 @@ async fn main() -> Result<(), String> {
     let run = |what: &str| args.only.as_deref().is_none_or(|only| only == what);
     let mut health_rate = None;
     if run("healthz") {
-        let url = format!("{base}/healthz");
-        let before = Cpu::now(pid);
+        let before = Cpu::now(&pids);
         let (mut health, elapsed) =
-            measure(&args, |c, stop, _| healthz(c, stop, url.clone())).await;
-        let cpu = Cpu::now(pid).per_request(before, health.latencies.len());
+            measure(&args, |c, stop, i| healthz(c, stop, Arc::clone(&bases), i)).await;
+        let cpu = Cpu::now(&pids).per_request(before, health.latencies.len());
         health_rate = Some(health.report("GET /healthz", elapsed, cpu));
     }
     if !run("sessions") {
@@ -391,12 +463,12 @@ async fn main() -> Result<(), String> {
     }
 
     let flows = Arc::new(flows);
-    let before = Cpu::now(pid);
+    let before = Cpu::now(&pids);
     let (mut session, elapsed) = measure(&args, |c, stop, i| {
-        cycles(c, stop, base.clone(), Arc::clone(&flows), i * 7919)
+        cycles(c, stop, Arc::clone(&bases), Arc::clone(&flows), i * 7919)
     })
     .await;
-    let cpu = Cpu::now(pid).per_request(before, session.latencies.len());
+    let cpu = Cpu::now(&pids).per_request(before, session.latencies.len());
     let session_rate = session.report("session cycles", elapsed, cpu);
     if let Some(health_rate) = health_rate {
         println!(

@@ -11,6 +11,7 @@ use serde::Serialize;
 use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
+use crate::api::views::SessionView;
 use crate::store::StoreError;
 
 /// Everything a request can fail with.
@@ -25,6 +26,11 @@ pub enum AppError {
     NotFinished,
     #[error("the session changed while this request was handled; fetch it and try again")]
     Conflict,
+    /// A conflict, with the session as it stands now.
+    #[error(
+        "the session has moved on since the step this request answers; `session` is where it stands now"
+    )]
+    Moved(Box<SessionView>),
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
     #[error("the path is not valid: {0}")]
@@ -33,6 +39,10 @@ pub enum AppError {
     BadRequest,
     #[error("the query string is not valid: {0}")]
     MalformedQuery(String),
+    #[error("{0}")]
+    InvalidPeriod(#[from] crate::stats::PeriodError),
+    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
+    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -54,8 +64,12 @@ pub enum AppError {
     Unauthorized,
     #[error("the request took too long")]
     Timeout,
-    #[error("the store is not reachable")]
+    #[error("the server is not available")]
     Unavailable,
+    /// The store cannot take changes now (full, read-only, locked, failing disk). Nothing of
+    /// the request was kept; the same request may be sent again later.
+    #[error("{0}; nothing was changed, try again in a moment")]
+    StoreUnavailable(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -65,6 +79,10 @@ pub enum AppError {
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
+    /// For `conflict` on a move: the session as it stands now, with its current step and
+    /// revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
 }
 
 /// What went wrong, for programs (`code`) and for people (`message`).
@@ -116,9 +134,11 @@ impl AppError {
             },
             AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
-            AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict | AppError::Moved(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
+            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {
@@ -136,6 +156,7 @@ impl AppError {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -160,7 +181,8 @@ impl AppError {
     /// The JSON body of this error.
     pub fn body(&self) -> ErrorBody {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() && !matches!(self, AppError::Unavailable) {
+        let unavailable = matches!(self, AppError::Unavailable | AppError::StoreUnavailable(_));
+        let message = if status.is_server_error() && !unavailable {
             // The cause goes to the log, not to the client.
             "internal error".to_owned()
         } else {
@@ -180,6 +202,10 @@ impl AppError {
             AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
             _ => (Vec::new(), Vec::new()),
         };
+        let session = match self {
+            AppError::Moved(view) => Some(view.as_ref().clone()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code,
@@ -187,9 +213,13 @@ impl AppError {
                 problems,
                 offered,
             },
+            session,
         }
     }
 }
+
+/// Seconds a client is asked to wait before sending a request again after a `503`.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
@@ -198,6 +228,11 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
         if let AppError::RateLimited { retry_after } = self {
             response
                 .headers_mut()
@@ -211,7 +246,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::Conflict => AppError::Conflict,
-            StoreError::Closed => AppError::Unavailable,
+            StoreError::Closed | StoreError::Unavailable(_) => AppError::StoreUnavailable(e),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -225,9 +260,22 @@ impl From<JsonRejection> for AppError {
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::BodyTooLarge
             }
+            JsonRejection::BytesRejection(e) if timed_out(&e) => AppError::Timeout,
             other => AppError::MalformedBody(other.body_text()),
         }
     }
+}
+
+/// Whether reading a body failed because the client stopped sending it.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for AppError {

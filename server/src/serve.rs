@@ -3,7 +3,6 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -20,20 +19,21 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
+use crate::connections::{self, Limits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
-use crate::limits::{self, Limits};
+use crate::limits;
 use crate::metrics::{self, Metrics};
 use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
-use crate::watch;
 use crate::web::{self, AgentKey};
+use crate::{retention, watch};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -42,12 +42,24 @@ pub struct Settings {
     pub cors_origins: Vec<HeaderValue>,
     /// How long a request may take before it is answered `408 timeout`.
     pub request_timeout: Duration,
+    /// How long a request body may go without sending a byte before it is answered `408
+    /// timeout`.
+    pub body_timeout: Duration,
+    /// How long a connection has to send a request's headers, counted from when it opens or
+    /// from its last response (so also how long an idle keep-alive connection stays open).
+    pub header_timeout: Duration,
+    /// Connections open at once; more clients wait until one closes.
+    pub max_connections: usize,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The token that opens the agent console; none means one is made up at start and logged.
     pub agent_token: Option<String>,
     /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
     pub preview: bool,
+    /// How long an unfinished session may stay idle before the figures count it abandoned.
+    pub abandon_after: Duration,
+    /// How long sessions are kept after they last changed; none keeps them for ever.
+    pub retain: Option<Duration>,
     /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
     pub frame_ancestors: String,
     /// Sessions one client address may start per minute; none means no limit.
@@ -64,9 +76,14 @@ impl Default for Settings {
         Settings {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 16_384,
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
+            abandon_after: Duration::from_secs(30 * 60),
+            retain: None,
             frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
             session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
             forwarded_for: false,
@@ -186,7 +203,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(Limits::new(settings.session_rate, settings.forwarded_for)),
+            Arc::new(limits::Limits::new(
+                settings.session_rate,
+                settings.forwarded_for,
+            )),
             limits::guard,
         ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -205,6 +225,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));
     router
         .fallback(|| async { AppError::NotFound })
@@ -303,12 +324,20 @@ pub async fn run(
         tracing::warn!(dir = %config.flows.display(), "no flow files found");
     }
     let metrics = Metrics::new();
-    let store = config.store.open(metrics.store.clone())?;
+    let store = config.store.open(metrics.store.clone()).await?;
     let settings = Settings {
         preview: config.settings.preview || config.watch,
         ..config.settings
     };
     let state = AppState::new(library, store, metrics, settings).await?;
+    let watcher = match config.watch {
+        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        false => None,
+    };
+    // Before the log line that says the server is up: a reload asked for from then on is
+    // never taken for a signal to stop.
+    #[cfg(unix)]
+    let hangup = watch::on_hangup(state.clone())?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),
@@ -319,19 +348,27 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    let watcher = match config.watch {
-        true => Some(watch::spawn(state.clone(), &config.flows)?),
-        false => None,
+    // The first purge is done before serving, so a server never shows what it must not keep.
+    let retention = match state.settings.retain {
+        Some(keep) => {
+            retention::purge_logged(state.store.as_ref(), keep).await?;
+            Some(retention::spawn(Arc::clone(&state.store), keep))
+        }
+        None => None,
     };
-    // The peer address is what the session rate limit counts against.
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = Limits {
+        max_connections: connections::fit_to_file_limit(state.settings.max_connections),
+        header_timeout: state.settings.header_timeout,
+    };
+    connections::serve(listener, app(state), limits, shutdown).await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
-    served?;
+    if let Some(retention) = retention {
+        retention.abort();
+    }
+    #[cfg(unix)]
+    hangup.abort();
     tracing::info!("stepwise stopped");
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! Live preview (`serve --watch`): watching the flows directory, and reloading the flows once
-//! a change has settled. Only the server watches; the engine checks what it is given.
+//! Reloading the flows: on a change of their files, once it has settled (live preview, `serve
+//! --watch`), or when the process gets `SIGHUP` (an operator's reload). Either way a broken
+//! file never replaces its flow's last good version. Only the server watches; the engine
+//! checks what it is given.
 
 use std::path::Path;
 use std::time::Duration;
@@ -41,6 +43,20 @@ pub fn spawn(state: AppState, dir: &Path) -> notify::Result<JoinHandle<()>> {
     }))
 }
 
+/// Reloads the flows of `state` each time the process gets `SIGHUP`, until the returned task
+/// is aborted.
+#[cfg(unix)]
+pub fn on_hangup(state: AppState) -> std::io::Result<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the flows");
+            reload(&state).await;
+        }
+    }))
+}
+
 /// Whether a batch of events may have changed a flow file. When the watcher reports an
 /// error, events may have been lost, so it counts as a change.
 fn concerns_flows(result: &DebounceEventResult) -> bool {
@@ -58,14 +74,11 @@ fn concerns_flows(result: &DebounceEventResult) -> bool {
     }
 }
 
-/// A flow file by its name, as the checker picks them (scenario files test flows; they are
-/// not flows).
+/// A flow or translation file by its name (scenario files test flows; a change to one
+/// changes nothing served).
 fn is_flow_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+    stepwise_engine::translate::is_flow_file(path)
+        || stepwise_engine::translate::file_name_parts(path).is_some()
 }
 
 /// Checks the flows directory again and serves the result: new good versions once the store

@@ -10,7 +10,7 @@ use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use stepwise::security;
 use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
-use stepwise::store::{OpenError, StoreConfig};
+use stepwise::store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
 /// Flags of `stepwise serve`.
@@ -23,7 +23,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Where sessions are kept: `sqlite://PATH[?synchronous=full|normal|off]` (created on
-    /// first run). `postgres://…` is reserved for a later release.
+    /// first run), or `postgres://USER@HOST:PORT/DB[?pool_size=N]`, which several instances
+    /// can share (its tables are created and migrated at start).
     #[arg(long, value_name = "URL", default_value = "sqlite://stepwise.db")]
     store: StoreConfig,
     /// How logs are written.
@@ -35,6 +36,18 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered with a timeout.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     request_timeout: u64,
+    /// Seconds a request body may go without sending a byte before it is answered with a
+    /// timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds a connection has to send a request's headers, counted from when it opens or
+    /// from its last response: cuts off slow senders and idle keep-alive connections.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Connections open at once; more clients wait until one closes. Lowered to what the
+    /// limit on open files allows.
+    #[arg(long, value_name = "N", default_value_t = 16_384, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
@@ -51,6 +64,14 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     agent_token: Option<String>,
+    /// How long an unfinished session may stay idle before the figures count it as
+    /// abandoned (e.g. 30m, 2h, 1day).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    abandon_after: Duration,
+    /// Delete sessions, and their events, this many days after they last changed (checked at
+    /// start and every hour). Without it, sessions are kept.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_days: Option<u32>,
     /// Who may show the customer pages in a frame, as CSP `frame-ancestors` sources:
     /// `'self'` (the default), `'none'`, or origins such as `https://help.example.com`
     /// (space-separated). The agent console is never framed.
@@ -90,10 +111,6 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
     init_logs(args.log_format);
-    if let StoreConfig::Postgres(_) = args.store {
-        tracing::error!("{}", OpenError::PostgresNotSupported);
-        return ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -107,9 +124,16 @@ pub fn run(args: ServeArgs) -> ExitCode {
         settings: Settings {
             cors_origins: args.cors_origins,
             request_timeout: Duration::from_secs(args.request_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            header_timeout: Duration::from_secs(args.header_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
+            abandon_after: args.abandon_after,
+            retain: args
+                .retain_days
+                .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
             frame_ancestors: args.frame_ancestors,
             session_rate: NonZeroU32::new(args.session_rate),
             forwarded_for: args.trust_forwarded_for,
@@ -131,10 +155,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            match e {
-                ServeError::Open(OpenError::PostgresNotSupported) => ExitCode::from(2),
-                _ => ExitCode::FAILURE,
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+pub mod postgres;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -199,6 +201,11 @@ impl Binary {
             client: Client::new(format!("http://{listen}")),
             child,
         }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process with SIGKILL: no shutdown, no flushing.
