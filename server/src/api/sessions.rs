@@ -22,7 +22,7 @@ use crate::sessions::{Move, Session};
 pub struct LangParam {
     /// A language tag, e.g. `de`. Steps a flow has no current translation of come in the
     /// source language, with `fallback: true`.
-    #[param(example = "de")]
+    #[param(example = "de", pattern = "^([A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*)?$")]
     pub lang: Option<String>,
 }
 
@@ -109,6 +109,7 @@ pub async fn create(
     tag = "sessions",
     params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
+        (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The session", body = SessionDetail),
         (status = 404, description = "`unknown_session`", body = ErrorBody)
     )
@@ -170,6 +171,7 @@ pub async fn answer(
     tag = "sessions",
     params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
+        (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The step before", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
@@ -195,6 +197,7 @@ pub async fn back(
     tag = "sessions",
     params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
+        (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The first step", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \

@@ -23,6 +23,7 @@ use crate::sessions::Session;
     tag = "sessions",
     params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
+        (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The transcript, in the customer's language unless \
          `?lang=` asks for another (an agent's `?lang=en`)",
          content((String = "text/markdown"), (TranscriptView = "application/json"))),
