@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use stepwise_engine::WalkError;
@@ -47,6 +47,15 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("the request body is too large")]
     BodyTooLarge,
+    #[error("the request's headers are too many or too large")]
+    HeadersTooLarge,
+    #[error("the request's path and query are too long")]
+    UriTooLong,
+    #[error("too many sessions were started from this address; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds until another session may be started.
+        retry_after: u64,
+    },
     #[error("this method is not allowed here")]
     MethodNotAllowed,
     #[error("there is nothing here")]
@@ -55,8 +64,12 @@ pub enum AppError {
     Unauthorized,
     #[error("the request took too long")]
     Timeout,
-    #[error("the store is not reachable")]
+    #[error("the server is not available")]
     Unavailable,
+    /// The store cannot take changes now (full, read-only, locked, failing disk). Nothing of
+    /// the request was kept; the same request may be sent again later.
+    #[error("{0}; nothing was changed, try again in a moment")]
+    StoreUnavailable(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -132,11 +145,18 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            AppError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
+            AppError::UriTooLong => (StatusCode::URI_TOO_LONG, "uri_too_long"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            AppError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -148,6 +168,8 @@ impl AppError {
             StatusCode::NOT_FOUND => Some(AppError::NotFound),
             StatusCode::METHOD_NOT_ALLOWED => Some(AppError::MethodNotAllowed),
             StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::BodyTooLarge),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Some(AppError::HeadersTooLarge),
+            StatusCode::URI_TOO_LONG => Some(AppError::UriTooLong),
             StatusCode::REQUEST_TIMEOUT => Some(AppError::Timeout),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(AppError::UnsupportedMediaType),
             StatusCode::SERVICE_UNAVAILABLE => Some(AppError::Unavailable),
@@ -159,7 +181,8 @@ impl AppError {
     /// The JSON body of this error.
     pub fn body(&self) -> ErrorBody {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() && !matches!(self, AppError::Unavailable) {
+        let unavailable = matches!(self, AppError::Unavailable | AppError::StoreUnavailable(_));
+        let message = if status.is_server_error() && !unavailable {
             // The cause goes to the log, not to the client.
             "internal error".to_owned()
         } else {
@@ -195,13 +218,27 @@ impl AppError {
     }
 }
 
+/// Seconds a client is asked to wait before sending a request again after a `503`.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if let AppError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }
 
@@ -209,12 +246,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::Conflict => AppError::Conflict,
-            StoreError::Closed => AppError::Unavailable,
-            StoreError::Unavailable(cause) => {
-                // The response says only "unavailable"; the operator needs the cause.
-                tracing::warn!(%cause, "the store cannot be reached");
-                AppError::Unavailable
-            }
+            StoreError::Closed | StoreError::Unavailable(_) => AppError::StoreUnavailable(e),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -228,9 +260,22 @@ impl From<JsonRejection> for AppError {
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::BodyTooLarge
             }
+            JsonRejection::BytesRejection(e) if timed_out(&e) => AppError::Timeout,
             other => AppError::MalformedBody(other.body_text()),
         }
     }
+}
+
+/// Whether reading a body failed because the client stopped sending it.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for AppError {

@@ -3,6 +3,7 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -18,15 +19,18 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
+use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
+use crate::limits;
 use crate::metrics::{self, Metrics};
+use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
 use crate::web::{self, AgentKey};
 use crate::{retention, watch};
@@ -38,6 +42,14 @@ pub struct Settings {
     pub cors_origins: Vec<HeaderValue>,
     /// How long a request may take before it is answered `408 timeout`.
     pub request_timeout: Duration,
+    /// How long a request body may go without sending a byte before it is answered `408
+    /// timeout`.
+    pub body_timeout: Duration,
+    /// How long a connection has to send a request's headers, counted from when it opens or
+    /// from its last response (so also how long an idle keep-alive connection stays open).
+    pub header_timeout: Duration,
+    /// Connections open at once; more clients wait until one closes.
+    pub max_connections: usize,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The token that opens the agent console; none means one is made up at start and logged.
@@ -48,18 +60,33 @@ pub struct Settings {
     pub abandon_after: Duration,
     /// How long sessions are kept after they last changed; none keeps them for ever.
     pub retain: Option<Duration>,
+    /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
+    pub frame_ancestors: String,
+    /// Sessions one client address may start per minute; none means no limit.
+    pub session_rate: Option<NonZeroU32>,
+    /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
+    pub forwarded_for: bool,
 }
+
+/// Sessions a client address may start per minute unless configured otherwise.
+pub const DEFAULT_SESSION_RATE: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 16_384,
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
             abandon_after: Duration::from_secs(30 * 60),
             retain: None,
+            frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
+            forwarded_for: false,
         }
     }
 }
@@ -170,7 +197,18 @@ pub fn app(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::Limits::new(
+                settings.session_rate,
+                settings.forwarded_for,
+            )),
+            limits::guard,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -187,6 +225,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));
     router
         .fallback(|| async { AppError::NotFound })
@@ -291,6 +330,14 @@ pub async fn run(
         ..config.settings
     };
     let state = AppState::new(library, store, metrics, settings).await?;
+    let watcher = match config.watch {
+        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        false => None,
+    };
+    // Before the log line that says the server is up: a reload asked for from then on is
+    // never taken for a signal to stop.
+    #[cfg(unix)]
+    let hangup = watch::on_hangup(state.clone())?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),
@@ -309,20 +356,19 @@ pub async fn run(
         }
         None => None,
     };
-    let watcher = match config.watch {
-        true => Some(watch::spawn(state.clone(), &config.flows)?),
-        false => None,
+    let limits = ConnectionLimits {
+        max_connections: connections::fit_to_file_limit(state.settings.max_connections),
+        header_timeout: state.settings.header_timeout,
     };
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    connections::serve(listener, app(state), limits, shutdown).await;
     if let Some(watcher) = watcher {
         watcher.abort();
     }
     if let Some(retention) = retention {
         retention.abort();
     }
-    served?;
+    #[cfg(unix)]
+    hangup.abort();
     tracing::info!("stepwise stopped");
     Ok(())
 }

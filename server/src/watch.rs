@@ -1,5 +1,7 @@
-//! Live preview (`serve --watch`): watching the flows directory, and reloading the flows once
-//! a change has settled. Only the server watches; the engine checks what it is given.
+//! Reloading the flows: on a change of their files, once it has settled (live preview, `serve
+//! --watch`), or when the process gets `SIGHUP` (an operator's reload). Either way a broken
+//! file never replaces its flow's last good version. Only the server watches; the engine
+//! checks what it is given.
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,6 +39,20 @@ pub fn spawn(state: AppState, dir: &Path) -> notify::Result<JoinHandle<()>> {
             if relevant {
                 reload(&state).await;
             }
+        }
+    }))
+}
+
+/// Reloads the flows of `state` each time the process gets `SIGHUP`, until the returned task
+/// is aborted.
+#[cfg(unix)]
+pub fn on_hangup(state: AppState) -> std::io::Result<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the flows");
+            reload(&state).await;
         }
     }))
 }

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
+use crate::store::StoreError;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,13 +38,18 @@ pub async fn healthz() -> Json<Health> {
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "`unavailable`: the store does not answer", body = ErrorBody)
+        (status = 503, description = "`store_unavailable`: the store does not answer", body = ErrorBody)
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "store not ready");
-        AppError::Unavailable
+        match e {
+            e @ (StoreError::Closed | StoreError::Unavailable(_)) => AppError::StoreUnavailable(e),
+            _ => {
+                AppError::StoreUnavailable(StoreError::Unavailable("it does not answer".to_owned()))
+            }
+        }
     })?;
     Ok(Json(Health { status: "ready" }))
 }

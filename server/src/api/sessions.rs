@@ -78,8 +78,12 @@ async fn or_moved<T>(
         (status = 201, description = "The session and its first step", body = SessionView,
          headers(("location" = String, description = "The session's URL"))),
         (status = 400, description = "`malformed_body` or `invalid_locale`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody),
-        (status = 422, description = "`invalid_fact`", body = ErrorBody)
+        (status = 422, description = "`invalid_fact`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many sessions from this address",
+         body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn create(
@@ -131,6 +135,8 @@ pub async fn show(
     responses(
         (status = 200, description = "The next step", body = SessionView),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session is no longer at the `revision` \
          sent, or another answer was stored first; `session` holds it as it is now",

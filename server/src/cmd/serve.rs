@@ -1,13 +1,15 @@
 //! `stepwise serve`: the API over a directory of flows, with an embedded store.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
-use stepwise::serve::{Config, ServeError, Settings};
+use stepwise::security;
+use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
 use stepwise::store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +36,18 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered with a timeout.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     request_timeout: u64,
+    /// Seconds a request body may go without sending a byte before it is answered with a
+    /// timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds a connection has to send a request's headers, counted from when it opens or
+    /// from its last response: cuts off slow senders and idle keep-alive connections.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Connections open at once; more clients wait until one closes. Lowered to what the
+    /// limit on open files allows.
+    #[arg(long, value_name = "N", default_value_t = 16_384, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
@@ -58,6 +72,20 @@ pub struct ServeArgs {
     /// start and every hour). Without it, sessions are kept.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     retain_days: Option<u32>,
+    /// Who may show the customer pages in a frame, as CSP `frame-ancestors` sources:
+    /// `'self'` (the default), `'none'`, or origins such as `https://help.example.com`
+    /// (space-separated). The agent console is never framed.
+    #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
+          value_parser = security::parse_frame_ancestors)]
+    frame_ancestors: String,
+    /// Sessions one client address may start per minute (0: no limit). Past it, starting a
+    /// session is answered 429 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
+    session_rate: u32,
+    /// Count clients by the last address in `X-Forwarded-For`: set it only behind a reverse
+    /// proxy that appends the client's address, or anyone can pick their own.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Log output.
@@ -96,6 +124,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         settings: Settings {
             cors_origins: args.cors_origins,
             request_timeout: Duration::from_secs(args.request_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            header_timeout: Duration::from_secs(args.header_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
@@ -103,6 +134,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             retain: args
                 .retain_days
                 .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
+            frame_ancestors: args.frame_ancestors,
+            session_rate: NonZeroU32::new(args.session_rate),
+            forwarded_for: args.trust_forwarded_for,
         },
         watch: args.watch,
     };

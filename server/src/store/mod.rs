@@ -151,7 +151,7 @@ impl EventKind {
 }
 
 /// What a store can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The record changed since it was read.
     #[error("the session changed since it was read")]
@@ -162,8 +162,11 @@ pub enum StoreError {
     /// The store is shutting down or its writer stopped.
     #[error("the store is closed")]
     Closed,
-    /// The database cannot be reached now (it is down, or every connection is busy).
-    #[error("the database cannot be reached: {0}")]
+    /// The store cannot take the change now, for a reason outside the request (it is full,
+    /// read-only, locked by another program, or its disk fails); the same request may succeed
+    /// once the store recovers; or the database cannot be reached now (it is down, or every
+    /// connection is busy). Nothing of the change was kept.
+    #[error("the store cannot save changes now: {0}")]
     Unavailable(String),
     /// The database said no.
     #[error("database error: {0}")]
@@ -172,7 +175,20 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
-        StoreError::Database(e.to_string())
+        use rusqlite::ErrorCode;
+        let reason = match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => "it is full",
+            Some(ErrorCode::ReadOnly) => "it is read-only",
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                "another program holds its lock"
+            }
+            Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
+                "its file cannot be read or written"
+            }
+            Some(ErrorCode::PermissionDenied) => "its file may not be written",
+            _ => return StoreError::Database(e.to_string()),
+        };
+        StoreError::Unavailable(reason.to_owned())
     }
 }
 

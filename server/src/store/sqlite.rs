@@ -98,10 +98,21 @@ const PURGE_BATCH: i64 = 1000;
 
 /// The SQLite store.
 pub struct SqliteStore {
-    writer: Option<mpsc::Sender<Job>>,
+    writer: Option<mpsc::Sender<Message>>,
     recent: Arc<Recent>,
     thread: Option<JoinHandle<()>>,
     readers: Arc<ReadPool>,
+}
+
+/// What the writer thread is asked to do.
+// Nearly every message is a write: boxing it for the sake of the rare maintenance message
+// would cost an allocation per write.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    /// A write, committed with the others waiting.
+    Write(Job),
+    /// Work on the writer's connection itself, between two commits.
+    Maintain(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
 /// One write and where to send its result.
@@ -170,10 +181,31 @@ impl SqliteStore {
         let writer = self.writer.as_ref().ok_or(StoreError::Closed)?;
         let (done, acknowledged) = oneshot::channel();
         writer
-            .send(Job { write, done })
+            .send(Message::Write(Job { write, done }))
             .await
             .map_err(|_| StoreError::Closed)?;
         acknowledged.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on the writer's own connection, between two commits, and returns its result.
+    /// For maintenance that must happen on that connection, such as changing a limit
+    /// (`PRAGMA max_page_count`) or reopening the file; the fault tests use it to make the
+    /// store full or read-only under a running server.
+    pub async fn with_writer<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let writer = self.writer.as_ref().ok_or(StoreError::Closed)?;
+        let (done, finished) = oneshot::channel();
+        let work = move |conn: &mut Connection| {
+            let _ = done.send(f(conn).map_err(StoreError::from));
+        };
+        writer
+            .send(Message::Maintain(Box::new(work)))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        finished.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -370,18 +402,35 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The writer thread: take every write waiting, commit them together, then acknowledge each.
+/// A failed commit (the disk is full, the file became read-only) undoes the whole batch and
+/// is reported to each writer; the thread carries on, so writes succeed again once the store
+/// recovers.
 fn write_loop(
     mut conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+    mut rx: mpsc::Receiver<Message>,
     recent: &Recent,
     metrics: StoreMetrics,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
+    let mut next = rx.blocking_recv();
+    while let Some(message) = next.take() {
+        match message {
+            Message::Maintain(work) => {
+                work(&mut conn);
+                next = rx.blocking_recv();
+                continue;
+            }
+            Message::Write(job) => batch.push(job),
+        }
+        // Maintenance asked for while the batch was gathered waits until it is committed.
+        let mut after = None;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Message::Write(job)) => batch.push(job),
+                Ok(maintain) => {
+                    after = Some(maintain);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -401,11 +450,13 @@ fn write_loop(
             }
             Err(e) => {
                 tracing::error!(error = %e, writes = batch.len(), "store commit failed");
+                let error = StoreError::from(e);
                 for job in batch.drain(..) {
-                    let _ = job.done.send(Err(StoreError::Database(e.to_string())));
+                    let _ = job.done.send(Err(error.clone()));
                 }
             }
         }
+        next = after.or_else(|| rx.blocking_recv());
     }
 }
 

@@ -7,19 +7,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
+use subtle::ConstantTimeEq;
 
 use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
 use crate::locale::Asked;
+use crate::security::{self, Framing};
 use crate::serve::AppState;
 use crate::sessions::{Move, Session};
 use crate::store::Note;
@@ -69,13 +71,10 @@ fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares without stopping at the first difference, so timing tells nothing.
+/// Compares in constant time, so how long a refusal takes tells nothing about how much of a
+/// guess was right. (Only the length can differ in time, and every hash has the same one.)
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// A signed-in agent; without one, the page is the sign-in form.
@@ -267,6 +266,8 @@ struct SessionPage {
     reference: Option<String>,
     feedback: Option<bool>,
     transcript: String,
+    /// The transcript in the customer's language, when it is not the agent's.
+    customer_transcript: Option<(String, String)>,
     diagram: String,
     diagram_style: String,
 }
@@ -306,7 +307,16 @@ async fn session(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    page(&session_page(&state, &session)?)
+    let page = session_page(&state, &session)?;
+    // The path highlight is an inline <style>; the policy allows exactly that text.
+    let policy = security::content_security_policy(Framing::Never, &[&page.diagram_style]);
+    let mut response = super::page(&page)?;
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(response)
 }
 
 fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, PageError> {
@@ -412,9 +422,25 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
             &transcript,
             session.record.reference.as_deref(),
         ),
+        customer_transcript: customer_transcript(state, session)?,
         diagram: stepwise_engine::diagram::svg(&flow),
         diagram_style: diagram_style(&step.node, &visited, &edges),
     })
+}
+
+/// The transcript as the customer reads it, when their language is not the console's.
+fn customer_transcript(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(String, String)>, PageError> {
+    let locale = session.walk.locale();
+    if locale == DEFAULT_LOCALE {
+        return Ok(None);
+    }
+    let library = state.library();
+    let transcript = session.walk.transcript(&library.in_locale(locale))?;
+    let text = crate::api::transcript::markdown(&transcript, session.record.reference.as_deref());
+    Ok(Some((locale.to_owned(), text)))
 }
 
 /// A short description of a node for the jump list.

@@ -20,7 +20,7 @@ pub mod words;
 
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use stepwise_engine::translate::normalize_locale;
@@ -220,6 +220,9 @@ impl Chrome {
 pub enum PageError {
     /// No such flow or session.
     NotFound,
+    /// The store cannot take changes now; nothing was changed and the same step can be sent
+    /// again.
+    Unavailable,
     /// Our fault; logged.
     Internal(String),
 }
@@ -230,6 +233,10 @@ impl From<AppError> for PageError {
             AppError::UnknownSession
             | AppError::NotFound
             | AppError::Walk(WalkError::UnknownFlow(_)) => PageError::NotFound,
+            AppError::StoreUnavailable(cause) => {
+                tracing::error!(error = %cause, "a page could not be saved");
+                PageError::Unavailable
+            }
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -263,6 +270,11 @@ impl IntoResponse for PageError {
                 "We couldn't find that page",
                 "The link may be old, or the guide may have moved. Start again from the help centre.",
             ),
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "We can't save your answer right now",
+                "Your answers so far are kept. Please wait a minute, then go back and answer again.",
+            ),
             PageError::Internal(cause) => {
                 tracing::error!(error = %cause, "a page failed");
                 (
@@ -277,10 +289,17 @@ impl IntoResponse for PageError {
             heading,
             message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(body) => (status, Html(body)).into_response(),
             Err(_) => status.into_response(),
+        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::RETRY_AFTER_SECS),
+            );
         }
+        response
     }
 }
 

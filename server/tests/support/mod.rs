@@ -203,6 +203,11 @@ impl Binary {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process with SIGKILL: no shutdown, no flushing.
     pub fn kill9(mut self) {
         self.child.kill().unwrap();
