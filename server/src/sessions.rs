@@ -354,7 +354,13 @@ fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
         Status::Escalated => EventKind::Escalated,
         Status::Done => EventKind::Done,
     };
-    Some(event(session, kind, step, outcome.resolved_by.clone()))
+    let mut reached = event(session, kind, step, None);
+    // The remedy that resolved it is the node the walk stands on, named as nodes are (with
+    // its flow, past a link).
+    if outcome.resolved_by.is_some() {
+        reached.value = Some(reached.node.clone());
+    }
+    Some(reached)
 }
 
 fn to_json(walk: &Walk) -> Result<String, AppError> {

@@ -539,3 +539,32 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_remedy_past_a_link_is_named_with_its_flow() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+    walk(
+        client,
+        "sign-in",
+        json!({}),
+        &["web", "code", "next", "yes"],
+    )
+    .await;
+    let (_, stats) = client.get("/api/v1/flows/sign-in/stats").await;
+    assert_eq!(stats["summary"]["resolved"], 1);
+    let linked = stats["remedies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["remedy"] == "second-factor/clock")
+        .unwrap_or_else(|| panic!("{stats}"));
+    assert_eq!(
+        (&linked["resolved"], &linked["reached"]),
+        (&json!(1), &json!(1))
+    );
+    server.stop().await;
+}
