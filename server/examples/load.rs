@@ -1,6 +1,8 @@
 //! Load benchmark: requests/s and p50/p99 latency of (a) `GET /healthz` and (b) full session
 //! cycles (start a session, answer until an outcome) against a running server, with the same
-//! number of connections for both.
+//! number of connections for both; or (c) with `--sessions N`, N customers at once, each on
+//! a connection of its own, walking sessions step by step with a pause between steps, for
+//! `--seconds`; then the error count and the server's peak memory (VmHWM) are reported.
 //!
 //! ```text
 //! cargo build --release -p stepwise --examples --bins
@@ -8,6 +10,7 @@
 //! target/release/examples/load --url http://127.0.0.1:8080    # or against a server you run
 //! # two servers on one PostgreSQL database, every request to the next server in turn:
 //! target/release/examples/load --spawn --store postgres://postgres@127.0.0.1:5432/load --instances 2
+//! target/release/examples/load --spawn --sessions 10000 --seconds 60   # 10,000 customers
 //! ```
 //!
 //! With several servers (`--instances`, or `--url` repeated) the generator sends each request
@@ -65,6 +68,49 @@ struct Args {
     /// Flows to cycle through (default: every flow the server lists).
     #[arg(long = "flow")]
     flows_to_walk: Vec<String>,
+    /// Hold this many customers at once instead, each walking sessions step by step on a
+    /// connection of its own, for `--seconds`.
+    #[arg(long)]
+    sessions: Option<usize>,
+    /// With --sessions: the mean pause between two steps of a customer, in milliseconds
+    /// (each pause is drawn between half and one and a half times this).
+    #[arg(long, default_value_t = 1000)]
+    think_ms: u64,
+    /// With --sessions: seconds over which the customers arrive.
+    #[arg(long, default_value_t = 5)]
+    ramp_seconds: u64,
+    /// The server's process id, for its peak memory (known already with --spawn).
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+/// The peak resident memory of process `pid` so far, in MiB (Linux: VmHWM).
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// How many files process `pid` has open (Linux: its sockets are among them).
+fn open_files(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// A memory figure of process `pid` now, in MiB (Linux: `VmRSS`, `RssAnon`, `RssFile`).
+fn memory_mib(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| {
+        l.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The resident memory of process `pid` now, in MiB.
+fn rss_mib(pid: u32) -> Option<f64> {
+    memory_mib(pid, "VmRSS")
 }
 
 /// CPU seconds a process has used so far (Linux), from `/proc/PID/stat`.
@@ -121,6 +167,8 @@ struct Tally {
     latencies: Vec<Duration>,
     errors: usize,
     cycles: usize,
+    /// The first few failures, to say what went wrong.
+    failures: Vec<String>,
 }
 
 impl Tally {
@@ -128,6 +176,18 @@ impl Tally {
         self.latencies.extend(other.latencies);
         self.errors += other.errors;
         self.cycles += other.cycles;
+        for failure in other.failures {
+            if self.failures.len() < 5 {
+                self.failures.push(failure);
+            }
+        }
+    }
+
+    fn fail(&mut self, what: String) {
+        self.errors += 1;
+        if self.failures.len() < 5 {
+            self.failures.push(what);
+        }
     }
 
     fn report(&mut self, name: &str, elapsed: Duration, cpu: String) -> f64 {
@@ -156,6 +216,9 @@ impl Tally {
         }
         println!();
         println!("{:<16} {cpu}", "");
+        for failure in &self.failures {
+            println!("{:<16} failed: {failure}", "");
+        }
         rate
     }
 }
@@ -301,6 +364,191 @@ async fn cycles(
     tally
 }
 
+/// One customer: walks sessions step by step, pausing between steps, until `stop`; starts
+/// another session whenever one reaches an outcome.
+async fn customer(
+    client: reqwest::Client,
+    stop: Arc<AtomicBool>,
+    base: Arc<str>,
+    flows: Arc<Vec<String>>,
+    think: Duration,
+    seed: usize,
+) -> Tally {
+    let mut tally = Tally::default();
+    // A small xorshift, so pauses and paths differ between customers without a dependency.
+    let mut state = (seed as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pause = |next: &mut dyn FnMut() -> u64| {
+        let ms = think.as_millis() as u64;
+        Duration::from_millis(ms / 2 + next() % (ms + 1))
+    };
+    'sessions: while !stop.load(Ordering::Relaxed) {
+        let flow = &flows[(next() % flows.len() as u64) as usize];
+        let session = step(
+            &client,
+            &format!("{base}/api/v1/sessions"),
+            json!({ "flow": flow }),
+            &mut tally,
+        )
+        .await;
+        let Some(mut session) = session else {
+            continue;
+        };
+        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        for _ in 0..200 {
+            let answers = &session.step.answers;
+            if session.status != "active" || answers.is_empty() {
+                tally.cycles += 1;
+                continue 'sessions;
+            }
+            let pick = answers[(next() % answers.len() as u64) as usize].id.clone();
+            tokio::time::sleep(pause(&mut next)).await;
+            if stop.load(Ordering::Relaxed) {
+                break 'sessions;
+            }
+            match step(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+                Some(moved) => session = moved,
+                None => continue 'sessions,
+            }
+        }
+    }
+    tally
+}
+
+/// One request of a walk: its latency, or the failure, in `tally`.
+async fn step(
+    client: &reqwest::Client,
+    url: &str,
+    body: Value,
+    tally: &mut Tally,
+) -> Option<Session> {
+    let t = Instant::now();
+    let response = match client.post(url).json(&body).send().await {
+        Ok(response) => response,
+        Err(e) => {
+            tally.fail(format!("{url}: {e}"));
+            return None;
+        }
+    };
+    let status = response.status();
+    let text = match response.text().await {
+        Ok(text) => text,
+        Err(e) => {
+            tally.fail(format!("{url}: reading the answer: {e}"));
+            return None;
+        }
+    };
+    if !status.is_success() {
+        tally.fail(format!("{url}: {status} {text}"));
+        return None;
+    }
+    match serde_json::from_str(&text) {
+        Ok(session) => {
+            tally.latencies.push(t.elapsed());
+            Some(session)
+        }
+        Err(e) => {
+            tally.fail(format!("{url}: {e}: {text}"));
+            None
+        }
+    }
+}
+
+/// Holds `n` customers at once for `--seconds`, and reports what they saw and the server's
+/// peak memory.
+async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pid: Option<u32>) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < n as u64 + 64 => {
+            println!("warning: only {limit} open files allowed for {n} connections");
+        }
+        Ok(_) => {}
+        Err(e) => println!("warning: cannot raise the limit on open files: {e}"),
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let base: Arc<str> = base.into();
+    let flows = Arc::new(flows);
+    let think = Duration::from_millis(args.think_ms);
+    let ramp = Duration::from_secs(args.ramp_seconds);
+    let before = Cpu::now(pid.as_slice());
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        // One client each, so one connection each; idle connections are dropped before the
+        // server's header timeout would close them under a request.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        let arrive = ramp.mul_f64(i as f64 / n as f64);
+        let (stop, base, flows) = (Arc::clone(&stop), Arc::clone(&base), Arc::clone(&flows));
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(arrive).await;
+            customer(client, stop, base, flows, think, i).await
+        }));
+    }
+    // Sample the server's memory and open files while the customers walk: a plateau, not a
+    // climb, is what bounded memory looks like.
+    let until = Duration::from_secs(args.seconds);
+    let (mut rss_max, mut files_max): (f64, usize) = (0.0, 0);
+    let mut timeline = Vec::new();
+    let mut second = 0;
+    while started.elapsed() < until {
+        tokio::time::sleep(Duration::from_secs(1).min(until.saturating_sub(started.elapsed())))
+            .await;
+        second += 1;
+        if let Some(rss) = pid.and_then(rss_mib) {
+            rss_max = rss_max.max(rss);
+            if second % 10 == 0 {
+                // Heap and stacks apart from pages of the memory-mapped database file, which
+                // the store caps (and the kernel can drop).
+                let (anon, file) = pid
+                    .map(|pid| (memory_mib(pid, "RssAnon"), memory_mib(pid, "RssFile")))
+                    .unwrap_or_default();
+                timeline.push(format!(
+                    "{second} s {rss:.0} ({:.0} anonymous, {:.0} file-backed)",
+                    anon.unwrap_or(0.0),
+                    file.unwrap_or(0.0)
+                ));
+            }
+        }
+        if let Some(files) = pid.and_then(open_files) {
+            files_max = files_max.max(files);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut tally = Tally::default();
+    for task in tasks {
+        match task.await {
+            Ok(t) => tally.merge(t),
+            Err(e) => tally.fail(format!("a customer task failed: {e}")),
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu = Cpu::now(pid.as_slice()).per_request(before, tally.latencies.len());
+    println!(
+        "{n} customers, one connection each, {} ms mean pause between steps",
+        args.think_ms
+    );
+    tally.report("walked sessions", elapsed, cpu);
+    match pid.and_then(peak_rss_mib) {
+        Some(peak) => {
+            println!(
+                "server memory: peak RSS (VmHWM) {peak:.0} MiB, highest RSS sampled under load {rss_max:.0} MiB"
+            );
+            println!("server RSS over time (MiB): {}", timeline.join(", "));
+            println!("server open files at most: {files_max} (connections, store, logs)");
+        }
+        None => println!("server memory: unknown (give --server-pid, or use --spawn)"),
+    }
+}
+
 /// A release server, killed when dropped.
 struct Spawned {
     child: Child,
@@ -419,6 +667,7 @@ async fn main() -> Result<(), String> {
             .collect(),
     );
     let base = bases[0].clone();
+    let pid = pids.first().copied().or(args.server_pid);
     let flows = if args.flows_to_walk.is_empty() {
         let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
             .await
@@ -437,6 +686,18 @@ async fn main() -> Result<(), String> {
     };
     if flows.is_empty() {
         return Err("the server has no flows to walk".into());
+    }
+    if let Some(n) = args.sessions {
+        println!(
+            "{n} customers for {} s, {} flows, {base}; load average {}",
+            args.seconds,
+            flows.len(),
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
+        );
+        hold_sessions(&args, n, &base, flows, pid).await;
+        return Ok(());
     }
     println!(
         "{} connections, {} s each, {} flows, {}; load average {}",

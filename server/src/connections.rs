@@ -34,7 +34,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What bounds the connections.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct ConnectionLimits {
     /// Connections open at once; further clients wait in the listen backlog until one closes.
     pub max_connections: usize,
     /// How long a connection has to send a request's headers, counted from when it opens or
@@ -69,7 +69,7 @@ pub fn fit_to_file_limit(wanted: usize) -> usize {
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    limits: Limits,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let places = Arc::new(Semaphore::new(limits.max_connections));

@@ -25,7 +25,7 @@ use tracing::Level;
 
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
-use crate::connections::{self, Limits};
+use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
 use crate::limits;
@@ -356,7 +356,7 @@ pub async fn run(
         }
         None => None,
     };
-    let limits = Limits {
+    let limits = ConnectionLimits {
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
     };
