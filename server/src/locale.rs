@@ -7,7 +7,6 @@
 use axum::extract::{FromRequestParts, Query};
 use axum::http::header;
 use axum::http::request::Parts;
-use serde::Deserialize;
 use stepwise_engine::DEFAULT_LOCALE;
 use stepwise_engine::translate::normalize_locale;
 
@@ -26,23 +25,32 @@ pub struct Asked {
     pub accept: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
 impl Asked {
     /// Reads `?lang=` and `Accept-Language`. A `lang` that is not a language tag is refused.
     pub fn from_parts(parts: &Parts) -> Result<Asked, AppError> {
-        let lang = match Query::<LangQuery>::try_from_uri(&parts.uri) {
-            Ok(Query(q)) => q.lang,
-            // A malformed query string is for the handler's own parameters to report.
-            Err(_) => None,
+        // Every `lang` given; a malformed query string is for the handler's own parameters
+        // to report.
+        let given: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|Query(pairs)| {
+                pairs
+                    .into_iter()
+                    .filter(|(key, _)| key == "lang")
+                    .map(|(_, value)| value)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let lang = match given.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [_, second, ..] => return Err(AppError::InvalidLocale(second.clone())),
         };
-        let lang = match lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        // Exactly a tag, as the API documents it: not empty, no spaces, `-` between parts.
+        let lang = match lang.as_deref() {
             None => None,
             Some(given) => Some(
-                normalize_locale(given).ok_or_else(|| AppError::InvalidLocale(given.to_owned()))?,
+                normalize_locale(given)
+                    .filter(|_| !given.contains(|c: char| c == '_' || c.is_whitespace()))
+                    .ok_or_else(|| AppError::InvalidLocale(given.to_owned()))?,
             ),
         };
         let accept = parts

@@ -91,6 +91,13 @@ async fn the_language_comes_from_lang_then_accept_language_then_english() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(bad["error"]["code"], "invalid_locale");
+    for query in ["lang=", "lang=de%20", "lang=de&lang=en"] {
+        let (status, body) = client
+            .post(&format!("/api/v1/sessions?{query}"), p2p_dispute())
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["error"]["code"], "invalid_locale", "{query}");
+    }
     server.stop().await;
 }
 

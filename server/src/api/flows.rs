@@ -15,11 +15,12 @@ use crate::serve::AppState;
 
 /// The query of a flow list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Words to search for in titles, summaries, tags and steps; results are ranked.
     pub q: Option<String>,
     /// The language to list and search in (else `Accept-Language`, else `en`).
-    #[param(example = "de")]
+    #[param(example = "de", pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub lang: Option<String>,
 }
 
@@ -130,7 +131,7 @@ fn summary(flow: &Flow, score: Option<f64>) -> FlowSummary {
     params(ListQuery),
     responses(
         (status = 200, description = "The flows, best match first when searching", body = FlowList),
-        (status = 400, description = "A malformed query string", body = ErrorBody)
+        (status = 400, description = "A malformed query string, or `invalid_locale`", body = ErrorBody)
     )
 )]
 pub async fn list(

@@ -22,7 +22,7 @@ use crate::sessions::{Move, Session};
 pub struct LangParam {
     /// A language tag, e.g. `de`. Steps a flow has no current translation of come in the
     /// source language, with `fallback: true`.
-    #[param(example = "de", pattern = "^([A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*)?$")]
+    #[param(example = "de", pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub lang: Option<String>,
 }
 
@@ -135,7 +135,7 @@ pub async fn show(
     request_body = AnswerBody,
     responses(
         (status = 200, description = "The next step", body = SessionView),
-        (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 400, description = "`malformed_body` or `invalid_locale`", body = ErrorBody),
         (status = 413, description = "`body_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),

@@ -27,6 +27,7 @@ use crate::sessions::Session;
         (status = 200, description = "The transcript, in the customer's language unless \
          `?lang=` asks for another (an agent's `?lang=en`)",
          content((String = "text/markdown"), (TranscriptView = "application/json"))),
+        (status = 400, description = "`invalid_locale`", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody)
     )
 )]
