@@ -15,7 +15,7 @@ pub(crate) mod parse;
 mod rules;
 
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
@@ -23,6 +23,7 @@ use crate::flow::{Catalog, Flow};
 use crate::model::RawFlow;
 use crate::source::Source;
 use crate::source::index::{Index, NodeSpans};
+use crate::translate::{self, Translations};
 
 /// A question, remedy or info step: what a customer reads and acts on.
 /// Paths with more of these than this from start to outcome get a `long-path` warning.
@@ -37,6 +38,8 @@ pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     /// How many flow files were checked (readable or not).
     pub files: usize,
+    /// The translations of the flows that passed (see [`crate::translate`]).
+    pub translations: Translations,
 }
 
 impl CheckReport {
@@ -77,7 +80,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// Checks flow files and directories of them (a directory's `*.ron` files, sorted,
-/// without `*.scenarios.ron`).
+/// without `*.scenarios.ron`), and the translations beside them (`<flow>.<locale>.ron`).
 pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
@@ -94,6 +97,15 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                     problems.push(*d);
                     continue;
                 }
+            }
+        } else if translate::file_name_parts(path).is_some() {
+            // A translation named alone is checked against its flow, which is checked too.
+            let (flow, _) = translate::file_name_parts(path).unwrap_or_default();
+            let flow_file = path.with_file_name(format!("{flow}.ron"));
+            if flow_file.is_file() {
+                vec![flow_file]
+            } else {
+                Vec::new()
             }
         } else {
             vec![path.clone()]
@@ -114,11 +126,49 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             }
         }
     }
-    let mut report = check(sources, unread);
+    let mut report = check(sources, unread.clone());
     report.files = files;
     report.diagnostics.extend(problems);
+    // Translations of flows with errors wait for their flow to be fixed.
+    let mut broken: BTreeSet<String> = unread.into_iter().collect();
+    broken.extend(
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| d.source.stem().map(str::to_owned)),
+    );
+    let mut with_translations: Vec<PathBuf> = paths.to_vec();
+    for path in paths {
+        if path.is_file() && translate::is_flow_file(path) {
+            with_translations.extend(translation_files_of(path));
+        }
+    }
+    let (translations, found) =
+        translate::check_paths(&with_translations, &report.catalog, &broken);
+    report.translations = translations;
+    report.diagnostics.extend(found);
     sort(&mut report.diagnostics);
     report
+}
+
+/// The translation files beside a flow file.
+fn translation_files_of(flow_file: &Path) -> Vec<PathBuf> {
+    let Some(stem) = flow_file.file_stem().and_then(|s| s.to_str()) else {
+        return Vec::new();
+    };
+    let dir = match flow_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| flow_file.with_file_name(e.file_name()))
+        .filter(|p| translate::file_name_parts(p).is_some_and(|(flow, _)| flow == stem))
+        .collect()
 }
 
 /// The flow files in a directory, sorted.
@@ -133,11 +183,8 @@ fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            // Scenario files live beside the flows they test.
-            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
-        })
+        // Scenario files and translations live beside the flows they are about.
+        .filter(|p| translate::is_flow_file(p))
         .collect();
     files.sort();
     Ok(files)
@@ -242,6 +289,7 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
         catalog: Catalog::new(accepted),
         diagnostics,
         files,
+        translations: Translations::default(),
     }
 }
 

@@ -110,6 +110,12 @@ codes! {
     LongPath = "long-path", Warning;
     /// A flow without a summary.
     MissingSummary = "missing-summary", Warning;
+    /// Texts of a flow its translation into a language does not translate.
+    MissingTranslation = "missing-translation", Warning;
+    /// A translation of a text that has changed since it was translated.
+    StaleTranslation = "stale-translation", Warning;
+    /// A translation of a node, answer or detail the flow does not have (or of a flow).
+    OrphanTranslation = "orphan-translation", Warning;
     /// A scenario answer the step it reaches does not offer (or given after the outcome).
     AnswerNotOffered = "answer-not-offered", Error;
     /// A scenario answer written `node=answer` reaches another node.

@@ -1,6 +1,6 @@
 //! A checked flow, its content version, and the catalog of flows a walk can move through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -86,13 +86,69 @@ impl Hasher {
 pub struct Flow {
     raw: RawFlow,
     version: Version,
+    /// The language its texts were asked for, and where they could not be given in it.
+    language: Arc<Language>,
+}
+
+/// The language a flow's texts were asked for and what fell back to the source language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Language {
+    locale: String,
+    /// Nodes with a text shown in the source language.
+    fallback: BTreeSet<String>,
+    /// Whether the title or summary is shown in the source language.
+    header_fallback: bool,
 }
 
 impl Flow {
     /// Wraps a flow the checker has accepted.
     pub(crate) fn accepted(raw: RawFlow) -> Flow {
         let version = Version::of(&raw);
-        Flow { raw, version }
+        Flow {
+            raw,
+            version,
+            language: Arc::new(Language {
+                locale: crate::translate::DEFAULT_LOCALE.to_owned(),
+                fallback: BTreeSet::new(),
+                header_fallback: false,
+            }),
+        }
+    }
+
+    /// The same flow (same graph, same version) with its texts in another language.
+    pub(crate) fn in_language(
+        &self,
+        raw: RawFlow,
+        locale: &str,
+        fallback: BTreeSet<String>,
+        header_fallback: bool,
+    ) -> Flow {
+        Flow {
+            raw,
+            version: self.version.clone(),
+            language: Arc::new(Language {
+                locale: locale.to_owned(),
+                fallback,
+                header_fallback,
+            }),
+        }
+    }
+
+    /// The language the flow's texts were asked for (`en` unless seen through
+    /// [`crate::translate::InLocale`]).
+    pub fn locale(&self) -> &str {
+        &self.language.locale
+    }
+
+    /// Whether a node's texts are shown in the source language because the asked one has no
+    /// current translation of them.
+    pub fn is_fallback(&self, node: &str) -> bool {
+        self.language.fallback.contains(node)
+    }
+
+    /// Whether the title or summary is shown in the source language.
+    pub fn header_is_fallback(&self) -> bool {
+        self.language.header_fallback
     }
 
     /// The flow's id.

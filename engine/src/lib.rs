@@ -13,7 +13,9 @@
 //! - [`paths`]: every path a customer can take;
 //! - [`diff`]: two versions of a flow compared as customer paths;
 //! - [`scenario`]: scenario tests kept beside a flow, and their coverage;
-//! - [`diagram`]: pictures of a flow (Mermaid, DOT, SVG).
+//! - [`diagram`]: pictures of a flow (Mermaid, DOT, SVG);
+//! - [`translate`]: a flow's texts in other languages, checked and applied;
+//! - [`phrases`]: the engine's own few words, in each language it knows.
 
 pub mod check;
 pub mod diagnostic;
@@ -22,8 +24,10 @@ pub mod diff;
 pub mod flow;
 pub mod model;
 pub mod paths;
+pub mod phrases;
 pub mod scenario;
 pub mod source;
+pub mod translate;
 pub mod walk;
 
 pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
@@ -31,6 +35,7 @@ pub use diagnostic::{Code, Diagnostic, Severity, Style};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use model::{Node, RawFlow};
 pub use source::{MAX_FILE_SIZE, Source, Span};
+pub use translate::{DEFAULT_LOCALE, InLocale, Translations};
 pub use walk::{
     Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,
 };

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::flow::{Flow, FlowSource, Version};
 use crate::model::{Detail, Node};
+use crate::phrases::{self, Phrases};
 
 /// The answer a customer gives to a remedy that worked.
 pub const SOLVED: &str = "yes";
@@ -23,8 +24,6 @@ pub const CONTINUE: &str = "next";
 pub const DEFAULT_CASE: &str = "default";
 /// The answer id the history shows for leaving a node by a jump rather than an answer.
 pub const JUMPED: &str = "@jump";
-/// What the history shows for a jump.
-const JUMP_LABEL: &str = "(the agent moved on to another step)";
 
 /// How many nodes the engine may pass on its own (branches, links, known facts) before it
 /// gives up: facts can make branches chase each other forever even in a checked flow.
@@ -174,6 +173,17 @@ pub struct Step {
     pub position: usize,
     /// Whether back would move.
     pub can_go_back: bool,
+    /// The language of the step's texts as asked for (`en` is the source language).
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    /// Whether the step's texts are in the source language because the asked one has no
+    /// current translation of them.
+    #[serde(default)]
+    pub fallback: bool,
+}
+
+fn default_locale() -> String {
+    crate::translate::DEFAULT_LOCALE.to_owned()
 }
 
 /// One node the walk passed through.
@@ -221,6 +231,9 @@ pub struct Walk {
     details: BTreeMap<String, String>,
     /// Kept with the walk so that lists of sessions need no flows to show it.
     status: Status,
+    /// The language the customer reads the walk in, when it is not the source language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    locale: Option<String>,
 }
 
 impl Walk {
@@ -246,6 +259,7 @@ impl Walk {
             trail: Vec::new(),
             details: BTreeMap::new(),
             status: Status::Active,
+            locale: None,
         };
         walk.enter(src, flow, first.start().to_owned(), &mut Vec::new())?;
         let step = walk.settle(src)?;
@@ -259,6 +273,7 @@ impl Walk {
         let node = node_of(&flow, &here.node)?;
         let position = self.answers_given();
         let can_go_back = position > 0;
+        let words = phrases::for_locale(flow.locale());
         let mut step = Step {
             flow: flow.id().to_owned(),
             flow_title: flow.title().to_owned(),
@@ -269,6 +284,8 @@ impl Walk {
             outcome: None,
             position,
             can_go_back,
+            locale: flow.locale().to_owned(),
+            fallback: flow.is_fallback(&here.node),
         };
         match node {
             Node::Question { answers, .. } => {
@@ -291,11 +308,11 @@ impl Walk {
             }
             Node::Remedy { .. } => {
                 step.kind = StepKind::Remedy;
-                step.answers = remedy_choices();
+                step.answers = remedy_choices(words);
             }
             Node::Info { .. } => {
                 step.kind = StepKind::Info;
-                step.answers = vec![choice(CONTINUE, "Continue")];
+                step.answers = vec![choice(CONTINUE, words.next)];
             }
             Node::Resolved { .. } => {
                 step.kind = StepKind::Resolved;
@@ -479,6 +496,18 @@ impl Walk {
         Ok(())
     }
 
+    /// The language the customer reads the walk in (the source language unless set).
+    pub fn locale(&self) -> &str {
+        self.locale
+            .as_deref()
+            .unwrap_or(crate::translate::DEFAULT_LOCALE)
+    }
+
+    /// Records the language the customer reads the walk in; it changes no step.
+    pub fn set_locale(&mut self, locale: &str) {
+        self.locale = (locale != crate::translate::DEFAULT_LOCALE).then(|| locale.to_owned());
+    }
+
     /// Where the walk stands: active, or which outcome it reached.
     pub fn status(&self) -> Status {
         self.status
@@ -538,12 +567,13 @@ impl Walk {
             .map(|visit| {
                 let flow = self.pinned(src, &visit.flow)?;
                 let node = node_of(&flow, &visit.node)?;
+                let words = phrases::for_locale(flow.locale());
                 let answer = visit.answer.as_ref().map(|id| Choice {
                     id: id.clone(),
                     label: if visit.jumped {
-                        JUMP_LABEL.to_owned()
+                        words.jumped.to_owned()
                     } else {
-                        answer_label(node, id)
+                        answer_label(node, id, words)
                     },
                 });
                 Ok(HistoryEntry {
@@ -569,6 +599,7 @@ impl Walk {
             facts: self.facts.clone(),
             history: self.history(src)?,
             status: step.outcome.as_ref().map_or(Status::Active, |o| o.kind),
+            locale: first.locale().to_owned(),
             current: step,
             details: self.details.clone(),
         })
@@ -717,10 +748,22 @@ pub struct Transcript {
     pub current: Step,
     /// Details collected at an escalation.
     pub details: BTreeMap<String, String>,
+    /// The language it is written in.
+    #[serde(default = "default_locale")]
+    pub locale: String,
 }
 
 impl fmt::Display for Transcript {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let words = phrases::for_locale(&self.locale);
+        let status_word = |status: Status| {
+            words.statuses[match status {
+                Status::Active => 0,
+                Status::Resolved => 1,
+                Status::Escalated => 2,
+                Status::Done => 3,
+            }]
+        };
         writeln!(f, "# {}", self.title)?;
         writeln!(f)?;
         let versions: Vec<String> = self
@@ -728,18 +771,18 @@ impl fmt::Display for Transcript {
             .iter()
             .map(|(flow, v)| format!("`{flow}` {v}"))
             .collect();
-        writeln!(f, "- Flow: {}", versions.join(", "))?;
-        writeln!(f, "- Status: {}", self.status.as_str())?;
+        writeln!(f, "- {}: {}", words.flow, versions.join(", "))?;
+        writeln!(f, "- {}: {}", words.status, status_word(self.status))?;
         if !self.facts.is_empty() {
             let facts: Vec<String> = self
                 .facts
                 .iter()
                 .map(|(k, v)| format!("{k} = {v}"))
                 .collect();
-            writeln!(f, "- Facts given: {}", facts.join(", "))?;
+            writeln!(f, "- {}: {}", words.facts_given, facts.join(", "))?;
         }
         writeln!(f)?;
-        writeln!(f, "## Steps")?;
+        writeln!(f, "## {}", words.steps)?;
         writeln!(f)?;
         let mut number = 0;
         for entry in &self.history {
@@ -747,15 +790,15 @@ impl fmt::Display for Transcript {
             match (entry.kind.as_str(), &entry.answer) {
                 ("branch", _) => continue,
                 ("link", _) => {
-                    writeln!(f, "- Continued in another flow (`{}`)", entry.node)?;
+                    writeln!(f, "- {} (`{}`)", words.continued, entry.node)?;
                     continue;
                 }
                 (_, Some(answer)) => {
                     number += 1;
                     let how = if entry.automatic {
-                        " (already known)"
+                        format!(" ({})", words.already_known)
                     } else {
-                        ""
+                        String::new()
                     };
                     writeln!(f, "{number}. {summary}")?;
                     writeln!(f, "   - **{}**{how}", answer.label)?;
@@ -764,24 +807,29 @@ impl fmt::Display for Transcript {
             }
         }
         writeln!(f)?;
-        writeln!(f, "## Now")?;
+        writeln!(f, "## {}", words.now)?;
         writeln!(f)?;
         match &self.current.outcome {
             Some(Outcome {
                 kind: Status::Resolved,
                 resolved_by: Some(remedy),
                 ..
-            }) => writeln!(f, "Resolved by the remedy `{remedy}`.")?,
+            }) => writeln!(f, "{} `{remedy}`.", words.resolved_by)?,
             Some(o) => {
                 let word = match o.kind {
-                    Status::Resolved => "Resolved",
-                    Status::Escalated => "Escalated to support",
-                    Status::Done => "Done",
-                    Status::Active => "Active",
+                    Status::Resolved => words.outcomes[0],
+                    Status::Escalated => words.outcomes[1],
+                    Status::Done => words.outcomes[2],
+                    Status::Active => status_word(Status::Active),
                 };
                 writeln!(f, "{word}: {}", first_line(&self.current.text))?;
             }
-            None => writeln!(f, "Waiting at: {}", first_line(&self.current.text))?,
+            None => writeln!(
+                f,
+                "{}: {}",
+                words.waiting_at,
+                first_line(&self.current.text)
+            )?,
         }
         if let Some(o) = self
             .current
@@ -790,13 +838,13 @@ impl fmt::Display for Transcript {
             .filter(|o| !o.collect.is_empty())
         {
             writeln!(f)?;
-            writeln!(f, "## Details for support")?;
+            writeln!(f, "## {}", words.details)?;
             writeln!(f)?;
             for detail in &o.collect {
                 let value = self
                     .details
                     .get(&detail.id)
-                    .map_or("(not given)", String::as_str);
+                    .map_or(words.not_given, String::as_str);
                 writeln!(f, "- {}: {}", detail.label, value)?;
             }
         }
@@ -811,10 +859,10 @@ fn choice(id: &str, label: &str) -> Choice {
     }
 }
 
-fn remedy_choices() -> Vec<Choice> {
+fn remedy_choices(words: &Phrases) -> Vec<Choice> {
     vec![
-        choice(SOLVED, "Yes, that solved it"),
-        choice(NOT_SOLVED, "No, it still isn't working"),
+        choice(SOLVED, words.solved),
+        choice(NOT_SOLVED, words.not_solved),
     ]
 }
 
@@ -844,17 +892,17 @@ fn node_of<'f>(flow: &'f Flow, id: &str) -> Result<&'f Node, WalkError> {
 }
 
 /// What a customer read for an answer id at a node.
-fn answer_label(node: &Node, id: &str) -> String {
+fn answer_label(node: &Node, id: &str, words: &Phrases) -> String {
     match node {
         Node::Question { answers, .. } => answers
             .iter()
             .find(|a| a.id == id)
             .map_or_else(|| id.to_owned(), |a| a.label.clone()),
-        Node::Remedy { .. } => remedy_choices()
+        Node::Remedy { .. } => remedy_choices(words)
             .into_iter()
             .find(|c| c.id == id)
             .map_or_else(|| id.to_owned(), |c| c.label),
-        Node::Info { .. } => "Continue".to_owned(),
+        Node::Info { .. } => words.next.to_owned(),
         _ => id.to_owned(),
     }
 }

@@ -2,16 +2,22 @@
 //! cycles (start a session, answer until an outcome) against a running server, with the same
 //! number of connections for both; or (c) with `--sessions N`, N customers at once, each on
 //! a connection of its own, walking sessions step by step with a pause between steps, for
-//! `--seconds`; then the error count and the server's peak memory (VmHWM) are reported.
+//! `--seconds`; then the error count and the servers' peak memory (VmHWM) are reported.
 //!
 //! ```text
 //! cargo build --release -p stepwise --examples --bins
 //! target/release/examples/load --spawn --flows flows          # starts the release server itself
 //! target/release/examples/load --url http://127.0.0.1:8080    # or against a server you run
+//! # two servers on one PostgreSQL database, every request to the next server in turn:
+//! target/release/examples/load --spawn --store postgres://postgres@127.0.0.1:5432/load --instances 2
 //! target/release/examples/load --spawn --sessions 10000 --seconds 60   # 10,000 customers
 //! ```
+//!
+//! With several servers (`--instances`, or `--url` repeated) the generator sends each request
+//! of a session to the next server in turn, as a load balancer without sticky sessions
+//! would, so every session moves between them all the time.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,12 +29,20 @@ use serde_json::{Value, json};
 /// Flags of the load benchmark.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The server to load.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    /// Start the release `stepwise` binary on a fresh store in a temporary directory instead.
+    /// The server to load; repeat for several servers sharing one store.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
+    /// Start the release `stepwise` binary instead, on a fresh SQLite store in a temporary
+    /// directory unless `--store` names one.
     #[arg(long)]
     spawn: bool,
+    /// With --spawn: the store URL to give the servers, e.g. a PostgreSQL database
+    /// (`postgres://postgres@127.0.0.1:5432/load`, which must exist).
+    #[arg(long)]
+    store: Option<String>,
+    /// With --spawn: how many servers to start on the store (more than one needs PostgreSQL).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
     /// With --spawn: the server binary (default: `stepwise` in the directory above this one).
     #[arg(long)]
     server: Option<PathBuf>,
@@ -108,7 +122,7 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// CPU used by the server (when this process started it) and by this process.
+/// CPU used by the servers (when this process started them) and by this process.
 #[derive(Clone, Copy)]
 struct Cpu {
     server: Option<f64>,
@@ -116,9 +130,17 @@ struct Cpu {
 }
 
 impl Cpu {
-    fn now(server: Option<u32>) -> Cpu {
+    fn now(servers: &[u32]) -> Cpu {
+        let server = (!servers.is_empty())
+            .then(|| {
+                servers
+                    .iter()
+                    .map(|pid| cpu_seconds(&pid.to_string()))
+                    .sum::<Option<f64>>()
+            })
+            .flatten();
         Cpu {
-            server: server.and_then(|pid| cpu_seconds(&pid.to_string())),
+            server,
             load: cpu_seconds("self"),
         }
     }
@@ -230,11 +252,19 @@ where
     (tally, started.elapsed())
 }
 
-async fn healthz(client: reqwest::Client, stop: Arc<AtomicBool>, url: String) -> Tally {
+async fn healthz(
+    client: reqwest::Client,
+    stop: Arc<AtomicBool>,
+    bases: Arc<Vec<String>>,
+    seed: usize,
+) -> Tally {
     let mut tally = Tally::default();
+    let urls: Vec<String> = bases.iter().map(|b| format!("{b}/healthz")).collect();
+    let mut n = seed;
     while !stop.load(Ordering::Relaxed) {
+        n += 1;
         let t = Instant::now();
-        match client.get(&url).send().await {
+        match client.get(&urls[n % urls.len()]).send().await {
             Ok(r) if r.status().is_success() => {
                 let _ = r.bytes().await;
                 tally.latencies.push(t.elapsed());
@@ -249,6 +279,7 @@ async fn healthz(client: reqwest::Client, stop: Arc<AtomicBool>, url: String) ->
 #[derive(serde::Deserialize)]
 struct Session {
     id: String,
+    revision: i64,
     status: String,
     step: Step,
 }
@@ -280,18 +311,24 @@ async fn post(
 async fn cycles(
     client: reqwest::Client,
     stop: Arc<AtomicBool>,
-    base: String,
+    bases: Arc<Vec<String>>,
     flows: Arc<Vec<String>>,
     seed: usize,
 ) -> Tally {
     let mut tally = Tally::default();
     let mut n = seed;
+    // Each request goes to the next server in turn.
+    let mut turn = seed;
+    let mut next_base = || {
+        turn += 1;
+        &bases[turn % bases.len()]
+    };
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let flow = &flows[n % flows.len()];
         let Some(mut session) = post(
             &client,
-            &format!("{base}/api/v1/sessions"),
+            &format!("{}/api/v1/sessions", next_base()),
             json!({ "flow": flow }),
             &mut tally,
         )
@@ -300,7 +337,7 @@ async fn cycles(
             tally.errors += 1;
             continue;
         };
-        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        let id = session.id.clone();
         let mut finished = true;
         for step in 0..200 {
             let answers = &session.step.answers;
@@ -309,7 +346,9 @@ async fn cycles(
             }
             // Vary the path from one session to the next.
             let pick = &answers[(n + step) % answers.len()].id;
-            match post(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+            let url = format!("{}/api/v1/sessions/{id}/answer", next_base());
+            let answer = json!({ "answer": pick, "revision": session.revision });
+            match post(&client, &url, answer, &mut tally).await {
                 Some(next) => session = next,
                 None => {
                     tally.errors += 1;
@@ -330,7 +369,7 @@ async fn cycles(
 async fn customer(
     client: reqwest::Client,
     stop: Arc<AtomicBool>,
-    base: Arc<str>,
+    bases: Arc<Vec<String>>,
     flows: Arc<Vec<String>>,
     think: Duration,
     seed: usize,
@@ -348,11 +387,17 @@ async fn customer(
         let ms = think.as_millis() as u64;
         Duration::from_millis(ms / 2 + next() % (ms + 1))
     };
+    // Each request goes to the next server in turn.
+    let mut turn = seed;
+    let mut next_base = || {
+        turn += 1;
+        &bases[turn % bases.len()]
+    };
     'sessions: while !stop.load(Ordering::Relaxed) {
         let flow = &flows[(next() % flows.len() as u64) as usize];
         let session = step(
             &client,
-            &format!("{base}/api/v1/sessions"),
+            &format!("{}/api/v1/sessions", next_base()),
             json!({ "flow": flow }),
             &mut tally,
         )
@@ -360,7 +405,7 @@ async fn customer(
         let Some(mut session) = session else {
             continue;
         };
-        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        let id = session.id.clone();
         for _ in 0..200 {
             let answers = &session.step.answers;
             if session.status != "active" || answers.is_empty() {
@@ -372,7 +417,9 @@ async fn customer(
             if stop.load(Ordering::Relaxed) {
                 break 'sessions;
             }
-            match step(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+            let url = format!("{}/api/v1/sessions/{id}/answer", next_base());
+            let answer = json!({ "answer": pick, "revision": session.revision });
+            match step(&client, &url, answer, &mut tally).await {
                 Some(moved) => session = moved,
                 None => continue 'sessions,
             }
@@ -420,9 +467,16 @@ async fn step(
     }
 }
 
-/// Holds `n` customers at once for `--seconds`, and reports what they saw and the server's
-/// peak memory.
-async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pid: Option<u32>) {
+/// Holds `n` customers at once for `--seconds`, and reports what they saw and the first
+/// server's memory.
+async fn hold_sessions(
+    args: &Args,
+    n: usize,
+    bases: &Arc<Vec<String>>,
+    flows: Vec<String>,
+    pids: &[u32],
+) {
+    let pid = pids.first().copied();
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) if limit < n as u64 + 64 => {
             println!("warning: only {limit} open files allowed for {n} connections");
@@ -431,11 +485,10 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
         Err(e) => println!("warning: cannot raise the limit on open files: {e}"),
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let base: Arc<str> = base.into();
     let flows = Arc::new(flows);
     let think = Duration::from_millis(args.think_ms);
     let ramp = Duration::from_secs(args.ramp_seconds);
-    let before = Cpu::now(pid);
+    let before = Cpu::now(pids);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
@@ -448,10 +501,10 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
             .build()
             .expect("an HTTP client");
         let arrive = ramp.mul_f64(i as f64 / n as f64);
-        let (stop, base, flows) = (Arc::clone(&stop), Arc::clone(&base), Arc::clone(&flows));
+        let (stop, bases, flows) = (Arc::clone(&stop), Arc::clone(bases), Arc::clone(&flows));
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(arrive).await;
-            customer(client, stop, base, flows, think, i).await
+            customer(client, stop, bases, flows, think, i).await
         }));
     }
     // Sample the server's memory and open files while the customers walk: a plateau, not a
@@ -492,7 +545,7 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
         }
     }
     let elapsed = started.elapsed();
-    let cpu = Cpu::now(pid).per_request(before, tally.latencies.len());
+    let cpu = Cpu::now(pids).per_request(before, tally.latencies.len());
     println!(
         "{n} customers, one connection each, {} ms mean pause between steps",
         args.think_ms
@@ -510,10 +563,9 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
     }
 }
 
-/// The release server, on a fresh store, killed when dropped.
+/// A release server, killed when dropped.
 struct Spawned {
     child: Child,
-    _dir: tempfile::TempDir,
 }
 
 impl Drop for Spawned {
@@ -523,25 +575,23 @@ impl Drop for Spawned {
     }
 }
 
-fn spawn(args: &Args) -> Result<(Spawned, String), String> {
-    use std::io::{BufRead, BufReader};
+/// The release `stepwise` binary: `--server`, or beside the directory of this example.
+fn server_binary(args: &Args) -> Result<PathBuf, String> {
+    if let Some(server) = &args.server {
+        return Ok(server.clone());
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/release/examples/load → target/release/stepwise
-    let server = match &args.server {
-        Some(server) => server.clone(),
-        None => exe
-            .parent()
-            .and_then(|p| p.parent())
-            .map(|p| p.join("stepwise"))
-            .ok_or("cannot find the stepwise binary")?,
-    };
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let store = format!(
-        "sqlite://{}?synchronous={}",
-        dir.path().join("load.db").display(),
-        args.synchronous
-    );
-    let mut command = Command::new(&server);
+    exe.parent()
+        .and_then(|p| p.parent())
+        .map(|p| p.join("stepwise"))
+        .ok_or_else(|| "cannot find the stepwise binary".to_owned())
+}
+
+/// Starts one server on `store` and returns it with the URL it serves.
+fn spawn(args: &Args, server: &Path, store: &str) -> Result<(Spawned, String), String> {
+    use std::io::{BufRead, BufReader};
+    let mut command = Command::new(server);
     if let Some(filter) = &args.server_log {
         command.env("RUST_LOG", filter);
     }
@@ -553,7 +603,7 @@ fn spawn(args: &Args) -> Result<(Spawned, String), String> {
             "--log-format",
             "json",
             "--store",
-            &store,
+            store,
         ])
         .arg("--flows")
         .arg(&args.flows)
@@ -576,24 +626,62 @@ fn spawn(args: &Args) -> Result<(Spawned, String), String> {
     let Ok(listen) = rx.recv_timeout(Duration::from_secs(30)) else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err("the server did not log where it listens (is RUST_LOG below info?)".into());
+        return Err("the server did not log where it listens (is RUST_LOG below info, or the store unreachable?)".into());
     };
-    println!("started {} with {store}", server.display());
-    Ok((Spawned { child, _dir: dir }, format!("http://{listen}")))
+    Ok((Spawned { child }, format!("http://{listen}")))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let mut args = Args::parse();
-    let server = if args.spawn {
-        let (server, url) = spawn(&args)?;
-        args.url = url;
-        Some(server)
-    } else {
-        None
-    };
-    let pid = server.as_ref().map(|s| s.child.id()).or(args.server_pid);
-    let base = args.url.trim_end_matches('/').to_owned();
+    // Kept until the end: the servers and the SQLite store's directory.
+    let mut servers = Vec::new();
+    let mut _dir = None;
+    if args.spawn {
+        let store = match &args.store {
+            Some(store) => store.clone(),
+            None => {
+                let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+                let store = format!(
+                    "sqlite://{}?synchronous={}",
+                    dir.path().join("load.db").display(),
+                    args.synchronous
+                );
+                _dir = Some(dir);
+                store
+            }
+        };
+        if args.instances > 1 && !store.starts_with("postgres") {
+            return Err(
+                "several instances share a PostgreSQL store only (--store postgres://…)".into(),
+            );
+        }
+        let binary = server_binary(&args)?;
+        args.urls.clear();
+        for _ in 0..args.instances.max(1) {
+            let (server, url) = spawn(&args, &binary, &store)?;
+            servers.push(server);
+            args.urls.push(url);
+        }
+        let shown = match store.starts_with("postgres") {
+            true => "postgres://…".to_owned(),
+            false => store,
+        };
+        println!(
+            "started {} × {} on {shown}",
+            servers.len(),
+            binary.display()
+        );
+    }
+    let mut pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    pids.extend(args.server_pid);
+    let bases: Arc<Vec<String>> = Arc::new(
+        args.urls
+            .iter()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .collect(),
+    );
+    let base = bases[0].clone();
     let flows = if args.flows_to_walk.is_empty() {
         let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
             .await
@@ -615,14 +703,15 @@ async fn main() -> Result<(), String> {
     }
     if let Some(n) = args.sessions {
         println!(
-            "{n} customers for {} s, {} flows, {base}; load average {}",
+            "{n} customers for {} s, {} flows, {}; load average {}",
             args.seconds,
             flows.len(),
+            bases.join(" + "),
             std::fs::read_to_string("/proc/loadavg")
                 .unwrap_or_default()
                 .trim()
         );
-        hold_sessions(&args, n, &base, flows, pid).await;
+        hold_sessions(&args, n, &bases, flows, &pids).await;
         return Ok(());
     }
     println!(
@@ -630,7 +719,7 @@ async fn main() -> Result<(), String> {
         args.connections,
         args.seconds,
         flows.len(),
-        base,
+        bases.join(" + "),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
@@ -639,11 +728,10 @@ async fn main() -> Result<(), String> {
     let run = |what: &str| args.only.as_deref().is_none_or(|only| only == what);
     let mut health_rate = None;
     if run("healthz") {
-        let url = format!("{base}/healthz");
-        let before = Cpu::now(pid);
+        let before = Cpu::now(&pids);
         let (mut health, elapsed) =
-            measure(&args, |c, stop, _| healthz(c, stop, url.clone())).await;
-        let cpu = Cpu::now(pid).per_request(before, health.latencies.len());
+            measure(&args, |c, stop, i| healthz(c, stop, Arc::clone(&bases), i)).await;
+        let cpu = Cpu::now(&pids).per_request(before, health.latencies.len());
         health_rate = Some(health.report("GET /healthz", elapsed, cpu));
     }
     if !run("sessions") {
@@ -651,12 +739,12 @@ async fn main() -> Result<(), String> {
     }
 
     let flows = Arc::new(flows);
-    let before = Cpu::now(pid);
+    let before = Cpu::now(&pids);
     let (mut session, elapsed) = measure(&args, |c, stop, i| {
-        cycles(c, stop, base.clone(), Arc::clone(&flows), i * 7919)
+        cycles(c, stop, Arc::clone(&bases), Arc::clone(&flows), i * 7919)
     })
     .await;
-    let cpu = Cpu::now(pid).per_request(before, session.latencies.len());
+    let cpu = Cpu::now(&pids).per_request(before, session.latencies.len());
     let session_rate = session.report("session cycles", elapsed, cpu);
     if let Some(health_rate) = health_rate {
         println!(

@@ -11,6 +11,7 @@ use serde::Serialize;
 use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
+use crate::api::views::SessionView;
 use crate::store::StoreError;
 
 /// Everything a request can fail with.
@@ -25,6 +26,11 @@ pub enum AppError {
     NotFinished,
     #[error("the session changed while this request was handled; fetch it and try again")]
     Conflict,
+    /// A conflict, with the session as it stands now.
+    #[error(
+        "the session has moved on since the step this request answers; `session` is where it stands now"
+    )]
+    Moved(Box<SessionView>),
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
     #[error("the path is not valid: {0}")]
@@ -33,10 +39,23 @@ pub enum AppError {
     BadRequest,
     #[error("the query string is not valid: {0}")]
     MalformedQuery(String),
+    #[error("{0}")]
+    InvalidPeriod(#[from] crate::stats::PeriodError),
+    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
+    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
     BodyTooLarge,
+    #[error("the request's headers are too many or too large")]
+    HeadersTooLarge,
+    #[error("the request's path and query are too long")]
+    UriTooLong,
+    #[error("too many sessions were started from this address; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds until another session may be started.
+        retry_after: u64,
+    },
     #[error("this method is not allowed here")]
     MethodNotAllowed,
     #[error("there is nothing here")]
@@ -60,6 +79,10 @@ pub enum AppError {
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
+    /// For `conflict` on a move: the session as it stands now, with its current step and
+    /// revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
 }
 
 /// What went wrong, for programs (`code`) and for people (`message`).
@@ -111,15 +134,23 @@ impl AppError {
             },
             AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
             AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
-            AppError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict | AppError::Moved(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
+            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            AppError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
+            AppError::UriTooLong => (StatusCode::URI_TOO_LONG, "uri_too_long"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -137,6 +168,8 @@ impl AppError {
             StatusCode::NOT_FOUND => Some(AppError::NotFound),
             StatusCode::METHOD_NOT_ALLOWED => Some(AppError::MethodNotAllowed),
             StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::BodyTooLarge),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Some(AppError::HeadersTooLarge),
+            StatusCode::URI_TOO_LONG => Some(AppError::UriTooLong),
             StatusCode::REQUEST_TIMEOUT => Some(AppError::Timeout),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(AppError::UnsupportedMediaType),
             StatusCode::SERVICE_UNAVAILABLE => Some(AppError::Unavailable),
@@ -169,6 +202,10 @@ impl AppError {
             AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
             _ => (Vec::new(), Vec::new()),
         };
+        let session = match self {
+            AppError::Moved(view) => Some(view.as_ref().clone()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code,
@@ -176,6 +213,7 @@ impl AppError {
                 problems,
                 offered,
             },
+            session,
         }
     }
 }
@@ -194,6 +232,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if let AppError::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
     }

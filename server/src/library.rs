@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use stepwise_engine::source::Source;
+use stepwise_engine::translate::apply::localize;
 use stepwise_engine::{
-    Catalog, CheckReport, Code, Diagnostic, Flow, FlowSource, Style, Version, WalkError,
-    check_paths, check_sources,
+    Catalog, CheckReport, Code, DEFAULT_LOCALE, Diagnostic, Flow, FlowSource, InLocale, Style,
+    Translations, Version, WalkError, check_paths, check_sources,
 };
 
 use crate::error::AppError;
@@ -30,6 +31,10 @@ pub struct Library {
     archived: Arc<RwLock<Versions>>,
     /// What the check that made this library found wrong with the files.
     diagnostics: Vec<Diagnostic>,
+    /// The translations of the current flows.
+    translations: Translations,
+    /// A search index per language flows are translated into.
+    indexes: BTreeMap<String, Index>,
 }
 
 impl Library {
@@ -58,10 +63,12 @@ impl Library {
         let library = Library {
             dir: dir.to_owned(),
             index: Index::new(report.catalog.iter().map(|f| f.as_ref())),
+            indexes: indexes(&report.catalog, &report.translations),
             catalog: report.catalog.clone(),
             sources,
             archived: Arc::default(),
             diagnostics: report.diagnostics.clone(),
+            translations: report.translations.clone(),
         };
         (library, report)
     }
@@ -80,6 +87,32 @@ impl Library {
     /// The search index over the current flows.
     pub fn index(&self) -> &Index {
         &self.index
+    }
+
+    /// The search index over the current flows in a language (the source language's if
+    /// no flow is translated into it).
+    pub fn index_in(&self, locale: &str) -> &Index {
+        self.indexes.get(locale).unwrap_or(&self.index)
+    }
+
+    /// The translations of the current flows.
+    pub fn translations(&self) -> &Translations {
+        &self.translations
+    }
+
+    /// Every flow, pinned or current, in a language: translated texts where they are current,
+    /// the source text (marked) elsewhere.
+    pub fn in_locale<'a>(&'a self, locale: &'a str) -> InLocale<'a, Library> {
+        InLocale::new(self, &self.translations, locale)
+    }
+
+    /// The current flows in a language, ordered by id.
+    pub fn flows_in(&self, locale: &str) -> Vec<Arc<Flow>> {
+        let flows = self.in_locale(locale);
+        self.catalog
+            .iter()
+            .filter_map(|f| flows.flow(f.id(), None))
+            .collect()
     }
 
     /// The source of every current flow, for the store to keep.
@@ -184,10 +217,12 @@ impl Library {
         let library = Library {
             dir: self.dir.clone(),
             index: Index::new(catalog.iter().map(|f| f.as_ref())),
+            indexes: indexes(&catalog, &report.translations),
             catalog,
             sources: chosen,
             archived: Arc::clone(&self.archived),
             diagnostics: report.diagnostics.clone(),
+            translations: report.translations.clone(),
         };
         (library, report)
     }
@@ -259,7 +294,25 @@ impl FlowSource for Library {
     }
 }
 
-/// The flow files of a directory, as the checker finds them: `*.ron` but not `*.scenarios.ron`.
+/// A search index for each language some flow is translated into.
+fn indexes(catalog: &Catalog, translations: &Translations) -> BTreeMap<String, Index> {
+    translations
+        .locales()
+        .into_iter()
+        .filter(|locale| locale != DEFAULT_LOCALE)
+        .map(|locale| {
+            let flows: Vec<Flow> = catalog
+                .iter()
+                .map(|f| localize(f, &locale, translations.get(f.id(), &locale)))
+                .collect();
+            let index = Index::new(flows.iter());
+            (locale, index)
+        })
+        .collect()
+}
+
+/// The flow files of a directory, as the checker finds them: `*.ron` but neither scenarios
+/// nor translations.
 fn flow_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -267,10 +320,7 @@ fn flow_files(dir: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
-        })
+        .filter(|p| stepwise_engine::translate::is_flow_file(p))
         .collect()
 }
 

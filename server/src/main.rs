@@ -38,6 +38,10 @@ enum Command {
     Play(cmd::play::Args),
     /// Start a new flow from a template that passes every check.
     New(cmd::new::Args),
+    /// Print a flow's figures from the store: outcomes, drop-offs, remedies, versions.
+    Stats(cmd::stats::Args),
+    /// Write and update translation files of flows.
+    Translate(cmd::translate::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +56,7 @@ fn main() -> ExitCode {
         Command::Test(args) => cmd::test::run(&args),
         Command::Play(args) => cmd::play::run(&args),
         Command::New(args) => cmd::new::run(&args),
+        Command::Stats(args) => cmd::stats::run(&args),
+        Command::Translate(args) => cmd::translate::run(&args),
     }
 }

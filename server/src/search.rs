@@ -16,7 +16,9 @@ const PREFIX: f64 = 0.5;
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how",
     "i", "if", "in", "is", "it", "me", "my", "not", "of", "on", "or", "so", "the", "to", "was",
-    "what", "when", "why", "with",
+    "what", "when", "why", "with", // German, for flows translated into it.
+    "auf", "bei", "das", "dass", "der", "die", "ein", "eine", "einen", "es", "habe", "hat", "ich",
+    "ist", "mein", "meine", "mit", "nicht", "oder", "und", "von", "was", "wie", "wurde", "zu",
 ];
 
 /// The words of every searchable field of every flow, ready for scoring.

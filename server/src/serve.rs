@@ -3,6 +3,7 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -27,10 +28,12 @@ use crate::api::diagnostics::DiagnosticView;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::library::{Library, log_diagnostics};
+use crate::limits;
 use crate::metrics::{self, Metrics};
+use crate::security;
 use crate::store::{OpenError, Store, StoreConfig, StoreError};
-use crate::watch;
 use crate::web::{self, AgentKey};
+use crate::{retention, watch};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -53,7 +56,20 @@ pub struct Settings {
     pub agent_token: Option<String>,
     /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
     pub preview: bool,
+    /// How long an unfinished session may stay idle before the figures count it abandoned.
+    pub abandon_after: Duration,
+    /// How long sessions are kept after they last changed; none keeps them for ever.
+    pub retain: Option<Duration>,
+    /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
+    pub frame_ancestors: String,
+    /// Sessions one client address may start per minute; none means no limit.
+    pub session_rate: Option<NonZeroU32>,
+    /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
+    pub forwarded_for: bool,
 }
+
+/// Sessions a client address may start per minute unless configured otherwise.
+pub const DEFAULT_SESSION_RATE: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -66,6 +82,11 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             agent_token: None,
             preview: false,
+            abandon_after: Duration::from_secs(30 * 60),
+            retain: None,
+            frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
+            forwarded_for: false,
         }
     }
 }
@@ -176,7 +197,18 @@ pub fn app(state: AppState) -> Router {
             state.metrics.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::Limits::new(
+                settings.session_rate,
+                settings.forwarded_for,
+            )),
+            limits::guard,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -292,7 +324,7 @@ pub async fn run(
         tracing::warn!(dir = %config.flows.display(), "no flow files found");
     }
     let metrics = Metrics::new();
-    let store = config.store.open(metrics.store.clone())?;
+    let store = config.store.open(metrics.store.clone()).await?;
     let settings = Settings {
         preview: config.settings.preview || config.watch,
         ..config.settings
@@ -316,6 +348,14 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
+    // The first purge is done before serving, so a server never shows what it must not keep.
+    let retention = match state.settings.retain {
+        Some(keep) => {
+            retention::purge_logged(state.store.as_ref(), keep).await?;
+            Some(retention::spawn(Arc::clone(&state.store), keep))
+        }
+        None => None,
+    };
     let limits = ConnectionLimits {
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
@@ -323,6 +363,9 @@ pub async fn run(
     connections::serve(listener, app(state), limits, shutdown).await;
     if let Some(watcher) = watcher {
         watcher.abort();
+    }
+    if let Some(retention) = retention {
+        retention.abort();
     }
     #[cfg(unix)]
     hangup.abort();

@@ -2,21 +2,59 @@
 //! before anyone is told it moved.
 //!
 //! Concurrency is optimistic: each write names the revision it read, so of two answers racing
-//! on one session the second is refused (409 `conflict`) instead of overwriting the first.
+//! on one session the second is refused (409 `conflict`) instead of overwriting the first,
+//! even when they reach two server processes sharing one database. A client may also name the
+//! revision it saw, so an answer meant for a step that has since moved on is refused too.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use stepwise_engine::{Status, Step, Walk, WalkError};
+use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
 
 use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
 use crate::error::AppError;
 use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::store::{Note, SessionRecord, StoreError, now_millis};
+use crate::store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
 /// How many times a new reference is drawn when one is taken.
 const REFERENCE_ATTEMPTS: usize = 5;
+
+/// A move of a session's walk, as a customer or an agent makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Move {
+    /// Answer the current step with the answer of this id.
+    Answer(String),
+    /// Undo the last answer.
+    Back,
+    /// Go back to the first step.
+    Restart,
+    /// Jump to the node of this id (agents only).
+    Jump(String),
+}
+
+impl Move {
+    /// Makes the move with the engine.
+    fn make(&self, walk: &mut Walk, flows: &impl FlowSource) -> Result<Step, WalkError> {
+        match self {
+            Move::Answer(answer) => walk.answer(flows, answer),
+            Move::Back => walk.back(flows),
+            Move::Restart => walk.restart(flows),
+            Move::Jump(node) => walk.jump(flows, node),
+        }
+    }
+
+    /// The event it is recorded as, and what that event names.
+    fn event(&self) -> (EventKind, Option<String>) {
+        match self {
+            Move::Answer(answer) => (EventKind::Answered, Some(answer.clone())),
+            Move::Back => (EventKind::Back, None),
+            Move::Restart => (EventKind::Restarted, None),
+            Move::Jump(node) => (EventKind::Jumped, Some(node.clone())),
+        }
+    }
+}
 
 /// A stored session and its walk.
 pub struct Session {
@@ -27,13 +65,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow` and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it.
     pub async fn start(
         state: &AppState,
         flow: &str,
         facts: BTreeMap<String, String>,
+        locale: &str,
     ) -> Result<(Session, Step), AppError> {
-        let (walk, step) = Walk::start(state.library().as_ref(), flow, facts)?;
+        let library = state.library();
+        let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
+        walk.set_locale(locale);
         let now = now_millis();
         let record = SessionRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -53,7 +94,9 @@ impl Session {
             feedback: None,
             notes: Vec::new(),
         };
-        state.store.insert_session(record.clone()).await?;
+        let mut events = vec![event(&record, EventKind::Started, &step, None)];
+        events.extend(outcome_event(&record, &step));
+        state.store.insert_session(record.clone(), events).await?;
         state.metrics.session_started(&record.flow);
         if walk.status() != Status::Active {
             state
@@ -84,20 +127,64 @@ impl Session {
         Ok(Session { record, walk })
     }
 
-    /// Loads session `id`, moves its walk with `change`, and stores it. A refused move leaves
-    /// the stored session as it was.
-    pub async fn apply<F>(
+    /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
+    /// move leaves the stored session as it was; a move that loses a race to another one
+    /// stored meanwhile is [`AppError::Conflict`]. The step comes in the language `asked`
+    /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
+    pub async fn apply(
         state: &AppState,
         id: &str,
-        change: F,
+        asked: &Asked,
+        change: Move,
+    ) -> Result<(Session, Step), AppError> {
+        Session::apply_if(state, id, asked, None, change, |_, _| Ok(())).await
+    }
+
+    /// [`Session::apply`], but only if the session is still at `revision` (the one the client
+    /// saw), else [`AppError::Conflict`]. Without a revision the move applies to the session
+    /// as it is read now.
+    pub async fn apply_at(
+        state: &AppState,
+        id: &str,
+        asked: &Asked,
+        revision: Option<i64>,
+        change: Move,
+    ) -> Result<(Session, Step), AppError> {
+        Session::apply_if(state, id, asked, revision, change, |_, _| Ok(())).await
+    }
+
+    /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
+    /// move.
+    pub async fn apply_if<G>(
+        state: &AppState,
+        id: &str,
+        asked: &Asked,
+        revision: Option<i64>,
+        change: Move,
+        guard: G,
     ) -> Result<(Session, Step), AppError>
     where
-        F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
+        G: FnOnce(&Walk, &InLocale<'_, Library>) -> Result<(), WalkError>,
     {
         let mut session = Session::load(state, id).await?;
+        if revision.is_some_and(|seen| seen != session.record.revision) {
+            return Err(AppError::Conflict);
+        }
         let before = session.walk.status();
-        let step = change(&mut session.walk, &state.library())?;
-        session.save(state).await?;
+        let step = {
+            let library = state.library();
+            let locale = asked.choose(&library, Some(session.walk.locale()));
+            if asked.lang.is_some() {
+                session.walk.set_locale(&locale);
+            }
+            let flows = library.in_locale(&locale);
+            guard(&session.walk, &flows)?;
+            change.make(&mut session.walk, &flows)?
+        };
+        let (kind, value) = change.event();
+        let mut events = vec![event(&session.record, kind, &step, value)];
+        events.extend(outcome_event(&session.record, &step));
+        session.save(state, events).await?;
         let after = session.walk.status();
         if before == Status::Active && after != Status::Active {
             state
@@ -115,9 +202,11 @@ impl Session {
         details: BTreeMap<String, String>,
     ) -> Result<Session, AppError> {
         let mut session = Session::load(state, id).await?;
+        let library = state.library();
+        let locale = session.walk.locale().to_owned();
         session
             .walk
-            .submit_details(state.library().as_ref(), details)?;
+            .submit_details(&library.in_locale(&locale), details)?;
         session.record.details = session.walk.details().clone();
         let keep = session.record.reference.is_some();
         let mut attempts = 0;
@@ -126,7 +215,7 @@ impl Session {
                 session.record.reference = Some(new_reference());
             }
             attempts += 1;
-            match session.save(state).await {
+            match session.save(state, Vec::new()).await {
                 Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
                 other => break other?,
             }
@@ -141,7 +230,15 @@ impl Session {
             return Err(AppError::NotFinished);
         }
         session.record.feedback = Some(helpful);
-        session.save(state).await?;
+        let step = session.walk.current(state.library().as_ref())?;
+        let answer = if helpful { "yes" } else { "no" };
+        let helpful_event = event(
+            &session.record,
+            EventKind::Helpful,
+            &step,
+            Some(answer.to_owned()),
+        );
+        session.save(state, vec![helpful_event]).await?;
         state.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
@@ -155,19 +252,23 @@ impl Session {
             node,
             text: text.to_owned(),
         });
-        session.save(state).await?;
+        session.save(state, Vec::new()).await?;
         Ok(session)
     }
 
-    /// Stores the session as it is now, if nobody changed it since it was loaded.
-    pub async fn save(&mut self, state: &AppState) -> Result<(), StoreError> {
+    /// Stores the session as it is now with the `events` that brought it here, if nobody
+    /// changed it since it was loaded.
+    pub async fn save(&mut self, state: &AppState, events: Vec<Event>) -> Result<(), StoreError> {
         let expected = self.record.revision;
         let mut next = self.record.clone();
         next.revision = expected + 1;
         next.walk = to_json(&self.walk).map_err(|e| StoreError::Database(e.to_string()))?;
         next.status = self.walk.status().as_str().to_owned();
         next.updated_at = now_millis();
-        state.store.update_session(next.clone(), expected).await?;
+        state
+            .store
+            .update_session(next.clone(), expected, events)
+            .await?;
         self.record = next;
         Ok(())
     }
@@ -178,20 +279,41 @@ impl Session {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
             step: step.into(),
         }
     }
 
-    /// The session in full.
-    pub fn detail(&self, library: &Library) -> Result<SessionDetail, AppError> {
-        let step = self.walk.current(library)?;
-        let history = self.walk.history(library)?;
+    /// What a move that lost to another is answered with: a conflict carrying the session as
+    /// it stands now, so the client can show the current step without asking again.
+    pub async fn moved(state: &AppState, id: &str) -> AppError {
+        let current = async {
+            let session = Session::load(state, id).await?;
+            let library = state.library();
+            let step = session
+                .walk
+                .current(&library.in_locale(session.walk.locale()))?;
+            Ok::<_, AppError>(session.view(step))
+        };
+        match current.await {
+            Ok(view) => AppError::Moved(Box::new(view)),
+            Err(e) => e,
+        }
+    }
+
+    /// The session in full, in `locale`.
+    pub fn detail(&self, library: &Library, locale: &str) -> Result<SessionDetail, AppError> {
+        let flows = library.in_locale(locale);
+        let step = self.walk.current(&flows)?;
+        let history = self.walk.history(&flows)?;
         Ok(SessionDetail {
             id: self.record.id.clone(),
             flow: self.record.flow.clone(),
             version: self.record.version.clone(),
+            revision: self.record.revision,
             status: self.walk.status().into(),
+            customer_locale: self.walk.locale().to_owned(),
             step: step.into(),
             versions: versions(self.walk.versions()),
             facts: self.walk.given_facts().clone(),
@@ -203,6 +325,36 @@ impl Session {
             feedback: self.record.feedback,
         })
     }
+}
+
+/// An event of `session`, which now stands on `step`.
+fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<String>) -> Event {
+    let node = if step.flow == session.flow {
+        step.node.clone()
+    } else {
+        format!("{}/{}", step.flow, step.node)
+    };
+    Event {
+        session: session.id.clone(),
+        flow: session.flow.clone(),
+        version: session.version.clone(),
+        kind,
+        node,
+        value,
+        at: now_millis(),
+    }
+}
+
+/// The outcome `step` reached, if it is one.
+fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
+    let outcome = step.outcome.as_ref()?;
+    let kind = match outcome.kind {
+        Status::Active => return None,
+        Status::Resolved => EventKind::Resolved,
+        Status::Escalated => EventKind::Escalated,
+        Status::Done => EventKind::Done,
+    };
+    Some(event(session, kind, step, outcome.resolved_by.clone()))
 }
 
 fn to_json(walk: &Walk) -> Result<String, AppError> {

@@ -74,14 +74,11 @@ fn concerns_flows(result: &DebounceEventResult) -> bool {
     }
 }
 
-/// A flow file by its name, as the checker picks them (scenario files test flows; they are
-/// not flows).
+/// A flow or translation file by its name (scenario files test flows; a change to one
+/// changes nothing served).
 fn is_flow_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
+    stepwise_engine::translate::is_flow_file(path)
+        || stepwise_engine::translate::file_name_parts(path).is_some()
 }
 
 /// Checks the flows directory again and serves the result: new good versions once the store

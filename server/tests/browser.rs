@@ -84,6 +84,8 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:chromeOptions".into(), options);
+        // The console log, where the browser reports what the Content-Security-Policy blocked.
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps)
@@ -123,6 +125,39 @@ async fn screenshot(browser: &Client, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let png = browser.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// chromedriver's request for the browser's console log since the last one.
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        (
+            reqwest::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_owned()),
+        )
+    }
+}
+
+/// Asserts that the Content-Security-Policy blocked nothing on the pages seen so far.
+async fn assert_no_policy_violations(browser: &Client) {
+    let log = browser.issue_cmd(ConsoleLog).await.unwrap();
+    let entries = log.as_array().expect("the console log is a list");
+    let blocked: Vec<&str> = entries
+        .iter()
+        .filter_map(|entry| entry["message"].as_str())
+        .filter(|message| message.contains("Content Security Policy"))
+        .collect();
+    assert!(blocked.is_empty(), "the policy blocked: {blocked:#?}");
 }
 
 /// Clicks the button whose text is `label` and waits for the next page.
@@ -244,6 +279,7 @@ async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
     let (_, session) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
     assert_eq!(session["status"], "resolved");
     assert_eq!(session["feedback"], true, "the feedback is stored");
+    assert_no_policy_violations(&browser).await;
     browser.close().await.unwrap();
     server.stop().await;
 }
@@ -326,6 +362,7 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
         "the copy button shows with script on"
     );
     screenshot(&customer, "escalation").await;
+    assert_no_policy_violations(&customer).await;
     customer.close().await.unwrap();
 
     // The agent signs in and opens the session by the reference the customer reads out.
@@ -382,6 +419,7 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
         .unwrap();
     assert_eq!(here, json!("4px"));
     screenshot(&agent, "agent-session").await;
+    assert_no_policy_violations(&agent).await;
     agent.close().await.unwrap();
     server.stop().await;
 }
@@ -435,6 +473,16 @@ async fn an_agent_runs_a_flow_jumps_and_notes() {
     navigate(&agent, node.click()).await;
     let (_, after) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
     assert_eq!(after["step"]["node"], json!(target));
+    // The inline style that marks where the walk is applies: its hash is in the policy.
+    let width = agent
+        .execute(
+            "const node = document.querySelector(`[id=\"node-${arguments[0]}\"] > :not(text):not(title)`);\
+             return getComputedStyle(node).strokeWidth;",
+            vec![json!(target)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(width, json!("4px"));
 
     let note = agent.find(Locator::Id("note-text")).await.unwrap();
     note.send_keys("Customer is on the mobile app")
@@ -454,6 +502,7 @@ async fn an_agent_runs_a_flow_jumps_and_notes() {
     click(&agent, "← Back").await;
     let (_, back) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
     assert_eq!(back["step"]["node"], json!(start));
+    assert_no_policy_violations(&agent).await;
     agent.close().await.unwrap();
     server.stop().await;
 }

@@ -60,20 +60,25 @@ async fn acknowledged_answers_survive_kill_9() {
 }
 
 #[tokio::test]
-async fn a_postgres_store_is_refused_with_exit_code_2() {
+async fn an_unreachable_postgres_store_stops_the_start_with_a_clear_error() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
         .args([
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--store",
-            "postgres://db/stepwise",
+            "postgres://postgres:secret@127.0.0.1:1/stepwise",
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let log = String::from_utf8_lossy(&output.stderr);
-    assert!(log.contains("not supported yet"), "{log}");
+    assert!(log.contains("cannot connect to PostgreSQL"), "{log}");
+    assert!(
+        !log.contains("secret"),
+        "the password is never logged: {log}"
+    );
 }
 
 /// What one client saw acknowledged of one session: its id, and the answers the server

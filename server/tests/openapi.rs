@@ -13,6 +13,7 @@ use support::TestServer;
 const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/flows"),
     ("GET", "/api/v1/flows/{id}"),
+    ("GET", "/api/v1/flows/{id}/stats"),
     ("GET", "/api/v1/diagnostics"),
     ("POST", "/api/v1/sessions"),
     ("GET", "/api/v1/sessions/{id}"),

@@ -55,6 +55,8 @@ pub struct FeedbackBody {
     responses(
         (status = 200, description = "The reference and the transcript", body = Receipt),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
         (status = 422, description = "`invalid_details` (with `problems`) or `not_escalated`", body = ErrorBody)
@@ -87,6 +89,8 @@ pub async fn details(
     responses(
         (status = 204, description = "Recorded"),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
         (status = 422, description = "`not_finished`", body = ErrorBody)

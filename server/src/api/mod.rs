@@ -6,6 +6,7 @@ pub mod escalation;
 pub mod flows;
 pub mod ops;
 pub mod sessions;
+pub mod stats;
 pub mod transcript;
 pub mod views;
 
@@ -67,6 +68,7 @@ where
         (name = "flows", description = "The troubleshooting flows that can be walked"),
         (name = "sessions", description = "A customer's walk through a flow, step by step"),
         (name = "escalation", description = "Details for support, and feedback on outcomes"),
+        (name = "stats", description = "Figures for whoever owns a flow"),
         (name = "operations", description = "Health, readiness, metrics and this document")
     ),
     components(schemas(ErrorBody))
@@ -78,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(flows::list))
         .routes(routes!(flows::show))
+        .routes(routes!(stats::show))
         .routes(routes!(diagnostics::list))
         .routes(routes!(sessions::create))
         .routes(routes!(sessions::show))

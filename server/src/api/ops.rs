@@ -46,7 +46,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
         tracing::warn!(error = %e, "store not ready");
         match e {
             e @ (StoreError::Closed | StoreError::Unavailable(_)) => AppError::StoreUnavailable(e),
-            _ => AppError::StoreUnavailable(StoreError::Unavailable("it does not answer")),
+            _ => {
+                AppError::StoreUnavailable(StoreError::Unavailable("it does not answer".to_owned()))
+            }
         }
     })?;
     Ok(Json(Health { status: "ready" }))

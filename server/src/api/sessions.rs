@@ -12,8 +12,19 @@ use utoipa::ToSchema;
 use super::views::{SessionDetail, SessionView};
 use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
+use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
+
+/// `?lang=`: the language to answer in; else `Accept-Language`; else the session's language.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangParam {
+    /// A language tag, e.g. `de`. Steps a flow has no current translation of come in the
+    /// source language, with `fallback: true`.
+    #[param(example = "de")]
+    pub lang: Option<String>,
+}
 
 /// What a new session starts on.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -34,6 +45,25 @@ pub struct AnswerBody {
     /// The id of one of the answers the step offers.
     #[schema(example = "in")]
     pub answer: String,
+    /// The session's `revision` when the client showed the step it answers. If the session
+    /// has moved since (another tab, another agent, a retried request), the answer is refused
+    /// with 409 `conflict` and the current session. Without it, the answer applies to the
+    /// step the session stands on when the request is handled.
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub revision: Option<i64>,
+}
+
+/// A move that lost to another becomes a conflict carrying the session as it is now.
+async fn or_moved<T>(
+    state: &AppState,
+    id: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match result {
+        Err(AppError::Conflict) => Err(Session::moved(state, id).await),
+        other => other,
+    }
 }
 
 /// Starts a session on a flow.
@@ -43,19 +73,26 @@ pub struct AnswerBody {
     operation_id = "start_session",
     tag = "sessions",
     request_body = CreateSession,
+    params(LangParam),
     responses(
         (status = 201, description = "The session and its first step", body = SessionView,
          headers(("location" = String, description = "The session's URL"))),
-        (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 400, description = "`malformed_body` or `invalid_locale`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody),
-        (status = 422, description = "`invalid_fact`", body = ErrorBody)
+        (status = 422, description = "`invalid_fact`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many sessions from this address",
+         body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn create(
     State(state): State<AppState>,
+    asked: Asked,
     Body(body): Body<CreateSession>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (session, step) = Session::start(&state, &body.flow, body.facts).await?;
+    let locale = asked.choose(&state.library(), None);
+    let (session, step) = Session::start(&state, &body.flow, body.facts, &locale).await?;
     let location = format!("/api/v1/sessions/{}", session.record.id);
     Ok((
         StatusCode::CREATED,
@@ -70,7 +107,7 @@ pub async fn create(
     path = "/api/v1/sessions/{id}",
     operation_id = "get_session",
     tag = "sessions",
-    params(("id" = String, Path, description = "The session id")),
+    params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
         (status = 200, description = "The session", body = SessionDetail),
         (status = 404, description = "`unknown_session`", body = ErrorBody)
@@ -79,9 +116,12 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     Id(id): Id,
+    asked: Asked,
 ) -> Result<Json<SessionDetail>, AppError> {
     let session = Session::load(&state, &id).await?;
-    Ok(Json(session.detail(&state.library())?))
+    let library = state.library();
+    let locale = asked.choose(&library, Some(session.walk.locale()));
+    Ok(Json(session.detail(&library, &locale)?))
 }
 
 /// Answers the current step.
@@ -90,23 +130,35 @@ pub async fn show(
     path = "/api/v1/sessions/{id}/answer",
     operation_id = "answer",
     tag = "sessions",
-    params(("id" = String, Path, description = "The session id")),
+    params(("id" = String, Path, description = "The session id"), LangParam),
     request_body = AnswerBody,
     responses(
         (status = 200, description = "The next step", body = SessionView),
         (status = 400, description = "`malformed_body`", body = ErrorBody),
+        (status = 413, description = "`body_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session is no longer at the `revision` \
+         sent, or another answer was stored first; `session` holds it as it is now",
+         body = ErrorBody),
         (status = 422, description = "`answer_not_offered` or `finished`", body = ErrorBody)
     )
 )]
 pub async fn answer(
     State(state): State<AppState>,
     Id(id): Id,
+    asked: Asked,
     Body(body): Body<AnswerBody>,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) =
-        Session::apply(&state, &id, |walk, flows| walk.answer(flows, &body.answer)).await?;
+    let moved = Session::apply_at(
+        &state,
+        &id,
+        &asked,
+        body.revision,
+        Move::Answer(body.answer),
+    )
+    .await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -116,19 +168,22 @@ pub async fn answer(
     path = "/api/v1/sessions/{id}/back",
     operation_id = "back",
     tag = "sessions",
-    params(("id" = String, Path, description = "The session id")),
+    params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
         (status = 200, description = "The step before", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody),
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody),
         (status = 422, description = "`at_start`", body = ErrorBody)
     )
 )]
 pub async fn back(
     State(state): State<AppState>,
     Id(id): Id,
+    asked: Asked,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, |walk, flows| walk.back(flows)).await?;
+    let moved = Session::apply(&state, &id, &asked, Move::Back).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }
 
@@ -138,17 +193,20 @@ pub async fn back(
     path = "/api/v1/sessions/{id}/restart",
     operation_id = "restart",
     tag = "sessions",
-    params(("id" = String, Path, description = "The session id")),
+    params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
         (status = 200, description = "The first step", body = SessionView),
         (status = 404, description = "`unknown_session`", body = ErrorBody),
-        (status = 409, description = "`conflict`: the session moved meanwhile", body = ErrorBody)
+        (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
+         it as it is now", body = ErrorBody)
     )
 )]
 pub async fn restart(
     State(state): State<AppState>,
     Id(id): Id,
+    asked: Asked,
 ) -> Result<Json<SessionView>, AppError> {
-    let (session, step) = Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await?;
+    let moved = Session::apply(&state, &id, &asked, Move::Restart).await;
+    let (session, step) = or_moved(&state, &id, moved).await?;
     Ok(Json(session.view(step)))
 }

@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Response};
 use stepwise_engine::Transcript;
 
 use super::Id;
+use super::sessions::LangParam;
 use super::views::TranscriptView;
 use crate::error::{AppError, ErrorBody};
+use crate::locale::Asked;
 use crate::serve::AppState;
 use crate::sessions::Session;
 
@@ -19,9 +21,10 @@ use crate::sessions::Session;
     path = "/api/v1/sessions/{id}/transcript",
     operation_id = "get_transcript",
     tag = "sessions",
-    params(("id" = String, Path, description = "The session id")),
+    params(("id" = String, Path, description = "The session id"), LangParam),
     responses(
-        (status = 200, description = "The transcript",
+        (status = 200, description = "The transcript, in the customer's language unless \
+         `?lang=` asks for another (an agent's `?lang=en`)",
          content((String = "text/markdown"), (TranscriptView = "application/json"))),
         (status = 404, description = "`unknown_session`", body = ErrorBody)
     )
@@ -29,10 +32,19 @@ use crate::sessions::Session;
 pub async fn show(
     State(state): State<AppState>,
     Id(id): Id,
+    asked: Asked,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let session = Session::load(&state, &id).await?;
-    let transcript = session.walk.transcript(state.library().as_ref())?;
+    let library = state.library();
+    // The customer's document: their language unless `?lang=` asks for another; the
+    // reader's `Accept-Language` does not change it.
+    let customer = session.walk.locale().to_owned();
+    let locale = match &asked.lang {
+        Some(_) => asked.choose(&library, None),
+        None => customer,
+    };
+    let transcript = session.walk.transcript(&library.in_locale(&locale))?;
     let reference = session.record.reference;
     if wants_json(&headers) {
         return Ok(Json(TranscriptView::new(id, reference, transcript)).into_response());
@@ -58,7 +70,8 @@ fn wants_json(headers: &HeaderMap) -> bool {
 pub fn markdown(transcript: &Transcript, reference: Option<&str>) -> String {
     let mut text = transcript.to_string();
     if let Some(reference) = reference {
-        text.push_str(&format!("\n## Reference\n\n{reference}\n"));
+        let words = stepwise_engine::phrases::for_locale(&transcript.locale);
+        text.push_str(&format!("\n## {}\n\n{reference}\n", words.reference));
     }
     text
 }

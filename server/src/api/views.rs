@@ -149,6 +149,13 @@ pub struct StepView {
     pub position: usize,
     /// Whether `POST …/back` would move.
     pub can_go_back: bool,
+    /// The language the step was asked in (`?lang=`, `Accept-Language`, the session's, or
+    /// the source language `en`).
+    #[schema(example = "de")]
+    pub locale: String,
+    /// Whether the step's texts are in the source language instead, because this step has
+    /// no current translation into `locale`.
+    pub fallback: bool,
 }
 
 impl From<Step> for StepView {
@@ -163,6 +170,8 @@ impl From<Step> for StepView {
             outcome: s.outcome.map(OutcomeView::from),
             position: s.position,
             can_go_back: s.can_go_back,
+            locale: s.locale,
+            fallback: s.fallback,
         }
     }
 }
@@ -209,6 +218,10 @@ pub struct SessionView {
     pub flow: String,
     /// The version of that flow the session is pinned to.
     pub version: String,
+    /// Counts the session's changes: send it back with an answer so that an answer to a step
+    /// that has moved on meanwhile is refused (409) rather than applied to the new step.
+    #[schema(example = 3)]
+    pub revision: i64,
     /// Where the session stands.
     pub status: StatusView,
     /// The current step.
@@ -224,8 +237,13 @@ pub struct SessionDetail {
     pub flow: String,
     /// The version of that flow the session is pinned to.
     pub version: String,
+    /// Counts the session's changes (see `Session.revision`).
+    pub revision: i64,
     /// Where the session stands.
     pub status: StatusView,
+    /// The language the customer reads the session in.
+    #[schema(example = "de")]
+    pub customer_locale: String,
     /// The current step.
     pub step: StepView,
     /// The version of every flow the session passed through.
@@ -270,6 +288,8 @@ pub struct TranscriptView {
     pub current: StepView,
     /// Details collected at an escalation.
     pub details: BTreeMap<String, String>,
+    /// The language it is written in.
+    pub locale: String,
 }
 
 impl TranscriptView {
@@ -286,6 +306,7 @@ impl TranscriptView {
             status: t.status.into(),
             current: t.current.into(),
             details: t.details,
+            locale: t.locale,
         }
     }
 }

@@ -8,4 +8,6 @@ pub mod new;
 pub mod paths;
 pub mod play;
 pub mod serve;
+pub mod stats;
 pub mod test;
+pub mod translate;

@@ -1,14 +1,16 @@
 //! `stepwise serve`: the API over a directory of flows, with an embedded store.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
-use stepwise::serve::{Config, ServeError, Settings};
-use stepwise::store::{OpenError, StoreConfig};
+use stepwise::security;
+use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
+use stepwise::store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
 /// Flags of `stepwise serve`.
@@ -21,7 +23,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Where sessions are kept: `sqlite://PATH[?synchronous=full|normal|off]` (created on
-    /// first run). `postgres://…` is reserved for a later release.
+    /// first run), or `postgres://USER@HOST:PORT/DB[?pool_size=N]`, which several instances
+    /// can share (its tables are created and migrated at start).
     #[arg(long, value_name = "URL", default_value = "sqlite://stepwise.db")]
     store: StoreConfig,
     /// How logs are written.
@@ -61,6 +64,28 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     agent_token: Option<String>,
+    /// How long an unfinished session may stay idle before the figures count it as
+    /// abandoned (e.g. 30m, 2h, 1day).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    abandon_after: Duration,
+    /// Delete sessions, and their events, this many days after they last changed (checked at
+    /// start and every hour). Without it, sessions are kept.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_days: Option<u32>,
+    /// Who may show the customer pages in a frame, as CSP `frame-ancestors` sources:
+    /// `'self'` (the default), `'none'`, or origins such as `https://help.example.com`
+    /// (space-separated). The agent console is never framed.
+    #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
+          value_parser = security::parse_frame_ancestors)]
+    frame_ancestors: String,
+    /// Sessions one client address may start per minute (0: no limit). Past it, starting a
+    /// session is answered 429 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
+    session_rate: u32,
+    /// Count clients by the last address in `X-Forwarded-For`: set it only behind a reverse
+    /// proxy that appends the client's address, or anyone can pick their own.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Log output.
@@ -86,10 +111,6 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
     init_logs(args.log_format);
-    if let StoreConfig::Postgres(_) = args.store {
-        tracing::error!("{}", OpenError::PostgresNotSupported);
-        return ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -109,6 +130,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
             body_limit: args.body_limit,
             agent_token: args.agent_token.filter(|t| !t.trim().is_empty()),
             preview: args.watch,
+            abandon_after: args.abandon_after,
+            retain: args
+                .retain_days
+                .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
+            frame_ancestors: args.frame_ancestors,
+            session_rate: NonZeroU32::new(args.session_rate),
+            forwarded_for: args.trust_forwarded_for,
         },
         watch: args.watch,
     };
@@ -127,10 +155,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            match e {
-                ServeError::Open(OpenError::PostgresNotSupported) => ExitCode::from(2),
-                _ => ExitCode::FAILURE,
-            }
+            ExitCode::FAILURE
         }
     }
 }

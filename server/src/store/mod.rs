@@ -1,8 +1,10 @@
 //! Where sessions and flow versions are kept: the [`Store`] trait, the records it holds,
 //! and the `--store` setting that picks an implementation.
 //!
-//! The server talks to the trait only, so a PostgreSQL store can sit beside [`sqlite`].
+//! The server talks to the trait only: [`sqlite`] for one process, [`postgres`] for several
+//! sharing one database.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
@@ -66,6 +68,88 @@ pub struct ArchivedFlow {
     pub source: String,
 }
 
+/// What happened to a session, as recorded for the figures a flow's owner reads.
+///
+/// A session writes its events in the same transaction as the change that caused them, so
+/// the figures never count a move the session does not hold, nor miss one it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The session's id.
+    pub session: String,
+    /// The flow the session started on (a linked flow's steps count for the one started).
+    pub flow: String,
+    /// The version of that flow the session is pinned to.
+    pub version: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// Where the session stands after the event: a node id of `flow`, or `other-flow/node`
+    /// for a node reached through a link.
+    pub node: String,
+    /// The answer id for `answered`, the target node for `jumped`, the remedy id for
+    /// `resolved` by a remedy, `yes` or `no` for `helpful`; else nothing.
+    pub value: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// The kinds of [`Event`], stored as their lowercase names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// The session started and stands on its first step.
+    Started,
+    /// The customer answered the step they stood on.
+    Answered,
+    /// An agent jumped to another node.
+    Jumped,
+    /// The last answer was undone.
+    Back,
+    /// The session went back to its first step.
+    Restarted,
+    /// The session reached a resolved outcome (by a remedy, when `value` names one).
+    Resolved,
+    /// The session reached an escalation.
+    Escalated,
+    /// The session reached a done outcome.
+    Done,
+    /// The customer said whether the outcome helped.
+    Helpful,
+}
+
+impl EventKind {
+    /// Every kind, in the order above.
+    pub const ALL: [EventKind; 9] = [
+        EventKind::Started,
+        EventKind::Answered,
+        EventKind::Jumped,
+        EventKind::Back,
+        EventKind::Restarted,
+        EventKind::Resolved,
+        EventKind::Escalated,
+        EventKind::Done,
+        EventKind::Helpful,
+    ];
+
+    /// The name stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Started => "started",
+            EventKind::Answered => "answered",
+            EventKind::Jumped => "jumped",
+            EventKind::Back => "back",
+            EventKind::Restarted => "restarted",
+            EventKind::Resolved => "resolved",
+            EventKind::Escalated => "escalated",
+            EventKind::Done => "done",
+            EventKind::Helpful => "helpful",
+        }
+    }
+
+    /// The kind stored as `name`, if it is one.
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// What a store can fail with.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -80,9 +164,10 @@ pub enum StoreError {
     Closed,
     /// The store cannot take the change now, for a reason outside the request (it is full,
     /// read-only, locked by another program, or its disk fails); the same request may succeed
-    /// once the store recovers. Nothing of the change was kept.
+    /// once the store recovers; or the database cannot be reached now (it is down, or every
+    /// connection is busy). Nothing of the change was kept.
     #[error("the store cannot save changes now: {0}")]
-    Unavailable(&'static str),
+    Unavailable(String),
     /// The database said no.
     #[error("database error: {0}")]
     Database(String),
@@ -103,26 +188,54 @@ impl From<rusqlite::Error> for StoreError {
             Some(ErrorCode::PermissionDenied) => "its file may not be written",
             _ => return StoreError::Database(e.to_string()),
         };
-        StoreError::Unavailable(reason)
+        StoreError::Unavailable(reason.to_owned())
     }
 }
 
-/// Durable storage of sessions and flow versions.
+/// Durable storage of sessions, their events and flow versions.
 ///
 /// Every write returns only once it is durable to the degree the store was configured for,
 /// so a handler may acknowledge a change as soon as the write returns.
+///
+/// Events are written with the session change that caused them, in one transaction: either
+/// both are stored or neither is (a refused write stores no events).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a new session; [`StoreError::Duplicate`] if the id is taken.
-    async fn insert_session(&self, session: SessionRecord) -> Result<(), StoreError>;
+    /// Stores a new session and its `events`; [`StoreError::Duplicate`] if the id is taken
+    /// (and then no event is stored).
+    async fn insert_session(
+        &self,
+        session: SessionRecord,
+        events: Vec<Event>,
+    ) -> Result<(), StoreError>;
 
-    /// Replaces a session if it is still at `expected_revision`, else [`StoreError::Conflict`].
+    /// Replaces a session if it is still at `expected_revision`, else [`StoreError::Conflict`];
     /// [`StoreError::Duplicate`] if its escalation reference is taken by another session.
+    /// `events` are appended, after the session's earlier events, only if the session was
+    /// replaced.
     async fn update_session(
         &self,
         session: SessionRecord,
         expected_revision: i64,
+        events: Vec<Event>,
     ) -> Result<(), StoreError>;
+
+    /// Every event of every session of `flow` that started in `[from, to)` (by the `at` of
+    /// its `started` event), and only sessions pinned to `version` when one is given. Events
+    /// of such a session after `to` are included. Ordered by session start (ties by session
+    /// id), then within a session in the order they were written.
+    async fn events(
+        &self,
+        flow: &str,
+        from: i64,
+        to: i64,
+        version: Option<&str>,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// Deletes every session that started before `cutoff` and last changed before it, with
+    /// all its events; returns how many sessions went. Sessions are gone for good: a later
+    /// read of one finds nothing.
+    async fn purge(&self, cutoff: i64) -> Result<u64, StoreError>;
 
     /// A session by id.
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;
@@ -173,7 +286,8 @@ pub enum StoreConfig {
         path: PathBuf,
         synchronous: Synchronous,
     },
-    /// A PostgreSQL URL: `postgres://…` (not supported yet).
+    /// A PostgreSQL URL: `postgres://USER@HOST:PORT/DB[?pool_size=N&…]`, shared by every
+    /// instance.
     Postgres(String),
 }
 
@@ -238,15 +352,15 @@ impl fmt::Display for StoreConfig {
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("PostgreSQL stores are not supported yet; use `--store sqlite://PATH`")]
-    PostgresNotSupported,
+    #[error("cannot open the PostgreSQL store: {0}")]
+    Postgres(String),
     #[error("cannot open the store at {path}: {cause}")]
     Sqlite { path: PathBuf, cause: String },
 }
 
 impl StoreConfig {
-    /// Opens (and if need be creates) the store this setting names.
-    pub fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
+    /// Opens (and if need be creates or migrates) the store this setting names.
+    pub async fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
         match self {
             StoreConfig::Sqlite { path, synchronous } => {
                 let store =
@@ -258,7 +372,12 @@ impl StoreConfig {
                     })?;
                 Ok(Arc::new(store))
             }
-            StoreConfig::Postgres(_) => Err(OpenError::PostgresNotSupported),
+            StoreConfig::Postgres(url) => {
+                let store = postgres::PostgresStore::open(url, metrics)
+                    .await
+                    .map_err(|e| OpenError::Postgres(e.to_string()))?;
+                Ok(Arc::new(store))
+            }
         }
     }
 }
@@ -294,13 +413,13 @@ mod tests {
     }
 
     #[test]
-    fn postgres_url_is_recognised_but_not_opened() {
+    fn postgres_url_is_recognised_and_its_password_never_shown() {
         let config: StoreConfig = "postgres://u:secret@db/stepwise".parse().unwrap();
+        assert_eq!(
+            config,
+            StoreConfig::Postgres("postgres://u:secret@db/stepwise".into())
+        );
         assert_eq!(config.to_string(), "postgres://…");
-        assert!(matches!(
-            config.open(StoreMetrics::default()),
-            Err(OpenError::PostgresNotSupported)
-        ));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ArchivedFlow, SessionRecord, Store, StoreError, Synchronous};
+use super::{ArchivedFlow, Event, EventKind, SessionRecord, Store, StoreError, Synchronous};
 use crate::metrics::StoreMetrics;
 
 /// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
@@ -72,7 +72,29 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sessions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
 "#,
+    // Events start with this version: sessions stored before it have none, so the figures
+    // count from the upgrade on.
+    r#"
+    CREATE TABLE events (
+        seq      INTEGER PRIMARY KEY,
+        session  TEXT NOT NULL,
+        flow     TEXT NOT NULL,
+        version  TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        node     TEXT NOT NULL,
+        value    TEXT,
+        at       INTEGER NOT NULL
+    );
+    CREATE INDEX events_by_session ON events (session, seq);
+    -- A flow's sessions in a period are found by their start alone.
+    CREATE INDEX starts_by_flow ON events (flow, at) WHERE kind = 'started';
+    -- For retention. Set once per session, so answers never rewrite it.
+    CREATE INDEX sessions_by_start ON sessions (created_at);
+"#,
 ];
+
+/// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
+const PURGE_BATCH: i64 = 1000;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -96,16 +118,19 @@ enum Message {
 /// One write and where to send its result.
 struct Job {
     write: Write,
-    done: oneshot::Sender<Result<(), StoreError>>,
+    /// How many rows the write removed (purges), else 0.
+    done: oneshot::Sender<Result<u64, StoreError>>,
 }
 
 /// The sessions committed last, by id.
 type Recent = quick_cache::sync::Cache<String, SessionRecord>;
 
 enum Write {
-    Insert(SessionRecord),
-    Update(SessionRecord, i64),
+    Insert(SessionRecord, Vec<Event>),
+    Update(SessionRecord, i64, Vec<Event>),
     Archive(Vec<ArchivedFlow>),
+    /// Up to [`PURGE_BATCH`] sessions older than the cutoff.
+    Purge(i64),
 }
 
 impl SqliteStore {
@@ -152,7 +177,7 @@ impl SqliteStore {
         })
     }
 
-    async fn write(&self, write: Write) -> Result<(), StoreError> {
+    async fn write(&self, write: Write) -> Result<u64, StoreError> {
         let writer = self.writer.as_ref().ok_or(StoreError::Closed)?;
         let (done, acknowledged) = oneshot::channel();
         writer
@@ -212,16 +237,73 @@ impl Drop for SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_session(&self, session: SessionRecord) -> Result<(), StoreError> {
-        self.write(Write::Insert(session)).await
+    async fn insert_session(
+        &self,
+        session: SessionRecord,
+        events: Vec<Event>,
+    ) -> Result<(), StoreError> {
+        self.write(Write::Insert(session, events)).await.map(drop)
     }
 
     async fn update_session(
         &self,
         session: SessionRecord,
         expected_revision: i64,
+        events: Vec<Event>,
     ) -> Result<(), StoreError> {
-        self.write(Write::Update(session, expected_revision)).await
+        self.write(Write::Update(session, expected_revision, events))
+            .await
+            .map(drop)
+    }
+
+    async fn events(
+        &self,
+        flow: &str,
+        from: i64,
+        to: i64,
+        version: Option<&str>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let (flow, version) = (flow.to_owned(), version.map(str::to_owned));
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                 FROM events AS s JOIN events AS e ON e.session = s.session
+                 WHERE s.flow = ?1 AND s.kind = 'started' AND s.at >= ?2 AND s.at < ?3
+                   AND (?4 IS NULL OR s.version = ?4)
+                 ORDER BY s.at, s.session, e.seq",
+            )?;
+            let rows = stmt.query_map(params![flow, from, to, version], |row| {
+                let kind: String = row.get(3)?;
+                Ok(Event {
+                    session: row.get(0)?,
+                    flow: row.get(1)?,
+                    version: row.get(2)?,
+                    kind: EventKind::parse(&kind).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            3,
+                            rusqlite::types::Type::Text,
+                            format!("unknown event kind `{kind}`").into(),
+                        )
+                    })?,
+                    node: row.get(4)?,
+                    value: row.get(5)?,
+                    at: row.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn purge(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let purged = self.write(Write::Purge(cutoff)).await?;
+            total += purged;
+            if purged < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
     }
 
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -267,7 +349,7 @@ impl Store for SqliteStore {
     }
 
     async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError> {
-        self.write(Write::Archive(flows)).await
+        self.write(Write::Archive(flows)).await.map(drop)
     }
 
     async fn archived_flow(&self, id: &str, version: &str) -> Result<Option<String>, StoreError> {
@@ -353,13 +435,13 @@ fn write_loop(
             }
         }
         let started = Instant::now();
-        let outcome = commit(&mut conn, &batch);
+        let outcome = commit(&mut conn, &batch, recent);
         metrics.observe_commit(batch.len(), started.elapsed());
         match outcome {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     if result.is_ok()
-                        && let Write::Insert(session) | Write::Update(session, _) = job.write
+                        && let Write::Insert(session, _) | Write::Update(session, _, _) = job.write
                     {
                         recent.insert(session.id.clone(), session);
                     }
@@ -390,12 +472,13 @@ enum Refusal {
 fn commit(
     conn: &mut Connection,
     batch: &[Job],
-) -> Result<Vec<Result<(), StoreError>>, rusqlite::Error> {
+    recent: &Recent,
+) -> Result<Vec<Result<u64, StoreError>>, rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        match apply(&tx, &job.write) {
-            Ok(()) => results.push(Ok(())),
+        match apply(&tx, &job.write, recent) {
+            Ok(count) => results.push(Ok(count)),
             Err(Refusal::Refused(e)) => results.push(Err(e)),
             Err(Refusal::Fatal(e)) => return Err(e),
         }
@@ -404,11 +487,12 @@ fn commit(
     Ok(results)
 }
 
-fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
+/// Applies one write; returns how many sessions it removed.
+fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refusal> {
     let details_json = |s: &SessionRecord| serde_json::to_string(&s.details).unwrap_or_default();
     let notes_json = |s: &SessionRecord| serde_json::to_string(&s.notes).unwrap_or_default();
     match write {
-        Write::Insert(s) => conn
+        Write::Insert(s, events) => conn
             .prepare_cached(
                 "INSERT INTO sessions (id, flow, version, status, walk, revision, created_at,
                                        updated_at, reference, details, feedback, notes)
@@ -430,9 +514,9 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                     notes_json(s)
                 ])
             })
-            .map(drop)
-            .map_err(refusal),
-        Write::Update(s, expected) => {
+            .map_err(refusal)
+            .and_then(|_| record(conn, events)),
+        Write::Update(s, expected, events) => {
             // Indexed columns are set only when they change: setting them at every answer
             // would rewrite their index pages too. The reference goes first, so that a taken
             // reference is refused before anything else of the session changed.
@@ -465,7 +549,7 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                 })
                 .map_err(refusal)?;
             if changed == 1 {
-                Ok(())
+                record(conn, events)
             } else {
                 Err(Refusal::Refused(StoreError::Conflict))
             }
@@ -482,9 +566,53 @@ fn apply(conn: &Connection, write: &Write) -> Result<(), Refusal> {
                 stmt.execute(params![f.id, f.version, f.source, now])
                     .map_err(Refusal::Fatal)?;
             }
-            Ok(())
+            Ok(0)
         }
+        Write::Purge(cutoff) => purge(conn, *cutoff, recent).map_err(Refusal::Fatal),
     }
+}
+
+/// Appends a session's events.
+fn record(conn: &Connection, events: &[Event]) -> Result<u64, Refusal> {
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO events (session, flow, version, kind, node, value, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(Refusal::Fatal)?;
+    for e in events {
+        stmt.execute(params![
+            e.session,
+            e.flow,
+            e.version,
+            e.kind.as_str(),
+            e.node,
+            e.value,
+            e.at
+        ])
+        .map_err(Refusal::Fatal)?;
+    }
+    Ok(0)
+}
+
+/// Deletes up to [`PURGE_BATCH`] sessions older than `cutoff` with their events, and drops
+/// them from the cache of recent sessions (were the commit to fail, a dropped entry is only
+/// read from the file again).
+fn purge(conn: &Connection, cutoff: i64, recent: &Recent) -> Result<u64, rusqlite::Error> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "DELETE FROM sessions WHERE seq IN (
+                 SELECT seq FROM sessions WHERE created_at < ?1 AND updated_at < ?1 LIMIT ?2)
+             RETURNING id",
+        )?
+        .query_map(params![cutoff, PURGE_BATCH], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut events = conn.prepare_cached("DELETE FROM events WHERE session = ?1")?;
+    for id in &ids {
+        events.execute([id])?;
+        recent.remove(id);
+    }
+    Ok(ids.len() as u64)
 }
 
 fn refusal(e: rusqlite::Error) -> Refusal {
@@ -567,7 +695,7 @@ mod tests {
         let mut s = record("a");
         {
             let store = open(&dir);
-            store.insert_session(s.clone()).await.unwrap();
+            store.insert_session(s.clone(), Vec::new()).await.unwrap();
             let mut next = s.clone();
             next.revision = 2;
             next.reference = Some("SW-ABCDEFGH".into());
@@ -576,7 +704,10 @@ mod tests {
                 node: "start".into(),
                 text: "Customer is on the app".into(),
             });
-            store.update_session(next.clone(), 1).await.unwrap();
+            store
+                .update_session(next.clone(), 1, Vec::new())
+                .await
+                .unwrap();
             s = next;
         }
         let store = open(&dir);
@@ -598,7 +729,7 @@ mod tests {
         let mut s = record("a");
         s.details.insert("coin".into(), "BTC".into());
         s.feedback = Some(true);
-        store.insert_session(s.clone()).await.unwrap();
+        store.insert_session(s.clone(), Vec::new()).await.unwrap();
         assert_eq!(store.session("a").await.unwrap(), Some(s));
         assert_eq!(store.session("b").await.unwrap(), None);
     }
@@ -607,16 +738,19 @@ mod tests {
     async fn a_stale_update_is_a_conflict_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(&dir);
-        store.insert_session(record("a")).await.unwrap();
+        store.insert_session(record("a"), Vec::new()).await.unwrap();
         let mut next = record("a");
         next.revision = 2;
         next.status = "resolved".into();
-        store.update_session(next.clone(), 1).await.unwrap();
+        store
+            .update_session(next.clone(), 1, Vec::new())
+            .await
+            .unwrap();
         let mut stale = record("a");
         stale.revision = 2;
         stale.walk = "stale".into();
         assert!(matches!(
-            store.update_session(stale, 1).await,
+            store.update_session(stale, 1, Vec::new()).await,
             Err(StoreError::Conflict)
         ));
         assert_eq!(store.session("a").await.unwrap(), Some(next));
@@ -627,7 +761,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(open(&dir));
         for id in ["a", "b", "c"] {
-            store.insert_session(record(id)).await.unwrap();
+            store.insert_session(record(id), Vec::new()).await.unwrap();
         }
         let with_ref = |id: &str| {
             let mut s = record(id);
@@ -636,13 +770,13 @@ mod tests {
             s
         };
         let (first, second) = tokio::join!(
-            store.update_session(with_ref("a"), 1),
-            store.update_session(with_ref("b"), 1)
+            store.update_session(with_ref("a"), 1, Vec::new()),
+            store.update_session(with_ref("b"), 1, Vec::new())
         );
         assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
         let mut c = record("c");
         c.revision = 2;
-        store.update_session(c, 1).await.unwrap();
+        store.update_session(c, 1, Vec::new()).await.unwrap();
     }
 
     #[tokio::test]
@@ -651,7 +785,11 @@ mod tests {
         let store = Arc::new(open(&dir));
         let writes = (0..200).map(|i| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.insert_session(record(&format!("s{i}"))).await })
+            tokio::spawn(async move {
+                store
+                    .insert_session(record(&format!("s{i}")), Vec::new())
+                    .await
+            })
         });
         for w in writes.collect::<Vec<_>>() {
             w.await.unwrap().unwrap();
@@ -661,12 +799,54 @@ mod tests {
         }
     }
 
+    fn event(session: &str, kind: EventKind, node: &str, at: i64) -> Event {
+        Event {
+            session: session.into(),
+            flow: "f".into(),
+            version: "v1".into(),
+            kind,
+            node: node.into(),
+            value: None,
+            at,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_from_before_events_upgrades_and_keeps_its_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO sessions (id, flow, version, status, walk, revision, created_at,
+                                       updated_at, details)
+                 VALUES ('old', 'f', 'v1', 'active', '{}', 1, 1, 1, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = open(&dir);
+        assert!(store.session("old").await.unwrap().is_some());
+        store
+            .insert_session(
+                record("a"),
+                vec![event("a", EventKind::Started, "start", 5)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.events("f", 0, 10, None).await.unwrap().len(), 1);
+        assert_eq!(store.purge(2).await.unwrap(), 2);
+    }
+
     #[tokio::test]
     async fn data_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = open(&dir);
-            store.insert_session(record("a")).await.unwrap();
+            store.insert_session(record("a"), Vec::new()).await.unwrap();
             store
                 .archive_flows(vec![ArchivedFlow {
                     id: "f".into(),

@@ -7,20 +7,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use stepwise_engine::{Choice, FlowSource, Node, StepKind};
+use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
+use subtle::ConstantTimeEq;
 
 use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
 use super::{Chrome, PageError, markdown, page};
 use crate::api::views::SessionDetail;
 use crate::error::AppError;
+use crate::locale::Asked;
+use crate::security::{self, Framing};
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 use crate::store::Note;
 
 /// The cookie that carries a signed-in agent.
@@ -68,13 +71,10 @@ fn hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares without stopping at the first difference, so timing tells nothing.
+/// Compares in constant time, so how long a refusal takes tells nothing about how much of a
+/// guess was right. (Only the length can differ in time, and every hash has the same one.)
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// A signed-in agent; without one, the page is the sign-in form.
@@ -174,13 +174,13 @@ async fn console(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&state.library(), &query));
+    let results = (!query.is_empty()).then(|| search(&state.library(), &query, DEFAULT_LOCALE));
     page(&ConsolePage {
         chrome: Chrome::agent("Console").with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
-            groups(&state.library())
+            groups(&state.library(), DEFAULT_LOCALE)
         },
         query,
         results,
@@ -211,7 +211,7 @@ async fn open(
         chrome: Chrome::agent("Console").with_problems(&state),
         query: String::new(),
         results: None,
-        groups: groups(&state.library()),
+        groups: groups(&state.library(), DEFAULT_LOCALE),
         key: q.key.trim().to_owned(),
         not_found: true,
     };
@@ -223,7 +223,7 @@ async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new()).await?;
+    let (session, _) = Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -305,7 +305,16 @@ async fn session(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    page(&session_page(&state, &session)?)
+    let page = session_page(&state, &session)?;
+    // The path highlight is an inline <style>; the policy allows exactly that text.
+    let policy = security::content_security_policy(Framing::Never, &[&page.diagram_style]);
+    let mut response = super::page(&page)?;
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(response)
 }
 
 fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, PageError> {
@@ -434,7 +443,7 @@ fn node_summary(node: &Node) -> String {
 }
 
 #[derive(Deserialize)]
-struct Move {
+struct MoveForm {
     #[serde(default)]
     at: String,
     #[serde(default)]
@@ -449,11 +458,15 @@ async fn answer(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.answer(flows, &form.answer)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        Move::Answer(form.answer.clone()),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -462,11 +475,15 @@ async fn back(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.back(flows)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        Move::Back,
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -476,7 +493,7 @@ async fn restart(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await {
+    match Session::apply(&state, &id, &Asked::default(), Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
         Err(e) => Err(e.into()),
     }
@@ -486,11 +503,15 @@ async fn jump(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.jump(flows, &form.node)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &Asked::default(),
+        (&form.at, form.pos),
+        Move::Jump(form.node.clone()),
+    )
     .await?;
     Ok(to_session(&id))
 }
@@ -537,7 +558,7 @@ async fn session_json(
     let id = find(&state, &key).await?.ok_or(AppError::UnknownSession)?;
     let session = Session::load(&state, &id).await?;
     Ok(Json(AgentSession {
-        session: session.detail(&state.library())?,
+        session: session.detail(&state.library(), DEFAULT_LOCALE)?,
         notes: session.record.notes.clone(),
     })
     .into_response())

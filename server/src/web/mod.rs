@@ -5,23 +5,28 @@
 //! - [`wizard`]: the self-service pages at `/`;
 //! - [`agent`]: the console at `/agent`, behind a token;
 //! - [`markdown`]: flow text as sanitised HTML;
-//! - [`assets`]: the stylesheet and the script, built into the binary.
+//! - [`assets`]: the stylesheet and the script, built into the binary;
+//! - [`words`]: the customer pages' own words in each language they speak.
 
 pub mod agent;
 pub mod assets;
 pub mod markdown;
 pub mod wizard;
+pub mod words;
 
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use stepwise_engine::WalkError;
+use stepwise_engine::translate::normalize_locale;
+use stepwise_engine::{DEFAULT_LOCALE, WalkError};
 
 pub use agent::AgentKey;
 
 use crate::error::AppError;
+use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
 
 /// Every page route.
@@ -37,18 +42,73 @@ pub fn router() -> Router<AppState> {
 pub struct Layout {
     #[serde(default)]
     embed: Option<String>,
+    /// `?lang=`: the language the customer chose with the switch, kept on every link.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 impl Layout {
-    /// Whether the page is shown inside another site.
+    /// Whether the page is shown inside another site's frame.
     pub fn embedded(&self) -> bool {
         matches!(self.embed.as_deref(), Some("1" | "true"))
     }
 
-    /// The query string that keeps this layout on the next page.
-    pub fn query(&self) -> &'static str {
-        if self.embedded() { "?embed=1" } else { "" }
+    /// The language chosen with the switch, if it is a language tag.
+    pub fn lang(&self) -> Option<String> {
+        self.lang.as_deref().and_then(normalize_locale)
     }
+
+    /// The query string that keeps the layout and the chosen language on every link.
+    pub fn query(&self) -> String {
+        query_of(self.embedded(), self.lang().as_deref())
+    }
+
+    /// The language of a page: the one chosen with the switch, else a session's, else the
+    /// browser's `Accept-Language`, among those some flow is translated into.
+    pub fn locale(&self, library: &Library, headers: &HeaderMap, session: Option<&str>) -> String {
+        let accept = if session.is_some() {
+            Vec::new()
+        } else {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(accept_language::parse)
+                .unwrap_or_default()
+        };
+        Asked {
+            lang: self.lang(),
+            accept,
+        }
+        .choose(library, session)
+    }
+}
+
+/// `?embed=1&lang=de`, or as much of it as applies.
+fn query_of(embed: bool, lang: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if embed {
+        parts.push("embed=1".to_owned());
+    }
+    if let Some(lang) = lang {
+        parts.push(format!("lang={lang}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// One language in the switch.
+pub struct LanguageLink {
+    /// Its name in itself.
+    pub name: String,
+    /// The tag, for `hreflang`.
+    pub locale: String,
+    /// This page in it.
+    pub href: String,
+    /// Whether the page is in it.
+    pub current: bool,
 }
 
 /// What every page's frame needs.
@@ -58,11 +118,17 @@ pub struct Chrome {
     /// The iframe layout.
     pub embed: bool,
     /// The query string to keep on links and form actions.
-    pub query: &'static str,
+    pub query: String,
     /// Whether this is the agent console (another header).
     pub agent: bool,
     /// Errors in flow files, shown as a banner to agents and to writers previewing.
     pub problems: Vec<String>,
+    /// The page's language, for `<html lang>`.
+    pub lang: String,
+    /// The page's own words in that language.
+    pub w: &'static words::Words,
+    /// The language switch (empty when there is only one language).
+    pub languages: Vec<LanguageLink>,
 }
 
 impl Chrome {
@@ -74,7 +140,40 @@ impl Chrome {
             query: layout.query(),
             agent: false,
             problems: Vec::new(),
+            lang: DEFAULT_LOCALE.to_owned(),
+            w: &words::ENGLISH,
+            languages: Vec::new(),
         }
+    }
+
+    /// Puts the page in `locale`, with a switch to every language the flows are in, each
+    /// link leading to `path` in that language.
+    pub fn in_language(
+        mut self,
+        locale: &str,
+        library: &Library,
+        path: &str,
+        layout: &Layout,
+    ) -> Chrome {
+        self.lang = locale.to_owned();
+        self.w = words::for_locale(locale);
+        self.query = query_of(
+            layout.embedded(),
+            Some(locale).filter(|_| layout.lang().is_some()),
+        );
+        let locales = library.translations().locales();
+        if locales.len() > 1 {
+            self.languages = locales
+                .into_iter()
+                .map(|other| LanguageLink {
+                    name: words::name_of(&other),
+                    href: format!("{path}{}", query_of(layout.embedded(), Some(&other))),
+                    current: other == locale,
+                    locale: other,
+                })
+                .collect();
+        }
+        self
     }
 
     /// The frame of an agent's page.
@@ -82,9 +181,12 @@ impl Chrome {
         Chrome {
             title: title.into(),
             embed: false,
-            query: "",
+            query: String::new(),
             agent: true,
             problems: Vec::new(),
+            lang: DEFAULT_LOCALE.to_owned(),
+            w: &words::ENGLISH,
+            languages: Vec::new(),
         }
     }
 

@@ -6,18 +6,20 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use stepwise_engine::{Choice, Flow, Step, StepKind, Walk, WalkError};
+use stepwise_engine::{Choice, Flow, FlowSource, InLocale, Step, StepKind, WalkError};
 
+use super::words::{self, Words};
 use super::{Chrome, Layout, PageError, markdown, page};
 use crate::error::AppError;
 use crate::library::Library;
+use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use crate::sessions::{Move, Session};
 
 /// The wizard's routes.
 pub fn routes() -> Router<AppState> {
@@ -61,27 +63,28 @@ pub struct Group {
     pub flows: Vec<FlowCard>,
 }
 
-/// The flows matching `query`, best first.
-pub fn search(library: &Library, query: &str) -> Vec<FlowCard> {
+/// The flows matching `query` in `locale`, best first.
+pub fn search(library: &Library, query: &str, locale: &str) -> Vec<FlowCard> {
+    let flows = library.in_locale(locale);
     library
-        .index()
+        .index_in(locale)
         .search(query)
         .iter()
-        .filter_map(|hit| library.catalog().get(&hit.id))
-        .map(|f| FlowCard::of(f))
+        .filter_map(|hit| flows.flow(&hit.id, None))
+        .map(|f| FlowCard::of(&f))
         .collect()
 }
 
-/// Every flow, grouped by its first tag.
-pub fn groups(library: &Library) -> Vec<Group> {
+/// Every flow in `locale`, grouped by its first tag.
+pub fn groups(library: &Library, locale: &str) -> Vec<Group> {
     let mut groups: BTreeMap<String, Vec<FlowCard>> = BTreeMap::new();
-    for flow in library.catalog().iter() {
+    for flow in library.flows_in(locale) {
         let tag = flow
             .raw()
             .tags
             .first()
             .cloned()
-            .unwrap_or_else(|| "Other".to_owned());
+            .unwrap_or_else(|| words::for_locale(locale).other.to_owned());
         let mut name: Vec<char> = tag.chars().collect();
         if let Some(first) = name.first_mut() {
             *first = first.to_ascii_uppercase();
@@ -89,7 +92,7 @@ pub fn groups(library: &Library) -> Vec<Group> {
         groups
             .entry(name.into_iter().collect())
             .or_default()
-            .push(FlowCard::of(flow));
+            .push(FlowCard::of(&flow));
     }
     groups
         .into_iter()
@@ -116,16 +119,22 @@ struct HomePage {
 
 async fn home(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<HomeQuery>,
 ) -> Result<Response, PageError> {
+    let library = state.library();
+    let locale = q.layout.locale(&library, &headers, None);
+    let w = words::for_locale(&locale);
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&state.library(), &query));
+    let results = (!query.is_empty()).then(|| search(&library, &query, &locale));
     page(&HomePage {
-        chrome: Chrome::customer("How can we help?", &q.layout).with_problems(&state),
+        chrome: Chrome::customer(w.how_can_we_help, &q.layout)
+            .in_language(&locale, &library, "/", &q.layout)
+            .with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
         } else {
-            groups(&state.library())
+            groups(&library, &locale)
         },
         query,
         results,
@@ -143,23 +152,32 @@ struct FlowPage {
 async fn flow(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
     let library = state.library();
-    let flow = library.catalog().get(&id).ok_or(PageError::NotFound)?;
+    let locale = layout.locale(&library, &headers, None);
+    let flow = library
+        .in_locale(&locale)
+        .flow(&id, None)
+        .ok_or(PageError::NotFound)?;
     page(&FlowPage {
-        chrome: Chrome::customer(flow.title(), &layout).with_problems(&state),
+        chrome: Chrome::customer(flow.title(), &layout)
+            .in_language(&locale, &library, &format!("/flows/{id}"), &layout)
+            .with_problems(&state),
         tags: flow.raw().tags.clone(),
-        flow: FlowCard::of(flow),
+        flow: FlowCard::of(&flow),
     })
 }
 
 async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new()).await?;
+    let locale = layout.locale(&state.library(), &headers, None);
+    let (session, _) = Session::start(&state, &id, BTreeMap::new(), &locale).await?;
     Ok(to_step(&session.record.id, &layout))
 }
 
@@ -203,6 +221,8 @@ struct StepPage {
     trail: Vec<String>,
     fields: Vec<Field>,
     has_errors: bool,
+    /// Whether the step is shown in English for want of a translation.
+    fallback: bool,
     reference: Option<String>,
     transcript: String,
     feedback: Option<bool>,
@@ -221,7 +241,7 @@ pub fn kind_word(kind: StepKind) -> &'static str {
 }
 
 /// The answers given so far, for the breadcrumb.
-fn trail(session: &Session, library: &Library) -> Result<Vec<String>, WalkError> {
+fn trail(session: &Session, library: &InLocale<'_, Library>) -> Result<Vec<String>, WalkError> {
     Ok(session
         .walk
         .history(library)?
@@ -237,30 +257,28 @@ fn step_page(
     layout: &Layout,
     typed: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
 ) -> Result<StepPage, PageError> {
-    let library = state.library();
-    let library = library.as_ref();
+    let shared = state.library();
+    let locale = layout.locale(&shared, &HeaderMap::new(), Some(session.walk.locale()));
+    let w = words::for_locale(&locale);
+    let library = &shared.in_locale(&locale);
     let step: Step = session.walk.current(library)?;
     let (heading, body) = match step.kind {
         StepKind::Question => {
             let (heading, rest) = markdown::split_heading(&step.text);
             if heading.is_empty() {
-                ("Tell us a little more".to_owned(), rest)
+                (w.tell_us_more.to_owned(), rest)
             } else {
                 (heading, rest)
             }
         }
-        StepKind::Remedy => ("Try this".to_owned(), markdown::render(&step.text)),
-        StepKind::Info => ("Good to know".to_owned(), markdown::render(&step.text)),
-        StepKind::Resolved => ("Glad that's sorted".to_owned(), resolved_text(&step)),
-        StepKind::Escalate if session.record.reference.is_some() => (
-            "You're all set for support".to_owned(),
-            markdown::render(&step.text),
-        ),
-        StepKind::Escalate => (
-            "Let's get you to our support team".to_owned(),
-            markdown::render(&step.text),
-        ),
-        StepKind::Done => ("All done".to_owned(), markdown::render(&step.text)),
+        StepKind::Remedy => (w.try_this.to_owned(), markdown::render(&step.text)),
+        StepKind::Info => (w.good_to_know.to_owned(), markdown::render(&step.text)),
+        StepKind::Resolved => (w.glad.to_owned(), resolved_text(&step, w)),
+        StepKind::Escalate if session.record.reference.is_some() => {
+            (w.all_set.to_owned(), markdown::render(&step.text))
+        }
+        StepKind::Escalate => (w.to_support.to_owned(), markdown::render(&step.text)),
+        StepKind::Done => (w.all_done.to_owned(), markdown::render(&step.text)),
     };
     let (values, errors) =
         typed.unwrap_or_else(|| (session.record.details.clone(), BTreeMap::new()));
@@ -288,7 +306,14 @@ fn step_page(
     };
     Ok(StepPage {
         chrome: Chrome::customer(format!("{heading} · {}", step.flow_title), layout)
+            .in_language(
+                &locale,
+                &shared,
+                &format!("/s/{}", session.record.id),
+                layout,
+            )
             .with_problems(state),
+        fallback: step.fallback,
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         kind: kind_word(step.kind),
@@ -309,13 +334,13 @@ fn step_page(
 }
 
 /// What a resolved step says: the flow's own words, or a line of our own after a remedy.
-fn resolved_text(step: &Step) -> String {
+fn resolved_text(step: &Step, w: &Words) -> String {
     let solved_by_remedy = step
         .outcome
         .as_ref()
         .is_some_and(|o| o.resolved_by.is_some());
     if solved_by_remedy {
-        markdown::render("Great — that fixed it. You can close this page.")
+        markdown::render(w.fixed_it)
     } else {
         markdown::render(&step.text)
     }
@@ -332,7 +357,7 @@ async fn step(
 
 /// Where the form was shown: a move is applied only if the session still stands there.
 #[derive(Debug, Deserialize)]
-struct Move {
+struct MoveForm {
     #[serde(default)]
     at: String,
     #[serde(default)]
@@ -344,23 +369,20 @@ struct Move {
 /// Applies `change` if the session still stands where the form was shown. A stale form (an
 /// old tab, the browser's back button), a move the step does not offer, or a race with
 /// another tab leaves the session as it is: the customer simply sees the current step.
-pub async fn guarded_move<F>(
+pub async fn guarded_move(
     state: &AppState,
     id: &str,
-    at: &str,
-    pos: usize,
-    change: F,
-) -> Result<(), PageError>
-where
-    F: FnOnce(&mut Walk, &Library) -> Result<Step, WalkError>,
-{
-    let result = Session::apply(state, id, |walk, flows| {
+    asked: &Asked,
+    (at, pos): (&str, usize),
+    change: Move,
+) -> Result<(), PageError> {
+    let result = Session::apply_if(state, id, asked, None, change, |walk, flows| {
         let here = walk.current(flows)?;
         if here.node != at || here.position != pos {
             // Refused like a finished walk: nothing changes, and the caller shows the step.
             return Err(WalkError::Finished);
         }
-        change(walk, flows)
+        Ok(())
     })
     .await;
     match result {
@@ -373,11 +395,15 @@ async fn answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.answer(flows, &form.answer)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &chosen(&layout),
+        (&form.at, form.pos),
+        Move::Answer(form.answer.clone()),
+    )
     .await?;
     Ok(to_step(&id, &layout))
 }
@@ -386,11 +412,15 @@ async fn back(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
-    Form(form): Form<Move>,
+    Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
-    guarded_move(&state, &id, &form.at, form.pos, |walk, flows| {
-        walk.back(flows)
-    })
+    guarded_move(
+        &state,
+        &id,
+        &chosen(&layout),
+        (&form.at, form.pos),
+        Move::Back,
+    )
     .await?;
     Ok(to_step(&id, &layout))
 }
@@ -400,7 +430,7 @@ async fn restart(
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, |walk, flows| walk.restart(flows)).await {
+    match Session::apply(&state, &id, &chosen(&layout), Move::Restart).await {
         Ok(_) | Err(AppError::Conflict) => Ok(to_step(&id, &layout)),
         Err(e) => Err(e.into()),
     }
@@ -426,6 +456,14 @@ async fn details(
         }
         Err(AppError::Walk(_) | AppError::Conflict) => Ok(to_step(&id, &layout)),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The language a customer chose with the switch, which a move makes the session's.
+fn chosen(layout: &Layout) -> Asked {
+    Asked {
+        lang: layout.lang(),
+        accept: Vec::new(),
     }
 }
 

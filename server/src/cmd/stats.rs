@@ -1,0 +1,235 @@
+//! `stepwise stats FLOW`: a flow's figures read straight from the store, as a table for
+//! people or as the same JSON the API serves.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use stepwise::api::stats::{FlowStats, report};
+use stepwise::metrics::StoreMetrics;
+use stepwise::stats::{Period, Summary, percent};
+use stepwise::store::StoreConfig;
+
+use super::lookup;
+
+/// Arguments of `stepwise stats`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Counts the sessions that started in [--from, --to): starts, outcomes, resolution rate
+(resolved / finished), escalation rate, abandonment, the median number of answers to an
+outcome, how many sessions reached each node and were abandoned there, which remedies
+resolve, and the same per flow version. Dates are YYYY-MM-DD (midnight UTC) or RFC 3339.
+
+Examples:
+  stepwise stats deposit-missing-memo
+  stepwise stats sign-in --from 2026-11-01 --to 2026-12-01 --store sqlite:///var/lib/stepwise/s.db
+  stepwise stats sign-in --version 3f2a9c1d0b7e6a54 --json")]
+pub struct Args {
+    /// A flow id, looked up in the flows directory, or the path to a `.ron` file.
+    flow: String,
+    /// The directory of flows a flow id is looked up in.
+    #[arg(long, value_name = "DIR", default_value = "flows")]
+    flows: PathBuf,
+    /// The store the server keeps its sessions in.
+    #[arg(long, value_name = "URL", default_value = "sqlite://stepwise.db")]
+    store: StoreConfig,
+    /// Count sessions that started at or after this.
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Count sessions that started before this.
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Count only sessions pinned to this flow version.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// An unfinished session idle this long counts as abandoned (as `serve --abandon-after`).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    abandon_after: Duration,
+    /// Print the figures as JSON, as `GET /api/v1/flows/{id}/stats` gives them.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the figures, or why it cannot.
+pub fn run(args: &Args) -> ExitCode {
+    let period = match Period::parse(
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.version.as_deref(),
+    ) {
+        Ok(period) => period,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let (_, flow) = match lookup::checked_flow(&args.flow, &args.flows) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    // Opening an SQLite store creates the file; a report must not leave an empty one behind.
+    if let StoreConfig::Sqlite { path, .. } = &args.store
+        && !path.is_file()
+    {
+        return lookup::fail(&format!(
+            "there is no store at `{}` (give the server's with --store URL)",
+            path.display()
+        ));
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return lookup::fail(&format!("cannot start the runtime: {e}")),
+    };
+    let stats = runtime.block_on(async {
+        let store = args
+            .store
+            .open(StoreMetrics::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        report(store.as_ref(), &flow, &period, args.abandon_after)
+            .await
+            .map_err(|e| e.to_string())
+    });
+    let stats = match stats {
+        Ok(stats) => stats,
+        Err(e) => return lookup::fail(&e),
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&stats) {
+            Ok(text) => lookup::print(&format!("{text}\n")),
+            Err(e) => return lookup::fail(&e.to_string()),
+        }
+    } else {
+        lookup::print(&table(&stats));
+    }
+    ExitCode::SUCCESS
+}
+
+fn usage(message: &str) -> ExitCode {
+    let _ = lookup::fail(message);
+    ExitCode::from(2)
+}
+
+/// The figures as aligned text.
+pub fn table(stats: &FlowStats) -> String {
+    let mut out = String::new();
+    let f = &stats.figures;
+    let s = &f.summary;
+    let _ = writeln!(out, "{} — {}", stats.flow, stats.title);
+    let period = match (&stats.from, &stats.to) {
+        (None, None) => "every session kept".to_owned(),
+        (Some(from), None) => format!("sessions started from {from}"),
+        (None, Some(to)) => format!("sessions started before {to}"),
+        (Some(from), Some(to)) => format!("sessions started from {from} to {to}"),
+    };
+    let _ = write!(out, "{period}");
+    if let Some(version) = &stats.version {
+        let _ = write!(out, ", version {version}");
+    }
+    let _ = writeln!(
+        out,
+        "; abandoned after {} idle\n",
+        humantime::format_duration(Duration::from_secs(stats.abandon_after_secs))
+    );
+    summary(&mut out, s);
+
+    if !f.nodes.is_empty() {
+        let width = column(f.nodes.iter().map(|n| n.node.as_str()), "Node");
+        let _ = writeln!(
+            out,
+            "\n{:<width$}  {:>7}  {:>11}",
+            "Node", "Reached", "Dropped off"
+        );
+        for n in &f.nodes {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>7}  {:>11}",
+                n.node, n.reached, n.dropped_off
+            );
+        }
+    }
+    if !f.remedies.is_empty() {
+        let width = column(f.remedies.iter().map(|r| r.remedy.as_str()), "Remedy");
+        let _ = writeln!(
+            out,
+            "\n{:<width$}  {:>8}  {:>7}  {:>7}",
+            "Remedy", "Resolved", "Reached", "Success"
+        );
+        for r in &f.remedies {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>8}  {:>7}  {:>7}",
+                r.remedy,
+                r.resolved,
+                r.reached,
+                percent(r.success_rate)
+            );
+        }
+    }
+    if !f.versions.is_empty() {
+        let width = column(f.versions.iter().map(|v| v.version.as_str()), "Version");
+        let _ = writeln!(
+            out,
+            "\n{:<width$}  {:<24}  {:>6}  {:>8}  {:>10}  {:>11}",
+            "Version", "First start", "Starts", "Finished", "Resolution", "Abandonment"
+        );
+        for v in &f.versions {
+            let s = &v.summary;
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<24}  {:>6}  {:>8}  {:>10}  {:>11}",
+                v.version,
+                v.first_start,
+                s.starts,
+                s.finished,
+                percent(s.resolution_rate),
+                percent(s.abandonment_rate)
+            );
+        }
+    }
+    out
+}
+
+fn summary(out: &mut String, s: &Summary) {
+    let rows = [
+        ("Starts", s.starts.to_string(), String::new()),
+        (
+            "Resolved",
+            s.resolved.to_string(),
+            format!("{} of finished", percent(s.resolution_rate)),
+        ),
+        (
+            "Escalated",
+            s.escalated.to_string(),
+            format!("{} of finished", percent(s.escalation_rate)),
+        ),
+        ("Done", s.done.to_string(), String::new()),
+        (
+            "Abandoned",
+            s.abandoned.to_string(),
+            format!("{} of starts", percent(s.abandonment_rate)),
+        ),
+        ("In progress", s.in_progress.to_string(), String::new()),
+        (
+            "Median answers",
+            s.median_steps.map_or("-".to_owned(), |m| m.to_string()),
+            "to an outcome".to_owned(),
+        ),
+        (
+            "Helpful",
+            s.helpful.to_string(),
+            format!("said yes ({} said no)", s.not_helpful),
+        ),
+    ];
+    for (name, value, note) in rows {
+        let line = format!("{name:<15} {value:>6}  {note}");
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// The width of a column holding `values` under `heading`.
+fn column<'a>(values: impl Iterator<Item = &'a str>, heading: &str) -> usize {
+    values
+        .map(|v| v.chars().count())
+        .chain([heading.len()])
+        .max()
+        .unwrap_or(0)
+}

@@ -1,0 +1,513 @@
+//! The shared store: PostgreSQL, for several server processes behind one load balancer.
+//!
+//! Nothing is cached in the process: another instance may have moved a session since it was
+//! last read here, so every read goes to the database. A session moves only by
+//! `UPDATE … WHERE id = $1 AND revision = $expected`; the database lets one such update hold
+//! the row at a time and checks the revision again once it has it, so of two instances
+//! answering one session at once exactly one wins and the other is told of a conflict.
+//!
+//! The schema is versioned with refinery (`server/migrations/postgres/`) and brought up to
+//! date when the store opens, under an advisory lock so that instances starting together
+//! migrate one after the other.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::{ArchivedFlow, Event, EventKind, SessionRecord, Store, StoreError};
+use crate::metrics::StoreMetrics;
+
+mod embedded {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// Connections each server process keeps open, unless the URL says `pool_size=N`.
+const DEFAULT_POOL_SIZE: usize = 16;
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a free connection before it is answered 503.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The advisory lock instances hold while they migrate ("stepwise" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7374_6570_7769_7365;
+/// Where refinery records the migrations applied.
+const MIGRATION_TABLE: &str = "stepwise_schema_history";
+/// Tries at migrating when the database has no advisory locks and another instance may be
+/// migrating at the same moment.
+const MIGRATION_ATTEMPTS: usize = 3;
+
+/// Sessions deleted per transaction by a purge, so no transaction grows without bound.
+const PURGE_BATCH: i64 = 1000;
+
+const SESSION_COLUMNS: &str = "id, flow, version, status, walk, revision, created_at, updated_at,
+                               reference, details, feedback, notes";
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    pool: Pool,
+    metrics: StoreMetrics,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url`, brings its schema up to date, and keeps a pool of
+    /// connections to it.
+    pub async fn open(url: &str, metrics: StoreMetrics) -> Result<PostgresStore, StoreError> {
+        let (url, pool_size) = split_pool_size(url)?;
+        let mut config = tokio_postgres::Config::from_str(&url)
+            .map_err(|e| StoreError::Database(format!("not a PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("stepwise");
+        }
+        migrate(&config).await?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size)
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .wait_timeout(Some(WAIT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Database(format!("cannot make a connection pool: {e}")))?;
+        Ok(PostgresStore { pool, metrics })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(unreachable)
+    }
+}
+
+/// The URL without our own `pool_size` option, and the pool size it asked for.
+fn split_pool_size(url: &str) -> Result<(String, usize), StoreError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), DEFAULT_POOL_SIZE));
+    };
+    let mut size = DEFAULT_POOL_SIZE;
+    let mut rest = Vec::new();
+    for option in query.split('&').filter(|o| !o.is_empty()) {
+        match option.strip_prefix("pool_size=") {
+            Some(n) => {
+                size = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    StoreError::Database(format!(
+                        "`pool_size={n}` is not a number of connections (1 or more)"
+                    ))
+                })?;
+            }
+            None => rest.push(option),
+        }
+    }
+    let url = match rest.is_empty() {
+        true => base.to_owned(),
+        false => format!("{base}?{}", rest.join("&")),
+    };
+    Ok((url, size))
+}
+
+/// Applies the migrations this build knows and the database lacks.
+async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
+    let (mut client, connection) = config.connect(NoTls).await.map_err(|e| {
+        StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", message(&e)))
+    })?;
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    // Session-level, so it outlives refinery's transactions; released when this connection
+    // closes even if we stop half-way.
+    let locked = match client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+    {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(
+                error = %message(&e),
+                "the database has no advisory locks; migrating without one"
+            );
+            false
+        }
+    };
+    let mut runner = embedded::migrations::runner();
+    runner.set_migration_table_name(MIGRATION_TABLE);
+    let mut attempt = 1;
+    let result = loop {
+        match runner.run_async(&mut client).await {
+            Ok(report) => break Ok(report),
+            // Without the lock, another instance may have been applying the same migration.
+            Err(e) if !locked && attempt < MIGRATION_ATTEMPTS => {
+                tracing::warn!(error = %e, "migration failed; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                attempt += 1;
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    drop(client);
+    let _ = driver.await;
+    let report =
+        result.map_err(|e| StoreError::Database(format!("cannot migrate the database: {e}")))?;
+    for migration in report.applied_migrations() {
+        tracing::info!(
+            version = migration.version(),
+            name = migration.name(),
+            "migrated"
+        );
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn insert_session(&self, s: SessionRecord, events: Vec<Event>) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        let statement = tx
+            .prepare_cached(&format!(
+                "INSERT INTO sessions ({SESSION_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ))
+            .await
+            .map_err(refused)?;
+        tx.execute(
+            &statement,
+            &[
+                &s.id,
+                &s.flow,
+                &s.version,
+                &s.status,
+                &s.walk,
+                &s.revision,
+                &s.created_at,
+                &s.updated_at,
+                &s.reference,
+                &to_json(&s.details)?,
+                &s.feedback,
+                &to_json(&s.notes)?,
+            ],
+        )
+        .await
+        .map_err(refused)?;
+        record(&tx, &events).await?;
+        tx.commit().await.map_err(refused)?;
+        self.metrics.observe_commit(1, started.elapsed());
+        Ok(())
+    }
+
+    async fn update_session(
+        &self,
+        s: SessionRecord,
+        expected_revision: i64,
+        events: Vec<Event>,
+    ) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        let statement = tx
+            .prepare_cached(
+                "UPDATE sessions SET status = $2, walk = $3, revision = $4, updated_at = $5,
+                                     reference = $6, details = $7, feedback = $8, notes = $9
+                 WHERE id = $1 AND revision = $10",
+            )
+            .await
+            .map_err(refused)?;
+        let changed = tx
+            .execute(
+                &statement,
+                &[
+                    &s.id,
+                    &s.status,
+                    &s.walk,
+                    &s.revision,
+                    &s.updated_at,
+                    &s.reference,
+                    &to_json(&s.details)?,
+                    &s.feedback,
+                    &to_json(&s.notes)?,
+                    &expected_revision,
+                ],
+            )
+            .await
+            .map_err(refused)?;
+        if changed != 1 {
+            // Dropping the transaction rolls it back: nothing changed.
+            return Err(StoreError::Conflict);
+        }
+        record(&tx, &events).await?;
+        tx.commit().await.map_err(refused)?;
+        self.metrics.observe_commit(1, started.elapsed());
+        Ok(())
+    }
+
+    async fn events(
+        &self,
+        flow: &str,
+        from: i64,
+        to: i64,
+        version: Option<&str>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                 FROM events AS s JOIN events AS e ON e.session = s.session
+                 WHERE s.flow = $1 AND s.kind = 'started' AND s.at >= $2 AND s.at < $3
+                   AND ($4::TEXT IS NULL OR s.version = $4)
+                 ORDER BY s.at, s.session, e.seq",
+            )
+            .await
+            .map_err(database)?;
+        let rows = client
+            .query(&statement, &[&flow, &from, &to, &version])
+            .await
+            .map_err(database)?;
+        rows.iter().map(event_from).collect()
+    }
+
+    async fn purge(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let started = Instant::now();
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(database)?;
+            let gone: Vec<String> = tx
+                .query(
+                    "DELETE FROM sessions WHERE id IN (
+                         SELECT id FROM sessions WHERE created_at < $1 AND updated_at < $1
+                         LIMIT $2)
+                     RETURNING id",
+                    &[&cutoff, &PURGE_BATCH],
+                )
+                .await
+                .map_err(database)?
+                .iter()
+                .map(|row| row.try_get(0).map_err(database))
+                .collect::<Result<_, _>>()?;
+            tx.execute("DELETE FROM events WHERE session = ANY($1)", &[&gone])
+                .await
+                .map_err(database)?;
+            tx.commit().await.map_err(database)?;
+            self.metrics.observe_commit(1, started.elapsed());
+            total += gone.len() as u64;
+            if (gone.len() as i64) < PURGE_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+            ))
+            .await
+            .map_err(refused)?;
+        let row = client
+            .query_opt(&statement, &[&id])
+            .await
+            .map_err(refused)?;
+        row.map(|row| session_from(&row)).transpose()
+    }
+
+    async fn session_by_reference(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT id FROM sessions WHERE reference = $1")
+            .await
+            .map_err(refused)?;
+        let row = client
+            .query_opt(&statement, &[&reference])
+            .await
+            .map_err(refused)?;
+        row.map(|row| row.try_get(0).map_err(database)).transpose()
+    }
+
+    async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let mut client = self.client().await?;
+        let now = super::now_millis();
+        let tx = client.transaction().await.map_err(database)?;
+        let statement = tx
+            .prepare_cached(
+                "INSERT INTO flow_versions (id, version, source, archived_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (id, version) DO NOTHING",
+            )
+            .await
+            .map_err(database)?;
+        for f in &flows {
+            tx.execute(&statement, &[&f.id, &f.version, &f.source, &now])
+                .await
+                .map_err(database)?;
+        }
+        tx.commit().await.map_err(database)?;
+        self.metrics.observe_commit(1, started.elapsed());
+        Ok(())
+    }
+
+    async fn archived_flow(&self, id: &str, version: &str) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT source FROM flow_versions WHERE id = $1 AND version = $2")
+            .await
+            .map_err(refused)?;
+        let row = client
+            .query_opt(&statement, &[&id, &version])
+            .await
+            .map_err(refused)?;
+        row.map(|row| row.try_get(0).map_err(database)).transpose()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client.simple_query("SELECT 1").await.map_err(database)?;
+        Ok(())
+    }
+}
+
+/// Appends a session's events within the transaction of its change.
+async fn record(
+    tx: &deadpool_postgres::Transaction<'_>,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO events (session, flow, version, kind, node, value, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .await
+        .map_err(database)?;
+    for e in events {
+        tx.execute(
+            &statement,
+            &[
+                &e.session,
+                &e.flow,
+                &e.version,
+                &e.kind.as_str(),
+                &e.node,
+                &e.value,
+                &e.at,
+            ],
+        )
+        .await
+        .map_err(database)?;
+    }
+    Ok(())
+}
+
+fn event_from(row: &Row) -> Result<Event, StoreError> {
+    let kind: String = row.try_get(3).map_err(database)?;
+    Ok(Event {
+        session: row.try_get(0).map_err(database)?,
+        flow: row.try_get(1).map_err(database)?,
+        version: row.try_get(2).map_err(database)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Database(format!("unknown event kind `{kind}`")))?,
+        node: row.try_get(4).map_err(database)?,
+        value: row.try_get(5).map_err(database)?,
+        at: row.try_get(6).map_err(database)?,
+    })
+}
+
+fn session_from(row: &Row) -> Result<SessionRecord, StoreError> {
+    Ok(SessionRecord {
+        id: row.try_get(0).map_err(database)?,
+        flow: row.try_get(1).map_err(database)?,
+        version: row.try_get(2).map_err(database)?,
+        status: row.try_get(3).map_err(database)?,
+        walk: row.try_get(4).map_err(database)?,
+        revision: row.try_get(5).map_err(database)?,
+        created_at: row.try_get(6).map_err(database)?,
+        updated_at: row.try_get(7).map_err(database)?,
+        reference: row.try_get(8).map_err(database)?,
+        details: from_json(row.try_get(9).map_err(database)?)?,
+        feedback: row.try_get(10).map_err(database)?,
+        notes: from_json(row.try_get(11).map_err(database)?)?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Database(format!("unreadable JSON in a session: {e}")))
+}
+
+/// A database error in words: the server's own message where there is one.
+fn message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+fn database(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Database(message(&e))
+}
+
+/// A write the database refused because of what it holds (a taken id or reference, or a
+/// concurrent change on a serializable database), or any other failure.
+fn refused(e: tokio_postgres::Error) -> StoreError {
+    let Some(db) = e.as_db_error() else {
+        return database(e);
+    };
+    match db.code() {
+        c if *c == SqlState::UNIQUE_VIOLATION => {
+            let what = match db.constraint().is_some_and(|c| c.contains("reference")) {
+                true => "escalation reference",
+                false => "session id",
+            };
+            StoreError::Duplicate(what)
+        }
+        // Serializable databases (CockroachDB) refuse one of two racing writes this way;
+        // the refused one changed nothing.
+        c if *c == SqlState::T_R_SERIALIZATION_FAILURE => StoreError::Conflict,
+        _ => database(e),
+    }
+}
+
+fn unreachable(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => StoreError::Unavailable(message(&e)),
+        PoolError::Closed => StoreError::Closed,
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_size_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_pool_size("postgres://db/s").unwrap(),
+            ("postgres://db/s".to_owned(), DEFAULT_POOL_SIZE)
+        );
+        assert_eq!(
+            split_pool_size("postgres://db/s?pool_size=4&sslmode=disable").unwrap(),
+            ("postgres://db/s?sslmode=disable".to_owned(), 4)
+        );
+        assert_eq!(
+            split_pool_size("postgres://db/s?pool_size=8").unwrap(),
+            ("postgres://db/s".to_owned(), 8)
+        );
+        assert!(split_pool_size("postgres://db/s?pool_size=0").is_err());
+        assert!(split_pool_size("postgres://db/s?pool_size=many").is_err());
+    }
+}

@@ -1,0 +1,448 @@
+//! A flow's figures: a scripted set of sessions is walked through the real API on loopback,
+//! and `GET /api/v1/flows/{id}/stats` and `stepwise stats` must give the figures counted by
+//! hand; retention deletes old sessions with their events.
+
+mod cli;
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stepwise::serve::{Config, Settings};
+use support::{Client, TestServer};
+
+fn copy_fixtures(to: &Path) {
+    for entry in std::fs::read_dir(support::fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// A server over `flows` and `store` that counts every unfinished session as abandoned at
+/// once, so the figures do not depend on how long the test takes.
+async fn server(flows: &Path, store: &Path) -> TestServer {
+    TestServer::start_with(Config {
+        flows: flows.to_owned(),
+        store: support::sqlite(store),
+        settings: Settings {
+            abandon_after: Duration::ZERO,
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await
+}
+
+/// Walks one session: `moves` are answers, or `<back>`, `<restart>`, `<helpful>`,
+/// `<unhelpful>`.
+async fn walk(client: &Client, flow: &str, facts: Value, moves: &[&str]) -> String {
+    let (id, _) = client.start(flow, facts).await;
+    for m in moves {
+        let (status, body) = match *m {
+            "<back>" => {
+                client
+                    .post_empty(&format!("/api/v1/sessions/{id}/back"))
+                    .await
+            }
+            "<restart>" => {
+                client
+                    .post_empty(&format!("/api/v1/sessions/{id}/restart"))
+                    .await
+            }
+            "<helpful>" | "<unhelpful>" => {
+                client
+                    .post(
+                        &format!("/api/v1/sessions/{id}/feedback"),
+                        json!({"helpful": *m == "<helpful>"}),
+                    )
+                    .await
+            }
+            answer => client.answer(&id, answer).await,
+        };
+        assert!(status.is_success(), "{m}: {body}");
+    }
+    id
+}
+
+/// The scripted sessions on `sign-in` (and one on `second-factor`, which must not count).
+/// Counted by hand:
+///
+/// | session | path | ends | answers |
+/// |---|---|---|---|
+/// | a | platform, what-fails, reset-password, yes; helpful | resolved by reset-password | 3 |
+/// | b | (platform=app given) update-app, yes | resolved by update-app | 1 |
+/// | c | platform, update-app, no, what-fails, fine; not helpful | done | 3 |
+/// | d | platform, what-fails, about-2fa, second-factor/clock, device, support | escalated | 5 |
+/// | e | platform, what-fails, back | abandoned at platform | |
+/// | f | platform, what-fails | abandoned at what-fails | |
+/// | g | platform, what-fails, reset-password, yes, back, no, about-2fa | abandoned at about-2fa | |
+/// | h | platform, update-app, restart, platform, what-fails, fine | done | 2 |
+async fn script(client: &Client) {
+    let none = json!({});
+    walk(
+        client,
+        "sign-in",
+        none.clone(),
+        &["web", "password", "yes", "<helpful>"],
+    )
+    .await;
+    walk(client, "sign-in", json!({"platform": "app"}), &["yes"]).await;
+    walk(
+        client,
+        "sign-in",
+        none.clone(),
+        &["app", "no", "nothing", "<unhelpful>"],
+    )
+    .await;
+    walk(
+        client,
+        "sign-in",
+        none.clone(),
+        &["web", "code", "next", "no", "no"],
+    )
+    .await;
+    walk(client, "sign-in", none.clone(), &["web", "<back>"]).await;
+    walk(client, "sign-in", none.clone(), &["web"]).await;
+    walk(
+        client,
+        "sign-in",
+        none.clone(),
+        &["web", "password", "yes", "<back>", "no"],
+    )
+    .await;
+    walk(
+        client,
+        "sign-in",
+        none.clone(),
+        &["app", "<restart>", "web", "nothing"],
+    )
+    .await;
+    walk(client, "second-factor", none, &["yes"]).await;
+}
+
+/// The figures with what depends on the moment or the version hash blanked out.
+fn stable(mut stats: Value) -> Value {
+    for version in stats["versions"].as_array_mut().unwrap() {
+        version["version"] = json!("[version]");
+        version["first_start"] = json!("[time]");
+    }
+    stats
+}
+
+#[tokio::test]
+async fn figures_of_scripted_sessions_match_hand_counts() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+    script(client).await;
+
+    let (status, stats) = client.get("/api/v1/flows/sign-in/stats").await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let s = &stats["summary"];
+    assert_eq!(s["starts"], 8);
+    assert_eq!(
+        (&s["resolved"], &s["escalated"], &s["done"], &s["finished"]),
+        (&json!(2), &json!(1), &json!(2), &json!(5))
+    );
+    assert_eq!((&s["abandoned"], &s["in_progress"]), (&json!(3), &json!(0)));
+    assert_eq!(s["resolution_rate"], 0.4);
+    assert_eq!(s["escalation_rate"], 0.2);
+    assert_eq!(s["abandonment_rate"], 0.375);
+    assert_eq!(s["median_steps"], 3.0); // 1, 2, 3, 3, 5
+    assert_eq!((&s["helpful"], &s["not_helpful"]), (&json!(1), &json!(1)));
+
+    let node = |id: &str| {
+        let n = stats["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {stats}"));
+        (
+            n["reached"].as_u64().unwrap(),
+            n["dropped_off"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(node("platform"), (7, 1));
+    assert_eq!(node("what-fails"), (7, 1));
+    assert_eq!(node("update-app"), (3, 0));
+    assert_eq!(node("reset-password"), (2, 0));
+    assert_eq!(node("about-2fa"), (2, 1));
+    assert_eq!(node("fine"), (2, 0));
+    assert_eq!(node("second-factor/support"), (1, 0));
+
+    let remedies: Vec<(&str, u64, u64)> = stats["remedies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["remedy"].as_str().unwrap(),
+                r["resolved"].as_u64().unwrap(),
+                r["reached"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(remedies, [("reset-password", 1, 2), ("update-app", 1, 3)]);
+
+    insta::assert_json_snapshot!("sign_in_stats", stable(stats));
+
+    let (_, other) = client.get("/api/v1/flows/second-factor/stats").await;
+    assert_eq!(other["summary"]["starts"], 1);
+    assert_eq!(other["summary"]["resolved"], 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn figures_follow_the_period_and_the_version() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let first = server(flows.path(), store.path()).await;
+    walk(&first.client, "sign-in", json!({}), &["web", "nothing"]).await;
+    let (_, map) = first.client.get("/api/v1/flows/sign-in").await;
+    let old = map["version"].as_str().unwrap().to_owned();
+    first.stop().await;
+
+    // The writer rewords a question; sessions from now on are on the new version.
+    let path = flows.path().join("sign-in.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("What happens when you sign in?", "What goes wrong?"),
+    )
+    .unwrap();
+    let second = server(flows.path(), store.path()).await;
+    let client = &second.client;
+    walk(client, "sign-in", json!({}), &["web", "password", "yes"]).await;
+    walk(client, "sign-in", json!({}), &["web", "password", "yes"]).await;
+
+    let (_, all) = client.get("/api/v1/flows/sign-in/stats").await;
+    assert_eq!(all["summary"]["starts"], 3);
+    let versions: Vec<(String, u64, u64)> = all["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_str().unwrap().to_owned(),
+                v["summary"]["done"].as_u64().unwrap(),
+                v["summary"]["resolved"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(versions.len(), 2, "{all}");
+    assert_eq!(
+        (versions[0].0.as_str(), versions[0].1, versions[0].2),
+        (old.as_str(), 1, 0)
+    );
+    assert_eq!((versions[1].1, versions[1].2), (0, 2));
+
+    let (_, only_old) = client
+        .get(&format!("/api/v1/flows/sign-in/stats?version={old}"))
+        .await;
+    assert_eq!(only_old["summary"]["starts"], 1);
+    assert_eq!(only_old["version"], old.as_str());
+    let (_, none) = client.get("/api/v1/flows/sign-in/stats?version=0000").await;
+    assert_eq!(none["summary"]["starts"], 0);
+    assert_eq!(none["summary"]["resolution_rate"], Value::Null);
+
+    // Periods: dates and RFC 3339 times, [from, to).
+    let (status, past) = client
+        .get("/api/v1/flows/sign-in/stats?from=2000-01-01&to=2000-01-02T00:00:00%2B01:00")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{past}");
+    assert_eq!(past["summary"]["starts"], 0);
+    assert_eq!(past["from"], "2000-01-01T00:00:00.000Z");
+    assert_eq!(past["to"], "2000-01-01T23:00:00.000Z");
+    let (_, since) = client
+        .get("/api/v1/flows/sign-in/stats?from=2000-01-01")
+        .await;
+    assert_eq!(since["summary"]["starts"], 3);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn bad_periods_and_unknown_flows_are_json_errors() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+    let (status, body) = client.get("/api/v1/flows/nope/stats").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "unknown_flow");
+    for (name, query) in [
+        ("from_not_a_date", "from=yesterday"),
+        ("to_not_a_day", "to=2026-02-30"),
+        ("from_after_to", "from=2026-11-02&to=2026-11-01"),
+    ] {
+        let (status, body) = client
+            .get(&format!("/api/v1/flows/sign-in/stats?{query}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["error"]["code"], "invalid_period", "{query}");
+        insta::assert_snapshot!(
+            format!("bad_period_{name}"),
+            body["error"]["message"].as_str().unwrap()
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn retention_deletes_old_sessions_and_their_events_and_keeps_recent_ones() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let first = server(flows.path(), store.path()).await;
+    let old = walk(&first.client, "sign-in", json!({}), &["web", "nothing"]).await;
+    let recent = walk(&first.client, "sign-in", json!({}), &["web"]).await;
+    first.stop().await;
+
+    // Age one session by 40 days, as if it had been walked then.
+    let forty_days: i64 = 40 * 24 * 60 * 60 * 1000;
+    {
+        let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+        let aged = db
+            .execute(
+                "UPDATE sessions SET created_at = created_at - ?2, updated_at = updated_at - ?2
+                 WHERE id = ?1",
+                rusqlite::params![old, forty_days],
+            )
+            .unwrap();
+        assert_eq!(aged, 1);
+        db.execute(
+            "UPDATE events SET at = at - ?2 WHERE session = ?1",
+            rusqlite::params![old, forty_days],
+        )
+        .unwrap();
+    }
+    let events = |session: &str| -> i64 {
+        let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+        db.query_row(
+            "SELECT count(*) FROM events WHERE session = ?1",
+            [session],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!((events(&old), events(&recent)), (4, 2));
+
+    let kept = TestServer::start_with(Config {
+        flows: flows.path().to_owned(),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            retain: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let client = &kept.client;
+    let (status, _) = client.get(&format!("/api/v1/sessions/{old}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = client.get(&format!("/api/v1/sessions/{recent}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, stats) = client.get("/api/v1/flows/sign-in/stats").await;
+    assert_eq!(stats["summary"]["starts"], 1);
+    kept.stop().await;
+    assert_eq!((events(&old), events(&recent)), (0, 2));
+}
+
+/// Timestamps (`2026-11-29T19:00:00.000Z`) replaced by a placeholder of the same width.
+fn mask_times(text: &str) -> String {
+    text.split_inclusive([' ', '\n'])
+        .map(|word| {
+            let bare = word.trim_end();
+            let is_time = bare.len() == 24 && bare.ends_with('Z') && bare.as_bytes()[10] == b'T';
+            if is_time {
+                word.replacen(bare, "YYYY-MM-DDTHH:MM:SS.mmmZ", 1)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_command_line_prints_the_same_figures_as_a_table_and_as_json() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    script(&server.client).await;
+    let (_, api) = server.client.get("/api/v1/flows/sign-in/stats").await;
+    server.stop().await;
+
+    let flows_dir = flows.path().to_str().unwrap();
+    let url = format!("sqlite://{}", store.path().join("stepwise.db").display());
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "stats",
+            "sign-in",
+            "--flows",
+            flows_dir,
+            "--store",
+            &url,
+            "--abandon-after",
+            "0s",
+        ];
+        args.extend_from_slice(extra);
+        cli::stepwise(&args)
+    };
+    let table = run(&[]);
+    assert!(table.status.success(), "{}", cli::stderr(&table));
+    insta::assert_snapshot!("sign_in_table", mask_times(&cli::stdout(&table)));
+
+    let json = run(&["--json"]);
+    assert!(json.status.success(), "{}", cli::stderr(&json));
+    let printed: Value = serde_json::from_str(&cli::stdout(&json)).unwrap();
+    assert_eq!(printed, api);
+
+    let old = run(&["--to", "2000-01-01"]);
+    assert!(
+        cli::stdout(&old).contains("Starts               0"),
+        "{}",
+        cli::stdout(&old)
+    );
+}
+
+#[test]
+fn the_command_line_refuses_bad_dates_and_missing_stores() {
+    let bad = cli::stepwise(&[
+        "stats",
+        "sign-in",
+        "--flows",
+        "server/tests/fixtures/flows",
+        "--from",
+        "soon",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        cli::stderr(&bad).contains("`from` is not a date"),
+        "{}",
+        cli::stderr(&bad)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("none.db").display());
+    let missing = cli::stepwise(&[
+        "stats",
+        "sign-in",
+        "--flows",
+        "server/tests/fixtures/flows",
+        "--store",
+        &url,
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        cli::stderr(&missing).contains("there is no store"),
+        "{}",
+        cli::stderr(&missing)
+    );
+    assert!(!dir.path().join("none.db").exists());
+}
