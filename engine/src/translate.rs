@@ -17,9 +17,9 @@ pub mod extract;
 pub mod parse;
 mod rules;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -276,6 +276,9 @@ pub struct InLocale<'a, S: ?Sized> {
     src: &'a S,
     translations: &'a Translations,
     locale: &'a str,
+    /// Flows already translated by this source: a walk asks for the same flow once per step
+    /// of its history.
+    made: Mutex<HashMap<(String, Version), Arc<Flow>>>,
 }
 
 impl<'a, S: FlowSource + ?Sized> InLocale<'a, S> {
@@ -285,6 +288,7 @@ impl<'a, S: FlowSource + ?Sized> InLocale<'a, S> {
             src,
             translations,
             locale,
+            made: Mutex::default(),
         }
     }
 }
@@ -295,8 +299,16 @@ impl<S: FlowSource + ?Sized> FlowSource for InLocale<'_, S> {
         if self.locale == DEFAULT_LOCALE {
             return Some(flow);
         }
+        let key = (id.to_owned(), flow.version().clone());
+        if let Some(made) = self.made.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Some(made);
+        }
         let translation = self.translations.get(id, self.locale);
-        Some(Arc::new(apply::localize(&flow, self.locale, translation)))
+        let made = Arc::new(apply::localize(&flow, self.locale, translation));
+        if let Ok(mut memo) = self.made.lock() {
+            memo.insert(key, Arc::clone(&made));
+        }
+        Some(made)
     }
 }
 

@@ -203,6 +203,55 @@ async fn session_id(browser: &Client) -> String {
 }
 
 #[tokio::test]
+async fn a_customer_walks_in_german_and_switches_to_english() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let driver = Driver::start();
+    let browser = driver.browser(true).await;
+    let base = &server.client.base;
+
+    browser.goto(&format!("{base}/?lang=de")).await.unwrap();
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("de"));
+    assert_eq!(heading(&browser).await, "Wie können wir helfen?");
+    let link = browser
+        .find(Locator::Css(
+            "a[href='/flows/p2p-released-not-paid?lang=de']",
+        ))
+        .await
+        .unwrap();
+    navigate(&browser, link.click()).await;
+    click(&browser, "Starten").await;
+    assert_eq!(
+        heading(&browser).await,
+        "Warum haben Sie die Kryptowährung freigegeben?"
+    );
+    click(
+        &browser,
+        "Ich habe versehentlich freigegeben, ohne zu prüfen",
+    )
+    .await;
+    assert_eq!(heading(&browser).await, "Versuchen Sie Folgendes");
+    screenshot(&browser, "wizard-step-german").await;
+
+    // The switch shows the same step in English, and the session stays in English.
+    let english = browser
+        .find(Locator::Css("nav.languages a[hreflang='en']"))
+        .await
+        .unwrap();
+    navigate(&browser, english.click()).await;
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("en"));
+    assert_eq!(heading(&browser).await, "Try this");
+    click(&browser, "No, still not working").await;
+    assert_eq!(
+        heading(&browser).await,
+        "Can you reach the buyer through the order chat?"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
@@ -593,4 +642,83 @@ async fn script_in_a_flow_never_runs() {
     assert_eq!(pwned().await[1], json!(null));
     browser.close().await.unwrap();
     server.stop().await;
+}
+
+#[tokio::test]
+async fn an_owner_sees_where_sessions_of_a_flow_stop() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let client = &server.client;
+    // Two resolved by the lighting remedy, one still at the network remedy.
+    for answers in [
+        &["login", "rejected", "yes"][..],
+        &["security", "rejected", "yes"][..],
+        &["login", "stuck"][..],
+    ] {
+        let (id, _) = client.start("facial-recognition-fails", json!({})).await;
+        for answer in answers {
+            let (status, body) = client.answer(&id, answer).await;
+            assert!(status.is_success(), "{body}");
+        }
+    }
+    let driver = Driver::start();
+    let owner = driver.browser(true).await;
+    let base = &client.base;
+
+    owner.goto(&format!("{base}/agent")).await.unwrap();
+    owner
+        .find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    click(&owner, "Sign in").await;
+    let figures = owner.find(Locator::LinkText("Flow figures")).await.unwrap();
+    navigate(&owner, figures.click()).await;
+    assert_eq!(heading(&owner).await, "Flow figures");
+    let flow = owner
+        .find(Locator::Css(
+            "a[href='/agent/stats/facial-recognition-fails']",
+        ))
+        .await
+        .unwrap();
+    navigate(&owner, flow.click()).await;
+    assert_eq!(heading(&owner).await, "Facial recognition fails");
+
+    let funnel = owner.find(Locator::Css("svg#chart-funnel")).await.unwrap();
+    assert!(funnel.is_displayed().await.unwrap());
+    let size = funnel.rectangle().await.unwrap();
+    assert!(
+        size.2 > 300.0 && size.3 > 100.0,
+        "the chart is drawn: {size:?}"
+    );
+    let bars = owner
+        .find_all(Locator::Css("svg#chart-funnel g.bar"))
+        .await
+        .unwrap();
+    // purpose, symptom, lighting, network.
+    assert_eq!(bars.len(), 4);
+    let title = owner
+        .find(Locator::Css("svg#chart-funnel > title"))
+        .await
+        .unwrap()
+        .html(true)
+        .await
+        .unwrap();
+    assert!(title.contains("Facial recognition fails"), "{title}");
+    let outcomes = owner
+        .find(Locator::Css("svg#chart-outcomes"))
+        .await
+        .unwrap();
+    assert!(outcomes.is_displayed().await.unwrap());
+    let listed = owner
+        .find(Locator::Css(".figures-list"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("2 · 100.0% of finished"), "{listed}");
+    screenshot(&owner, "owner-figures").await;
 }

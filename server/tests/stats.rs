@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
 use support::{Client, TestServer};
 
+const TOKEN: &str = "owner-token";
+
 fn copy_fixtures(to: &Path) {
     for entry in std::fs::read_dir(support::fixtures()).unwrap() {
         let path = entry.unwrap().path();
@@ -28,6 +30,7 @@ async fn server(flows: &Path, store: &Path) -> TestServer {
         store: support::sqlite(store),
         settings: Settings {
             abandon_after: Duration::ZERO,
+            agent_token: Some(TOKEN.to_owned()),
             ..Settings::default()
         },
         watch: false,
@@ -445,4 +448,84 @@ fn the_command_line_refuses_bad_dates_and_missing_stores() {
         cli::stderr(&missing)
     );
     assert!(!dir.path().join("none.db").exists());
+}
+
+/// A page of the owner's figures, read with the agent token.
+async fn owner_page(client: &Client, path: &str) -> (StatusCode, String) {
+    let response = client
+        .http
+        .get(client.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The `<svg>` element with `id` in `html`.
+fn svg(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\""
+        ))
+        .unwrap_or_else(|| panic!("no chart {id} in {html}"));
+    let end = html[start..].find("</svg>").unwrap() + start + "</svg>".len();
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+    script(client).await;
+
+    // Without the token, the sign-in form.
+    let response = client
+        .http
+        .get(client.url("/agent/stats"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let (status, overview) = owner_page(client, "/agent/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        overview.contains("href=\"/agent/stats/sign-in\""),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<td>8</td><td>40.0%</td><td>20.0%</td><td>37.5%</td><td>3</td>"),
+        "{overview}"
+    );
+
+    let (status, page) = owner_page(client, "/agent/stats/sign-in").await;
+    assert_eq!(status, StatusCode::OK);
+    let funnel = svg(&page, "chart-funnel");
+    let outcomes = svg(&page, "chart-outcomes");
+    assert!(
+        funnel.contains("<title id=\"chart-funnel-title\">"),
+        "{funnel}"
+    );
+    insta::assert_snapshot!("sign_in_funnel_svg", funnel);
+    insta::assert_snapshot!("sign_in_outcomes_svg", outcomes);
+    // The same figures in words beside the pictures.
+    assert!(
+        page.contains("<dt>Resolved</dt><dd>2 · 40.0% of finished</dd>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\"><code>about-2fa</code></th><td>2</td><td>1</td>"),
+        "{page}"
+    );
+
+    let (status, bad) = owner_page(client, "/agent/stats/sign-in?from=soon").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("`from` is not a date"), "{bad}");
+    let (status, _) = owner_page(client, "/agent/stats/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
 }

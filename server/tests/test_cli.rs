@@ -17,10 +17,8 @@ fn every_scenario_of_the_bundled_flows_passes_and_covers_every_node_and_answer()
         .map(|entries| {
             entries
                 .flatten()
-                .filter(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
-                })
+                // Flows only: not their scenarios, nor their translations.
+                .filter(|e| stepwise_engine::translate::is_flow_file(&e.path()))
                 .count()
         })
         .unwrap_or_default();

@@ -278,12 +278,8 @@ async fn walk_every_flow(dir: &Path) -> Explorer {
         .collect();
     let files = std::fs::read_dir(dir)
         .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            let name = name.to_string_lossy();
-            // Scenario files live beside the flows they test.
-            name.ends_with(".ron") && !name.ends_with(".scenarios.ron")
-        })
+        // Scenario files and translations live beside the flows they are about.
+        .filter(|e| stepwise_engine::translate::is_flow_file(&e.as_ref().unwrap().path()))
         .count();
     assert_eq!(
         ids.len(),

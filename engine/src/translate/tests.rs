@@ -153,3 +153,13 @@ fn extract_keeps_what_is_done_and_marks_what_is_stale() {
     let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::StaleTranslation]);
 }
+
+#[test]
+fn a_flow_is_translated_once_per_source() {
+    let flows = catalog();
+    let (translations, _) = translations(&german());
+    let german = InLocale::new(&flows, &translations, "de");
+    let first = german.flow("card", None).expect("card");
+    let again = german.flow("card", None).expect("card");
+    assert!(Arc::ptr_eq(&first, &again));
+}

@@ -5,11 +5,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use stepwise_engine::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED};
-use stepwise_engine::{Flow, Node, WalkError};
+use stepwise_engine::{Flow, FlowSource, Node, WalkError};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Id;
 use crate::error::{AppError, ErrorBody};
+use crate::locale::Asked;
 use crate::serve::AppState;
 
 /// The query of a flow list.
@@ -17,6 +18,9 @@ use crate::serve::AppState;
 pub struct ListQuery {
     /// Words to search for in titles, summaries, tags and steps; results are ranked.
     pub q: Option<String>,
+    /// The language to list and search in (else `Accept-Language`, else `en`).
+    #[param(example = "de")]
+    pub lang: Option<String>,
 }
 
 /// A flow as listed.
@@ -31,8 +35,10 @@ pub struct FlowSummary {
     pub summary: String,
     /// Words it is filed under.
     pub tags: Vec<String>,
-    /// Its content version.
+    /// Its content version (the same in every language).
     pub version: String,
+    /// Whether the title or summary is in the source language for want of a translation.
+    pub fallback: bool,
     /// How well it matched the search, when there was one (higher is better).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -42,6 +48,9 @@ pub struct FlowSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlowList {
     pub flows: Vec<FlowSummary>,
+    /// The language the list is in.
+    #[schema(example = "de")]
+    pub locale: String,
 }
 
 /// A node of a flow's map.
@@ -87,6 +96,10 @@ pub struct FlowMap {
     pub inputs: Vec<String>,
     /// The content version new sessions are pinned to.
     pub version: String,
+    /// The language of the texts (`en`, the source language, where `fallback` lists a node).
+    pub locale: String,
+    /// The nodes whose texts are in the source language for want of a translation.
+    pub fallback: Vec<String>,
     /// The id of the first node.
     pub start: String,
     /// Every node, in the order the writer wrote them.
@@ -103,6 +116,7 @@ fn summary(flow: &Flow, score: Option<f64>) -> FlowSummary {
         summary: raw.summary.clone(),
         tags: raw.tags.clone(),
         version: flow.version().to_string(),
+        fallback: flow.header_is_fallback(),
         score,
     }
 }
@@ -121,21 +135,34 @@ fn summary(flow: &Flow, score: Option<f64>) -> FlowSummary {
 )]
 pub async fn list(
     State(state): State<AppState>,
+    asked: Asked,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<FlowList>, AppError> {
     let Query(query) = query?;
     let library = state.library();
-    let catalog = library.catalog();
+    let locale = asked.choose(&library, None);
     let flows = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        None => catalog.iter().map(|f| summary(f, None)).collect(),
-        Some(q) => library
-            .index()
-            .search(q)
-            .into_iter()
-            .filter_map(|hit| Some(summary(catalog.get(&hit.id)?, Some(hit.score))))
+        None => library
+            .flows_in(&locale)
+            .iter()
+            .map(|f| summary(f, None))
             .collect(),
+        Some(q) => {
+            let in_locale = library.in_locale(&locale);
+            library
+                .index_in(&locale)
+                .search(q)
+                .into_iter()
+                .filter_map(|hit| {
+                    Some(summary(
+                        in_locale.flow(&hit.id, None)?.as_ref(),
+                        Some(hit.score),
+                    ))
+                })
+                .collect()
+        }
     };
-    Ok(Json(FlowList { flows }))
+    Ok(Json(FlowList { flows, locale }))
 }
 
 /// One flow with its nodes and edges.
@@ -144,19 +171,25 @@ pub async fn list(
     path = "/api/v1/flows/{id}",
     operation_id = "get_flow",
     tag = "flows",
-    params(("id" = String, Path, description = "The flow id")),
+    params(("id" = String, Path, description = "The flow id"), super::sessions::LangParam),
     responses(
         (status = 200, description = "The flow as a map", body = FlowMap),
+        (status = 400, description = "`invalid_locale`", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody)
     )
 )]
-pub async fn show(State(state): State<AppState>, Id(id): Id) -> Result<Json<FlowMap>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    Id(id): Id,
+    asked: Asked,
+) -> Result<Json<FlowMap>, AppError> {
     let library = state.library();
+    let locale = asked.choose(&library, None);
     let flow = library
-        .catalog()
-        .get(&id)
+        .in_locale(&locale)
+        .flow(&id, None)
         .ok_or(AppError::Walk(WalkError::UnknownFlow(id)))?;
-    Ok(Json(map(flow)))
+    Ok(Json(map(&flow)))
 }
 
 /// A flow's nodes and edges.
@@ -217,6 +250,13 @@ fn map(flow: &Flow) -> FlowMap {
         tags: raw.tags.clone(),
         inputs: raw.inputs.clone(),
         version: flow.version().to_string(),
+        locale: flow.locale().to_owned(),
+        fallback: raw
+            .nodes
+            .keys()
+            .filter(|id| flow.is_fallback(id))
+            .cloned()
+            .collect(),
         start: raw.start.clone(),
         nodes,
         edges,

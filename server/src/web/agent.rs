@@ -266,6 +266,8 @@ struct SessionPage {
     reference: Option<String>,
     feedback: Option<bool>,
     transcript: String,
+    /// The transcript in the customer's language, when it is not the agent's.
+    customer_transcript: Option<(String, String)>,
     diagram: String,
     diagram_style: String,
 }
@@ -420,9 +422,25 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
             &transcript,
             session.record.reference.as_deref(),
         ),
+        customer_transcript: customer_transcript(state, session)?,
         diagram: stepwise_engine::diagram::svg(&flow),
         diagram_style: diagram_style(&step.node, &visited, &edges),
     })
+}
+
+/// The transcript as the customer reads it, when their language is not the console's.
+fn customer_transcript(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(String, String)>, PageError> {
+    let locale = session.walk.locale();
+    if locale == DEFAULT_LOCALE {
+        return Ok(None);
+    }
+    let library = state.library();
+    let transcript = session.walk.transcript(&library.in_locale(locale))?;
+    let text = crate::api::transcript::markdown(&transcript, session.record.reference.as_deref());
+    Ok(Some((locale.to_owned(), text)))
 }
 
 /// A short description of a node for the jump list.

@@ -4,13 +4,17 @@
 //!
 //! - [`wizard`]: the self-service pages at `/`;
 //! - [`agent`]: the console at `/agent`, behind a token;
+//! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
+//! - [`charts`]: those figures drawn as SVG;
 //! - [`markdown`]: flow text as sanitised HTML;
 //! - [`assets`]: the stylesheet and the script, built into the binary;
 //! - [`words`]: the customer pages' own words in each language they speak.
 
 pub mod agent;
 pub mod assets;
+pub mod charts;
 pub mod markdown;
+pub mod owner;
 pub mod wizard;
 pub mod words;
 
@@ -34,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(wizard::routes())
         .merge(agent::routes())
+        .merge(owner::routes())
         .merge(assets::routes())
 }
 
