@@ -25,7 +25,7 @@ fn copy_fixtures(to: &Path) {
 /// A server over `flows` and `store` that counts every unfinished session as abandoned at
 /// once, so the figures do not depend on how long the test takes.
 async fn server(flows: &Path, store: &Path) -> TestServer {
-    TestServer::start_with(Config {
+    let mut server = TestServer::start_with(Config {
         flows: flows.to_owned(),
         store: support::sqlite(store),
         settings: Settings {
@@ -35,7 +35,16 @@ async fn server(flows: &Path, store: &Path) -> TestServer {
         },
         watch: false,
     })
-    .await
+    .await;
+    // The figures are for the flows' owners: every request carries the agent token.
+    let mut token = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {TOKEN}");
+    token.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+    server.client.http = reqwest::Client::builder()
+        .default_headers(token)
+        .build()
+        .unwrap();
+    server
 }
 
 /// Walks one session: `moves` are answers, or `<back>`, `<restart>`, `<helpful>`,
@@ -341,6 +350,7 @@ async fn retention_deletes_old_sessions_and_their_events_and_keeps_recent_ones()
         store: support::sqlite(store.path()),
         settings: Settings {
             retain: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+            agent_token: Some(TOKEN.to_owned()),
             ..Settings::default()
         },
         watch: false,
@@ -351,7 +361,8 @@ async fn retention_deletes_old_sessions_and_their_events_and_keeps_recent_ones()
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = client.get(&format!("/api/v1/sessions/{recent}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, stats) = client.get("/api/v1/flows/sign-in/stats").await;
+    let (_, stats) = owner_page(client, "/api/v1/flows/sign-in/stats").await;
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(stats["summary"]["starts"], 1);
     kept.stop().await;
     assert_eq!((events(&old), events(&recent)), (0, 2));
@@ -483,8 +494,7 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
     script(client).await;
 
     // Without the token, the sign-in form.
-    let response = client
-        .http
+    let response = reqwest::Client::new()
         .get(client.url("/agent/stats"))
         .send()
         .await

@@ -225,14 +225,20 @@ async fn an_update_of_an_unknown_session_is_a_conflict(backend: impl Backend) {
 async fn of_racing_updates_from_one_revision_exactly_one_wins(backend: impl Backend) {
     let store = backend.open().await;
     let beside = backend.open_beside(&store).await;
-    store.insert_session(record("a"), Vec::new()).await.unwrap();
+    let started = event("a", EventKind::Started, "lights", 100);
+    store
+        .insert_session(record("a"), vec![started])
+        .await
+        .unwrap();
     let racers: Vec<_> = (0..32)
         .map(|i| {
             let store = Arc::clone(if i % 2 == 0 { &store } else { &beside });
             tokio::spawn(async move {
                 let attempt = next(&record("a"), &format!("racer {i}"));
+                let mut answered = event("a", EventKind::Answered, "lights", 101);
+                answered.value = Some(format!("racer {i}"));
                 store
-                    .update_session(attempt, 1, Vec::new())
+                    .update_session(attempt, 1, vec![answered])
                     .await
                     .map(|()| i)
             })
@@ -250,6 +256,14 @@ async fn of_racing_updates_from_one_revision_exactly_one_wins(backend: impl Back
     let stored = store.session("a").await.unwrap().unwrap();
     assert_eq!(stored.revision, 2);
     assert_eq!(stored.walk, format!("racer {}", winners[0]));
+    // Only the winner's event was stored with it.
+    let events = store.events("router-down", 0, 200, None).await.unwrap();
+    let answers: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Answered)
+        .map(|e| e.value.clone())
+        .collect();
+    assert_eq!(answers, vec![Some(format!("racer {}", winners[0]))]);
 }
 
 async fn a_taken_reference_is_refused_without_failing_other_writes(backend: impl Backend) {

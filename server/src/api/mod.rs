@@ -71,9 +71,29 @@ where
         (name = "stats", description = "Figures for whoever owns a flow"),
         (name = "operations", description = "Health, readiness, metrics and this document")
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody)),
+    modifiers(&AgentToken)
 )]
 struct ApiDoc;
+
+/// Declares the agent token, which the owners' routes ask for as a bearer token.
+struct AgentToken;
+
+impl utoipa::Modify for AgentToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "The agent token given to `stepwise serve --agent-token`",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("agent_token", SecurityScheme::Http(bearer));
+    }
+}
 
 /// Every route, with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use stepwise_engine::{Flow, Node, WalkError};
 use utoipa::{IntoParams, ToSchema};
@@ -110,14 +111,21 @@ pub async fn report(
     responses(
         (status = 200, description = "The flow's figures", body = FlowStats),
         (status = 400, description = "`invalid_period` or `malformed_query`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: the agent token is missing or wrong", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody)
-    )
+    ),
+    security(("agent_token" = []))
 )]
 pub async fn show(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Id(id): Id,
     query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Json<FlowStats>, AppError> {
+    // The figures are the owners': behind the same token as the console.
+    if !state.agent.admits(&headers) {
+        return Err(AppError::Unauthorized);
+    }
     let Query(query) = query?;
     let period = query.period()?;
     let library = state.library();
