@@ -2,7 +2,7 @@
 //! cycles (start a session, answer until an outcome) against a running server, with the same
 //! number of connections for both; or (c) with `--sessions N`, N customers at once, each on
 //! a connection of its own, walking sessions step by step with a pause between steps, for
-//! `--seconds`; then the error count and the server's peak memory (VmHWM) are reported.
+//! `--seconds`; then the error count and the servers' peak memory (VmHWM) are reported.
 //!
 //! ```text
 //! cargo build --release -p stepwise --examples --bins
@@ -369,7 +369,7 @@ async fn cycles(
 async fn customer(
     client: reqwest::Client,
     stop: Arc<AtomicBool>,
-    base: Arc<str>,
+    bases: Arc<Vec<String>>,
     flows: Arc<Vec<String>>,
     think: Duration,
     seed: usize,
@@ -387,11 +387,17 @@ async fn customer(
         let ms = think.as_millis() as u64;
         Duration::from_millis(ms / 2 + next() % (ms + 1))
     };
+    // Each request goes to the next server in turn.
+    let mut turn = seed;
+    let mut next_base = || {
+        turn += 1;
+        &bases[turn % bases.len()]
+    };
     'sessions: while !stop.load(Ordering::Relaxed) {
         let flow = &flows[(next() % flows.len() as u64) as usize];
         let session = step(
             &client,
-            &format!("{base}/api/v1/sessions"),
+            &format!("{}/api/v1/sessions", next_base()),
             json!({ "flow": flow }),
             &mut tally,
         )
@@ -399,7 +405,7 @@ async fn customer(
         let Some(mut session) = session else {
             continue;
         };
-        let answer_url = format!("{base}/api/v1/sessions/{}/answer", session.id);
+        let id = session.id.clone();
         for _ in 0..200 {
             let answers = &session.step.answers;
             if session.status != "active" || answers.is_empty() {
@@ -411,7 +417,9 @@ async fn customer(
             if stop.load(Ordering::Relaxed) {
                 break 'sessions;
             }
-            match step(&client, &answer_url, json!({ "answer": pick }), &mut tally).await {
+            let url = format!("{}/api/v1/sessions/{id}/answer", next_base());
+            let answer = json!({ "answer": pick, "revision": session.revision });
+            match step(&client, &url, answer, &mut tally).await {
                 Some(moved) => session = moved,
                 None => continue 'sessions,
             }
@@ -459,9 +467,16 @@ async fn step(
     }
 }
 
-/// Holds `n` customers at once for `--seconds`, and reports what they saw and the server's
-/// peak memory.
-async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pid: Option<u32>) {
+/// Holds `n` customers at once for `--seconds`, and reports what they saw and the first
+/// server's memory.
+async fn hold_sessions(
+    args: &Args,
+    n: usize,
+    bases: &Arc<Vec<String>>,
+    flows: Vec<String>,
+    pids: &[u32],
+) {
+    let pid = pids.first().copied();
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) if limit < n as u64 + 64 => {
             println!("warning: only {limit} open files allowed for {n} connections");
@@ -470,11 +485,10 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
         Err(e) => println!("warning: cannot raise the limit on open files: {e}"),
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let base: Arc<str> = base.into();
     let flows = Arc::new(flows);
     let think = Duration::from_millis(args.think_ms);
     let ramp = Duration::from_secs(args.ramp_seconds);
-    let before = Cpu::now(pid.as_slice());
+    let before = Cpu::now(pids);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
@@ -487,10 +501,10 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
             .build()
             .expect("an HTTP client");
         let arrive = ramp.mul_f64(i as f64 / n as f64);
-        let (stop, base, flows) = (Arc::clone(&stop), Arc::clone(&base), Arc::clone(&flows));
+        let (stop, bases, flows) = (Arc::clone(&stop), Arc::clone(bases), Arc::clone(&flows));
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(arrive).await;
-            customer(client, stop, base, flows, think, i).await
+            customer(client, stop, bases, flows, think, i).await
         }));
     }
     // Sample the server's memory and open files while the customers walk: a plateau, not a
@@ -531,7 +545,7 @@ async fn hold_sessions(args: &Args, n: usize, base: &str, flows: Vec<String>, pi
         }
     }
     let elapsed = started.elapsed();
-    let cpu = Cpu::now(pid.as_slice()).per_request(before, tally.latencies.len());
+    let cpu = Cpu::now(pids).per_request(before, tally.latencies.len());
     println!(
         "{n} customers, one connection each, {} ms mean pause between steps",
         args.think_ms
@@ -659,7 +673,8 @@ async fn main() -> Result<(), String> {
             binary.display()
         );
     }
-    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let mut pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    pids.extend(args.server_pid);
     let bases: Arc<Vec<String>> = Arc::new(
         args.urls
             .iter()
@@ -667,7 +682,6 @@ async fn main() -> Result<(), String> {
             .collect(),
     );
     let base = bases[0].clone();
-    let pid = pids.first().copied().or(args.server_pid);
     let flows = if args.flows_to_walk.is_empty() {
         let list: Value = reqwest::get(format!("{base}/api/v1/flows"))
             .await
@@ -689,14 +703,15 @@ async fn main() -> Result<(), String> {
     }
     if let Some(n) = args.sessions {
         println!(
-            "{n} customers for {} s, {} flows, {base}; load average {}",
+            "{n} customers for {} s, {} flows, {}; load average {}",
             args.seconds,
             flows.len(),
+            bases.join(" + "),
             std::fs::read_to_string("/proc/loadavg")
                 .unwrap_or_default()
                 .trim()
         );
-        hold_sessions(&args, n, &base, flows, pid).await;
+        hold_sessions(&args, n, &bases, flows, &pids).await;
         return Ok(());
     }
     println!(

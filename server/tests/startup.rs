@@ -1,5 +1,6 @@
 //! Starting and stopping the real binary: a broken flow file is reported and the good flows
-//! are served; SIGTERM stops the server cleanly.
+//! are served; SIGTERM stops the server cleanly; a timeout or connection cap of zero, which
+//! would refuse every client, is refused at start.
 
 mod support;
 
@@ -74,4 +75,21 @@ fn a_broken_flow_file_is_reported_and_the_good_ones_served() {
             .any(|l| l["fields"]["message"] == "stepwise stopped"),
         "{rest:?}"
     );
+}
+
+#[test]
+fn a_zero_timeout_or_connection_cap_is_refused_before_serving() {
+    for (flag, value) in [
+        ("--header-timeout", "0"),
+        ("--body-timeout", "0"),
+        ("--max-connections", "0"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["serve", "--listen", "127.0.0.1:0", flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(flag), "{message}");
+    }
 }
