@@ -101,3 +101,24 @@ async fn a_revision_that_is_not_a_number_is_a_malformed_body() {
     assert_eq!(after["revision"], 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_revision_written_as_a_whole_float_is_a_revision_and_a_fraction_is_malformed() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::fixtures(), store.path()).await;
+    let client = server.client.clone();
+    let (id, _) = client.start("second-factor", json!({})).await;
+    let url = format!("/api/v1/sessions/{id}/answer");
+    let (status, body) = client
+        .post(&url, json!({"answer": "no", "revision": 1.5}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "malformed_body");
+    // JSON has one number type: `1.0` is the revision 1.
+    let (status, body) = client
+        .post(&url, json!({"answer": "no", "revision": 1.0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["revision"], 2);
+    server.stop().await;
+}

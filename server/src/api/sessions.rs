@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::views::{SessionDetail, SessionView};
@@ -49,9 +49,28 @@ pub struct AnswerBody {
     /// has moved since (another tab, another agent, a retried request), the answer is refused
     /// with 409 `conflict` and the current session. Without it, the answer applies to the
     /// step the session stands on when the request is handled.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(example = 1)]
     pub revision: Option<i64>,
+}
+
+/// A whole number, also when a client writes it `5.0`: JSON has one number type, and the
+/// schema's `integer` admits both spellings.
+fn whole_number<'de, D: Deserializer<'de>>(number: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(number)? else {
+        return Ok(None);
+    };
+    // Beyond 2^53 a float no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let whole = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+            .map(|f| f as i64)
+    });
+    whole.map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("`revision` must be a whole number, not {number}"))
+    })
 }
 
 /// A move that lost to another becomes a conflict carrying the session as it is now.
