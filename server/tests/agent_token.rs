@@ -26,6 +26,8 @@ const GUARDED: &[(&str, &str)] = &[
     ("POST", "/agent/s/{id}/jump"),
     ("POST", "/agent/s/{id}/note"),
     ("GET", "/api/v1/agent/sessions/{key}"),
+    ("GET", "/agent/stats"),
+    ("GET", "/agent/stats/{id}"),
 ];
 
 /// Staff routes that need no token, and why.
@@ -89,7 +91,7 @@ fn request_for(route: &str, id: &str, at: &str) -> (String, Vec<(&'static str, S
     let path = route
         .replace(
             "{id}",
-            if route.starts_with("/agent/flows") {
+            if route.starts_with("/agent/flows") || route.starts_with("/agent/stats") {
                 "deposit-missing-memo"
             } else {
                 id
