@@ -9,8 +9,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use serde_json::Value;
-use stepwise::serve::{Config, Settings};
-use support::TestServer;
+use support::{TestServer, no_redirects as http};
 
 const TOKEN: &str = "the-right-agent-token";
 
@@ -40,23 +39,7 @@ const OPEN: &[(&str, &str)] = &[
 ];
 
 async fn server(store: &Path) -> TestServer {
-    TestServer::start_with(Config {
-        flows: support::workspace_root().join("flows"),
-        store: support::sqlite(store),
-        settings: Settings {
-            agent_token: Some(TOKEN.to_owned()),
-            ..Settings::default()
-        },
-        watch: false,
-    })
-    .await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    TestServer::with_agent_token(&support::workspace_root().join("flows"), store, TOKEN).await
 }
 
 /// How a request tries to get in.

@@ -12,7 +12,7 @@ use reqwest::header::RETRY_AFTER;
 use serde_json::{Value, json};
 use stepwise::limits::{MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI_BYTES};
 use stepwise::serve::{Config, Settings};
-use support::TestServer;
+use support::{TestServer, no_redirects as http};
 
 const TOKEN: &str = "limits-agent-token";
 
@@ -30,13 +30,6 @@ async fn server(store: &Path, session_rate: Option<u32>) -> TestServer {
         watch: false,
     })
     .await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// Starts a session over the API as the client at `address` (none: the loopback peer).

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 use stepwise::serve::{Config, Settings};
-use support::TestServer;
+use support::{TestServer, no_redirects as http};
 
 const TOKEN: &str = "headers-agent-token";
 
@@ -27,13 +27,6 @@ async fn server(store: &Path, frame_ancestors: Option<&str>) -> TestServer {
         watch: false,
     })
     .await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// The headers of `GET path`, with its status, as the agent when `agent` is set.

@@ -5,30 +5,12 @@ mod support;
 
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
-use stepwise::serve::{Config, Settings};
-use support::TestServer;
+use support::{TestServer, no_redirects as http};
 
 const TOKEN: &str = "test-agent-token";
 
 async fn server(flows: std::path::PathBuf, store: &std::path::Path) -> TestServer {
-    TestServer::start_with(Config {
-        flows,
-        store: support::sqlite(store),
-        settings: Settings {
-            agent_token: Some(TOKEN.to_owned()),
-            ..Settings::default()
-        },
-        watch: false,
-    })
-    .await
-}
-
-/// A client that does not follow redirects, so each 303 can be checked.
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    TestServer::with_agent_token(&flows, store, TOKEN).await
 }
 
 fn location(response: &reqwest::Response) -> String {

@@ -6,29 +6,12 @@ mod support;
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use stepwise::serve::{Config, Settings};
-use support::TestServer;
+use support::{TestServer, no_redirects as http};
 
 const TOKEN: &str = "test-agent-token";
 
 async fn server(store: &std::path::Path) -> TestServer {
-    TestServer::start_with(Config {
-        flows: support::workspace_root().join("flows"),
-        store: support::sqlite(store),
-        settings: Settings {
-            agent_token: Some(TOKEN.to_owned()),
-            ..Settings::default()
-        },
-        watch: false,
-    })
-    .await
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    TestServer::with_agent_token(&support::workspace_root().join("flows"), store, TOKEN).await
 }
 
 async fn page(request: reqwest::RequestBuilder) -> String {

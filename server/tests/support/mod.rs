@@ -118,6 +118,14 @@ pub async fn json(response: reqwest::Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// A client that does not follow redirects, so each 303 can be checked.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 /// A server running in this process on a loopback port of its own.
 pub struct TestServer {
     pub client: Client,
@@ -132,6 +140,21 @@ impl TestServer {
             flows: flows.to_owned(),
             store: sqlite(store_dir),
             settings: Settings::default(),
+            watch: false,
+        })
+        .await
+    }
+
+    /// Serves the flows in `flows` with an SQLite store in `store_dir`, the agent console
+    /// open to `token`.
+    pub async fn with_agent_token(flows: &Path, store_dir: &Path, token: &str) -> TestServer {
+        TestServer::start_with(Config {
+            flows: flows.to_owned(),
+            store: sqlite(store_dir),
+            settings: Settings {
+                agent_token: Some(token.to_owned()),
+                ..Settings::default()
+            },
             watch: false,
         })
         .await
