@@ -1,27 +1,9 @@
 //! `stepwise new`: the template passes `stepwise check` with no errors or warnings and its
 //! scenarios pass; existing files and invalid ids are refused.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli;
 
-fn stepwise(dir: &Path, args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("could not run stepwise: {e}"),
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use cli::{stderr, stdout, stepwise_in as stepwise};
 
 fn temp() -> tempfile::TempDir {
     match tempfile::tempdir() {

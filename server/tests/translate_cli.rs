@@ -2,28 +2,12 @@
 //! what is translated, marks what went stale and leaves out ids the flow no longer has.
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+mod cli;
+
+use cli::{stderr, stdout, stepwise_in as stepwise};
 
 const FLOW: &str = include_str!("../../tests/broken/stale-translation/card.ron");
-
-fn stepwise(dir: &Path, args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => panic!("could not run stepwise: {e}"),
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn flows_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
