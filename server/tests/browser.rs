@@ -248,6 +248,7 @@ async fn a_customer_walks_in_german_and_switches_to_english() {
         heading(&browser).await,
         "Can you reach the buyer through the order chat?"
     );
+    browser.close().await.unwrap();
     server.stop().await;
 }
 
@@ -721,4 +722,6 @@ async fn an_owner_sees_where_sessions_of_a_flow_stop() {
         .unwrap();
     assert!(listed.contains("2 · 100.0% of finished"), "{listed}");
     screenshot(&owner, "owner-figures").await;
+    owner.close().await.unwrap();
+    server.stop().await;
 }
