@@ -6,17 +6,11 @@
 
 mod support;
 
-use std::future::Future;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
-use support::{Binary, Client, TestServer};
-
-/// How long a reload may take: generous, since the machine may be busy. The tests poll;
-/// they never wait a fixed time.
-const DEADLINE: Duration = Duration::from_secs(60);
+use support::{Binary, Client, TestServer, eventually, version};
 
 const QUESTION: &str = "What happens when you sign in?";
 
@@ -27,29 +21,6 @@ fn flows_dir() -> tempfile::TempDir {
         std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
     }
     dir
-}
-
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "after {DEADLINE:?}, still not: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn version(client: &Client, flow: &str) -> Option<String> {
-    let (status, body) = client.get(&format!("/api/v1/flows/{flow}")).await;
-    (status == 200).then(|| body["version"].as_str().unwrap().to_owned())
 }
 
 /// The first diagnostic with `code`, once the server reports one.

@@ -5,17 +5,11 @@
 
 mod support;
 
-use std::future::Future;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
-use support::{Client, TestServer};
-
-/// How long a change may take to be served: generous, since the machine may be busy. The
-/// tests never wait a fixed time; they poll until what they expect is served.
-const DEADLINE: Duration = Duration::from_secs(60);
+use support::{Client, TestServer, eventually, version};
 
 /// A flow that links to nothing and nothing links to, so it can be deleted.
 const SPARE: &str = r#"Flow(
@@ -69,32 +63,6 @@ fn edit(file: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.contains(from), "`{from}` is not in {}", file.display());
     std::fs::write(file, text.replace(from, to)).unwrap();
-}
-
-/// Polls `probe` until it returns something, or fails after [`DEADLINE`] saying what never
-/// happened.
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "after {DEADLINE:?}, still not: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The version of `flow` the server offers now, if it offers it.
-async fn version(client: &Client, flow: &str) -> Option<String> {
-    let (status, body) = client.get(&format!("/api/v1/flows/{flow}")).await;
-    (status == 200).then(|| body["version"].as_str().unwrap().to_owned())
 }
 
 /// The customer home page, as HTML.

@@ -5,11 +5,12 @@
 
 pub mod postgres;
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -243,4 +244,33 @@ impl Drop for Binary {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// How long a test waits for the server to notice something before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Polls `probe` until it returns something, or fails after [`DEADLINE`] saying what never
+/// happened.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "after {DEADLINE:?}, still not: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The version of `flow` the server offers now, if it offers it.
+pub async fn version(client: &Client, flow: &str) -> Option<String> {
+    let (status, body) = client.get(&format!("/api/v1/flows/{flow}")).await;
+    (status == 200).then(|| body["version"].as_str().unwrap().to_owned())
 }
