@@ -294,20 +294,6 @@ struct Choice {
     id: String,
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    body: Value,
-    tally: &mut Tally,
-) -> Option<Session> {
-    let t = Instant::now();
-    let response = client.post(url).json(&body).send().await.ok()?;
-    let ok = response.status().is_success();
-    let session: Session = response.json().await.ok()?;
-    tally.latencies.push(t.elapsed());
-    ok.then_some(session)
-}
-
 async fn cycles(
     client: reqwest::Client,
     stop: Arc<AtomicBool>,
@@ -326,7 +312,7 @@ async fn cycles(
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let flow = &flows[n % flows.len()];
-        let Some(mut session) = post(
+        let Some(mut session) = step(
             &client,
             &format!("{}/api/v1/sessions", next_base()),
             json!({ "flow": flow }),
@@ -334,24 +320,23 @@ async fn cycles(
         )
         .await
         else {
-            tally.errors += 1;
             continue;
         };
         let id = session.id.clone();
         let mut finished = true;
-        for step in 0..200 {
+        for answered in 0..200 {
             let answers = &session.step.answers;
             if session.status != "active" || answers.is_empty() {
                 break;
             }
             // Vary the path from one session to the next.
-            let pick = &answers[(n + step) % answers.len()].id;
+            let pick = &answers[(n + answered) % answers.len()].id;
             let url = format!("{}/api/v1/sessions/{id}/answer", next_base());
             let answer = json!({ "answer": pick, "revision": session.revision });
-            match post(&client, &url, answer, &mut tally).await {
+            // A failure is counted, with what went wrong, by `step`.
+            match step(&client, &url, answer, &mut tally).await {
                 Some(next) => session = next,
                 None => {
-                    tally.errors += 1;
                     finished = false;
                     break;
                 }
