@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -26,16 +27,18 @@ pub struct Metrics {
     pub store: StoreMetrics,
 }
 
+// Labels are `&'static str` drawn from closed sets (standard methods, the router's route
+// templates), so no request can add a series the server did not already know of.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     route: String,
 }
 
@@ -183,28 +186,46 @@ impl Metrics {
             .inc();
     }
 
-    fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+    fn request(&self, method: &'static str, route: &str, status: u16, took: Duration) {
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.into(),
+                method,
                 route: route.into(),
                 status,
             })
             .inc();
         self.latency
             .get_or_create(&RouteLabels {
-                method: method.into(),
+                method,
                 route: route.into(),
             })
             .observe(took.as_secs_f64());
     }
 }
 
-/// Middleware counting every request under its matched route, never its raw URL (which would
-/// give every session id its own series).
+/// The method as a label: one of the standard methods, or `other` for any extension method,
+/// whose name the client chooses freely.
+fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
+}
+
+/// Middleware counting every request under its method label and matched route template, never
+/// its raw method or URL (which would give every session id, or every made-up method, its own
+/// series).
 pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -212,7 +233,7 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         .to_owned();
     let response = next.run(request).await;
     metrics.request(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed(),

@@ -67,6 +67,85 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
     server.stop().await;
 }
 
+/// Series in a `/metrics` scrape: every line that is not a comment.
+async fn series(client: &support::Client) -> Vec<String> {
+    let body = client
+        .http
+        .get(client.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    body.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Sends `count` requests that each carry a method, a path and a flow id no one has used.
+async fn hostile_requests(client: &support::Client, round: usize, count: usize) {
+    for n in 0..count {
+        let unique = format!("{round}x{n}");
+        let method = format!("M{}{}", unique.replace('x', "Y"), "Z".repeat(10_000));
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = client
+            .http
+            .request(method, client.url("/api/v1/flows"))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error(), "{}", response.status());
+        let path = format!("/nowhere/{unique}/{}", "é".repeat(2_000));
+        client.http.get(client.url(&path)).send().await.unwrap();
+        let flow = format!("flow-{unique}-{}", "q".repeat(5_000));
+        client
+            .post("/api/v1/sessions", json!({"flow": flow, "facts": {}}))
+            .await;
+        client.get(&format!("/api/v1/flows/{flow}/stats")).await;
+    }
+}
+
+#[tokio::test]
+async fn hostile_methods_paths_and_flow_ids_add_no_series() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::fixtures(), store.path()).await;
+    let client = server.client.clone();
+    // One round and one scrape first, so every status and route these requests (and the
+    // scrape itself) reach has its series.
+    hostile_requests(&client, 0, 3).await;
+    series(&client).await;
+    let before = series(&client).await;
+    hostile_requests(&client, 1, 200).await;
+    let after = series(&client).await;
+
+    let names = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|line| {
+                line.rsplit_once(' ')
+                    .map_or(line.as_str(), |(name, _)| name)
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(names(&before), names(&after), "new series appeared");
+    let body: usize = after.iter().map(String::len).sum();
+    assert!(body < 64 * 1024, "a scrape of {body} bytes");
+    assert!(
+        after.iter().any(|line| line.contains(r#"method="other""#)),
+        "extension methods count as other:\n{}",
+        after.join("\n")
+    );
+    assert!(
+        !after
+            .iter()
+            .any(|line| line.contains("ZZZZ") || line.contains("qqqq"))
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn cors_allows_only_configured_origins() {
     let store = tempfile::tempdir().unwrap();
