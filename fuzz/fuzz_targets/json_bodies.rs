@@ -13,10 +13,10 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, header};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use stepwise::library::Library;
-use stepwise::metrics::Metrics;
 use stepwise::serve::{AppState, Settings, app};
-use stepwise::store::StoreConfig;
+use stepwise_app::library::Library;
+use stepwise_app::metrics::Metrics;
+use stepwise_store::StoreConfig;
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
 

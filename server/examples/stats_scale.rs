@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use stepwise::metrics::StoreMetrics;
-use stepwise::stats::{Settings, figures};
-use stepwise::store::sqlite::SqliteStore;
-use stepwise::store::{Event, EventKind, SessionRecord, Store, Synchronous, now_millis};
+use stepwise_app::metrics::StoreMetrics;
+use stepwise_app::stats::{Settings, figures};
+use stepwise_store::sqlite::SqliteStore;
+use stepwise_store::{Event, EventKind, SessionRecord, Store, Synchronous, now_millis};
 
 /// Flags of the benchmark.
 #[derive(Debug, Parser)]

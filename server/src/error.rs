@@ -11,26 +11,17 @@ use serde::Serialize;
 use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
+use stepwise_app::Error;
+use stepwise_store::StoreError;
+
 use crate::api::views::SessionView;
-use crate::store::StoreError;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The engine refused the move (unknown flow, answer not offered, at start…).
+    /// What the application refused or failed with.
     #[error(transparent)]
-    Walk(#[from] WalkError),
-    #[error("there is no session with this id")]
-    UnknownSession,
-    #[error("feedback is taken once the session has reached an outcome")]
-    NotFinished,
-    #[error("the session changed while this request was handled; fetch it and try again")]
-    Conflict,
-    /// A conflict, with the session as it stands now.
-    #[error(
-        "the session has moved on since the step this request answers; `session` is where it stands now"
-    )]
-    Moved(Box<SessionView>),
+    App(#[from] Error),
     #[error("the request body is not valid: {0}")]
     MalformedBody(String),
     #[error("the path is not valid: {0}")]
@@ -39,10 +30,6 @@ pub enum AppError {
     BadRequest,
     #[error("the query string is not valid: {0}")]
     MalformedQuery(String),
-    #[error("{0}")]
-    InvalidPeriod(#[from] crate::stats::PeriodError),
-    #[error("`lang` must be a language tag such as `de` or `pt-BR`, not `{0}`")]
-    InvalidLocale(String),
     #[error("the request body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
     #[error("the request body is too large")]
@@ -66,10 +53,6 @@ pub enum AppError {
     Timeout,
     #[error("the server is not available")]
     Unavailable,
-    /// The store cannot take changes now (full, read-only, locked, failing disk). Nothing of
-    /// the request was kept; the same request may be sent again later.
-    #[error("{0}; nothing was changed, try again in a moment")]
-    StoreUnavailable(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -110,35 +93,44 @@ pub struct Problem {
     pub problem: String,
 }
 
+/// The HTTP status and the stable code of what the application refused or failed with.
+fn app_status_and_code(error: &Error) -> (StatusCode, &'static str) {
+    const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+    match error {
+        Error::Walk(e) => match e {
+            WalkError::UnknownFlow(_) => (StatusCode::NOT_FOUND, "unknown_flow"),
+            WalkError::NotOffered { .. } => (UNPROCESSABLE, "answer_not_offered"),
+            WalkError::AtStart => (UNPROCESSABLE, "at_start"),
+            WalkError::Finished => (UNPROCESSABLE, "finished"),
+            WalkError::InvalidDetails { .. } => (UNPROCESSABLE, "invalid_details"),
+            WalkError::NotEscalated => (UNPROCESSABLE, "not_escalated"),
+            WalkError::InvalidFact(_) => (UNPROCESSABLE, "invalid_fact"),
+            // Facts given at the start can make branches chase each other: the request is as
+            // much the cause as the flow, so this is not a 500.
+            WalkError::EndlessLoop => (UNPROCESSABLE, "flow_loops"),
+            WalkError::FlowUnavailable { .. } => (StatusCode::GONE, "flow_unavailable"),
+            // A stored walk that does not fit its flow: our fault, never the client's.
+            WalkError::UnknownNode { .. } | WalkError::Empty => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        },
+        Error::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
+        Error::NotFinished => (UNPROCESSABLE, "not_finished"),
+        Error::Conflict | Error::Moved(_) => (StatusCode::CONFLICT, "conflict"),
+        Error::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
+        Error::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
+        Error::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
 impl AppError {
     /// The HTTP status and the stable code.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
-        const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
         match self {
-            AppError::Walk(e) => match e {
-                WalkError::UnknownFlow(_) => (StatusCode::NOT_FOUND, "unknown_flow"),
-                WalkError::NotOffered { .. } => (UNPROCESSABLE, "answer_not_offered"),
-                WalkError::AtStart => (UNPROCESSABLE, "at_start"),
-                WalkError::Finished => (UNPROCESSABLE, "finished"),
-                WalkError::InvalidDetails { .. } => (UNPROCESSABLE, "invalid_details"),
-                WalkError::NotEscalated => (UNPROCESSABLE, "not_escalated"),
-                WalkError::InvalidFact(_) => (UNPROCESSABLE, "invalid_fact"),
-                // Facts given at the start can make branches chase each other: the request
-                // is as much the cause as the flow, so this is not a 500.
-                WalkError::EndlessLoop => (UNPROCESSABLE, "flow_loops"),
-                WalkError::FlowUnavailable { .. } => (StatusCode::GONE, "flow_unavailable"),
-                // A stored walk that does not fit its flow: our fault, never the client's.
-                WalkError::UnknownNode { .. } | WalkError::Empty => {
-                    (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-                }
-            },
-            AppError::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
-            AppError::NotFinished => (UNPROCESSABLE, "not_finished"),
-            AppError::Conflict | AppError::Moved(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::App(e) => app_status_and_code(e),
             AppError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
-            AppError::InvalidPeriod(_) => (StatusCode::BAD_REQUEST, "invalid_period"),
-            AppError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
             AppError::MalformedPath(_) => (StatusCode::BAD_REQUEST, "malformed_path"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => {
@@ -156,7 +148,6 @@ impl AppError {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            AppError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -181,7 +172,10 @@ impl AppError {
     /// The JSON body of this error.
     pub fn body(&self) -> ErrorBody {
         let (status, code) = self.status_and_code();
-        let unavailable = matches!(self, AppError::Unavailable | AppError::StoreUnavailable(_));
+        let unavailable = matches!(
+            self,
+            AppError::Unavailable | AppError::App(Error::StoreUnavailable(_))
+        );
         let message = if status.is_server_error() && !unavailable {
             // The cause goes to the log, not to the client.
             "internal error".to_owned()
@@ -189,7 +183,7 @@ impl AppError {
             self.to_string()
         };
         let (problems, offered) = match self {
-            AppError::Walk(WalkError::InvalidDetails { problems }) => (
+            AppError::App(Error::Walk(WalkError::InvalidDetails { problems })) => (
                 problems
                     .iter()
                     .map(|p| Problem {
@@ -199,11 +193,16 @@ impl AppError {
                     .collect(),
                 Vec::new(),
             ),
-            AppError::Walk(WalkError::NotOffered { offered, .. }) => (Vec::new(), offered.clone()),
+            AppError::App(Error::Walk(WalkError::NotOffered { offered, .. })) => {
+                (Vec::new(), offered.clone())
+            }
             _ => (Vec::new(), Vec::new()),
         };
         let session = match self {
-            AppError::Moved(view) => Some(view.as_ref().clone()),
+            AppError::App(Error::Moved(now)) => {
+                let (session, step) = now.as_ref();
+                Some(SessionView::new(session, step.clone()))
+            }
             _ => None,
         };
         ErrorBody {
@@ -244,11 +243,13 @@ impl IntoResponse for AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        match e {
-            StoreError::Conflict => AppError::Conflict,
-            StoreError::Closed | StoreError::Unavailable(_) => AppError::StoreUnavailable(e),
-            other => AppError::Internal(other.to_string()),
-        }
+        AppError::App(Error::from(e))
+    }
+}
+
+impl From<WalkError> for AppError {
+    fn from(e: WalkError) -> AppError {
+        AppError::App(Error::Walk(e))
     }
 }
 

@@ -4,8 +4,9 @@
 
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,17 +24,16 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use stepwise_app::library::{Library, log_diagnostics};
+use stepwise_app::{App, Metrics, reload, retention};
+use stepwise_store::{OpenError, Store, StoreConfig, StoreError};
+
 use crate::api;
 use crate::api::diagnostics::DiagnosticView;
+use crate::auth::AgentKey;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
-use crate::library::{Library, log_diagnostics};
-use crate::limits;
-use crate::metrics::{self, Metrics};
-use crate::security;
-use crate::store::{OpenError, Store, StoreConfig, StoreError};
-use crate::web::{self, AgentKey};
-use crate::{retention, watch};
+use crate::{limits, metrics, security, web};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -91,15 +91,11 @@ impl Default for Settings {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: the application, and what the HTTP face adds to it.
 #[derive(Clone)]
 pub struct AppState {
-    /// The flows served, current and pinned; replaced whole when the flows are reloaded.
-    library: Arc<RwLock<Arc<Library>>>,
-    /// Where sessions are kept.
-    pub store: Arc<dyn Store>,
-    /// The metrics registry.
-    pub metrics: Metrics,
+    /// The application: the flows served, the store, the metrics.
+    pub app: App,
     /// Limits and policies.
     pub settings: Arc<Settings>,
     /// What lets staff into the agent console.
@@ -116,7 +112,7 @@ impl AppState {
         metrics: Metrics,
         settings: Settings,
     ) -> Result<AppState, StoreError> {
-        store.archive_flows(library.archive()).await?;
+        let app = App::new(library, store, metrics).await?;
         let openapi = api::openapi().to_json().map_err(|e| {
             StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
         })?;
@@ -132,20 +128,11 @@ impl AppState {
             }
         };
         Ok(AppState {
-            library: Arc::new(RwLock::new(Arc::new(library))),
-            store,
+            app,
             agent: Arc::new(agent),
-            metrics,
             settings: Arc::new(settings),
             openapi: openapi.into(),
         })
-    }
-
-    /// The flows served now. A request keeps the one it got for its whole run, so a reload
-    /// never changes the flows under it.
-    pub fn library(&self) -> Arc<Library> {
-        let current = self.library.read().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&current)
     }
 
     /// What the last check of the flow files found (at startup, or the last reload): empty
@@ -164,18 +151,18 @@ impl AppState {
             .collect()
     }
 
-    /// Serves `library` from now on, once the store holds its flows, so sessions started on
-    /// them can finish after they change again.
-    pub async fn replace_library(&self, library: Library) -> Result<(), StoreError> {
-        self.store.archive_flows(library.archive()).await?;
-        let library = Arc::new(library);
-        *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
-        Ok(())
-    }
-
     /// The OpenAPI document, as JSON.
     pub fn openapi(&self) -> String {
         self.openapi.to_string()
+    }
+}
+
+/// Handlers call the application's use cases with the state itself.
+impl Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 
@@ -304,7 +291,7 @@ pub enum ServeError {
     #[error("serving failed: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot watch the flows directory: {0}")]
-    Watch(#[from] notify_debouncer_full::notify::Error),
+    Watch(#[from] reload::WatchError),
 }
 
 /// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
@@ -331,13 +318,13 @@ pub async fn run(
     };
     let state = AppState::new(library, store, metrics, settings).await?;
     let watcher = match config.watch {
-        true => Some(watch::spawn(state.clone(), &config.flows)?),
+        true => Some(reload::watch(state.app.clone(), &config.flows)?),
         false => None,
     };
     // Before the log line that says the server is up: a reload asked for from then on is
     // never taken for a signal to stop.
     #[cfg(unix)]
-    let hangup = watch::on_hangup(state.clone())?;
+    let hangup = reload::on_hangup(state.app.clone())?;
     tracing::info!(
         listen = %listener.local_addr()?,
         flows = state.library().catalog().len(),

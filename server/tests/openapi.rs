@@ -23,6 +23,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/sessions/{id}/details"),
     ("POST", "/api/v1/sessions/{id}/feedback"),
     ("GET", "/api/v1/sessions/{id}/transcript"),
+    ("GET", "/api/v1/agent/sessions/{key}"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),

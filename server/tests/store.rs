@@ -6,10 +6,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use stepwise::metrics::StoreMetrics;
-use stepwise::store::postgres::PostgresStore;
-use stepwise::store::sqlite::SqliteStore;
-use stepwise::store::{
+use stepwise_app::metrics::StoreMetrics;
+use stepwise_store::postgres::PostgresStore;
+use stepwise_store::sqlite::SqliteStore;
+use stepwise_store::{
     ArchivedFlow, Event, EventKind, Note, SessionRecord, Store, StoreError, Synchronous,
 };
 use support::postgres::TestDatabase;

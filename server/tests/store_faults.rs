@@ -14,11 +14,11 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
-use stepwise::library::Library;
-use stepwise::metrics::Metrics;
 use stepwise::serve::{AppState, Settings, app};
-use stepwise::store::Synchronous;
-use stepwise::store::sqlite::SqliteStore;
+use stepwise_app::library::Library;
+use stepwise_app::metrics::Metrics;
+use stepwise_store::Synchronous;
+use stepwise_store::sqlite::SqliteStore;
 use support::Client;
 use tokio::sync::oneshot;
 

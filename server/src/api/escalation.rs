@@ -12,7 +12,7 @@ use super::views::TranscriptView;
 use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
-use crate::sessions::Session;
+use stepwise_app::Session;
 
 /// The details asked for at an escalation.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Id;
 use crate::error::{AppError, ErrorBody};
-use crate::locale::Asked;
+use crate::extract::Asked;
 use crate::serve::AppState;
 
 /// The query of a flow list.
@@ -189,7 +189,7 @@ pub async fn show(
     let flow = library
         .in_locale(&locale)
         .flow(&id, None)
-        .ok_or(AppError::Walk(WalkError::UnknownFlow(id)))?;
+        .ok_or_else(|| AppError::from(WalkError::UnknownFlow(id)))?;
     Ok(Json(map(&flow)))
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API: one small module per group of routes, and the router that gathers them
 //! together with their OpenAPI description (generated from the handlers, never by hand).
 
+pub mod agent;
 pub mod diagnostics;
 pub mod escalation;
 pub mod flows;
@@ -69,6 +70,7 @@ where
         (name = "sessions", description = "A customer's walk through a flow, step by step"),
         (name = "escalation", description = "Details for support, and feedback on outcomes"),
         (name = "stats", description = "Figures for whoever owns a flow"),
+        (name = "agents", description = "Customers' sessions as support agents see them"),
         (name = "operations", description = "Health, readiness, metrics and this document")
     ),
     components(schemas(ErrorBody)),
@@ -110,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(escalation::details))
         .routes(routes!(escalation::feedback))
         .routes(routes!(transcript::show))
+        .routes(routes!(agent::show))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

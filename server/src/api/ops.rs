@@ -7,9 +7,11 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use stepwise_app::Error;
+
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
-use crate::store::StoreError;
+use stepwise_store::StoreError;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,12 +46,11 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "store not ready");
-        match e {
-            e @ (StoreError::Closed | StoreError::Unavailable(_)) => AppError::StoreUnavailable(e),
-            _ => {
-                AppError::StoreUnavailable(StoreError::Unavailable("it does not answer".to_owned()))
-            }
-        }
+        let unavailable = match e {
+            e @ (StoreError::Closed | StoreError::Unavailable(_)) => e,
+            _ => StoreError::Unavailable("it does not answer".to_owned()),
+        };
+        AppError::App(Error::StoreUnavailable(unavailable))
     })?;
     Ok(Json(Health { status: "ready" }))
 }

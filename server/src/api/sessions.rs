@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use super::views::{SessionDetail, SessionView};
 use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
-use crate::locale::Asked;
+use crate::extract::Asked;
 use crate::serve::AppState;
-use crate::sessions::{Move, Session};
+use stepwise_app::{Error, Move, Session};
 
 /// `?lang=`: the language to answer in; else `Accept-Language`; else the session's language.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -74,14 +74,10 @@ fn whole_number<'de, D: Deserializer<'de>>(number: D) -> Result<Option<i64>, D::
 }
 
 /// A move that lost to another becomes a conflict carrying the session as it is now.
-async fn or_moved<T>(
-    state: &AppState,
-    id: &str,
-    result: Result<T, AppError>,
-) -> Result<T, AppError> {
+async fn or_moved<T>(state: &AppState, id: &str, result: Result<T, Error>) -> Result<T, AppError> {
     match result {
-        Err(AppError::Conflict) => Err(Session::moved(state, id).await),
-        other => other,
+        Err(Error::Conflict) => Err(Session::moved(state, id).await.into()),
+        other => Ok(other?),
     }
 }
 
@@ -116,7 +112,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(session.view(step)),
+        Json(SessionView::new(&session, step)),
     ))
 }
 
@@ -141,7 +137,7 @@ pub async fn show(
     let session = Session::load(&state, &id).await?;
     let library = state.library();
     let locale = asked.choose(&library, Some(session.walk.locale()));
-    Ok(Json(session.detail(&library, &locale)?))
+    Ok(Json(SessionDetail::new(&session, &library, &locale)?))
 }
 
 /// Answers the current step.
@@ -179,7 +175,7 @@ pub async fn answer(
     )
     .await;
     let (session, step) = or_moved(&state, &id, moved).await?;
-    Ok(Json(session.view(step)))
+    Ok(Json(SessionView::new(&session, step)))
 }
 
 /// Undoes the last answer.
@@ -205,7 +201,7 @@ pub async fn back(
 ) -> Result<Json<SessionView>, AppError> {
     let moved = Session::apply(&state, &id, &asked, Move::Back).await;
     let (session, step) = or_moved(&state, &id, moved).await?;
-    Ok(Json(session.view(step)))
+    Ok(Json(SessionView::new(&session, step)))
 }
 
 /// Goes back to the first step, on the same flow versions.
@@ -230,5 +226,5 @@ pub async fn restart(
 ) -> Result<Json<SessionView>, AppError> {
     let moved = Session::apply(&state, &id, &asked, Move::Restart).await;
     let (session, step) = or_moved(&state, &id, moved).await?;
-    Ok(Json(session.view(step)))
+    Ok(Json(SessionView::new(&session, step)))
 }

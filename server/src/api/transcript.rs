@@ -11,9 +11,9 @@ use super::Id;
 use super::sessions::LangParam;
 use super::views::TranscriptView;
 use crate::error::{AppError, ErrorBody};
-use crate::locale::Asked;
+use crate::extract::Asked;
 use crate::serve::AppState;
-use crate::sessions::Session;
+use stepwise_app::Session;
 
 /// The session's transcript.
 #[utoipa::path(

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use stepwise_app::clock::rfc3339;
+use stepwise_app::{Error, Library, Session};
 use stepwise_engine::model::Detail;
 use stepwise_engine::{Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript};
 use utoipa::ToSchema;
@@ -262,6 +264,47 @@ pub struct SessionDetail {
     pub details: BTreeMap<String, String>,
     /// Whether the customer said the outcome helped.
     pub feedback: Option<bool>,
+}
+
+impl SessionView {
+    /// `session`, standing on `step`: what every move answers.
+    pub fn new(session: &Session, step: Step) -> SessionView {
+        SessionView {
+            id: session.record.id.clone(),
+            flow: session.record.flow.clone(),
+            version: session.record.version.clone(),
+            revision: session.record.revision,
+            status: session.walk.status().into(),
+            step: step.into(),
+        }
+    }
+}
+
+impl SessionDetail {
+    /// `session` in full, read in `locale`.
+    pub fn new(session: &Session, library: &Library, locale: &str) -> Result<SessionDetail, Error> {
+        let flows = library.in_locale(locale);
+        let step = session.walk.current(&flows)?;
+        let history = session.walk.history(&flows)?;
+        let record = &session.record;
+        Ok(SessionDetail {
+            id: record.id.clone(),
+            flow: record.flow.clone(),
+            version: record.version.clone(),
+            revision: record.revision,
+            status: session.walk.status().into(),
+            customer_locale: session.walk.locale().to_owned(),
+            step: step.into(),
+            versions: versions(session.walk.versions()),
+            facts: session.walk.given_facts().clone(),
+            history: history.into_iter().map(HistoryView::from).collect(),
+            created_at: rfc3339(record.created_at),
+            updated_at: rfc3339(record.updated_at),
+            reference: record.reference.clone(),
+            details: record.details.clone(),
+            feedback: record.feedback,
+        })
+    }
 }
 
 /// A session written up for a support ticket.

@@ -10,7 +10,7 @@ use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use stepwise::security;
 use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
-use stepwise::store::StoreConfig;
+use stepwise_store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
 /// Flags of `stepwise serve`.

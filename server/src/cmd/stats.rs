@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use stepwise::api::stats::{FlowStats, report};
-use stepwise::metrics::StoreMetrics;
-use stepwise::stats::{Period, Summary, percent};
-use stepwise::store::StoreConfig;
+use stepwise_app::metrics::StoreMetrics;
+use stepwise_app::report::{FlowStats, report};
+use stepwise_app::stats::{Period, Summary, percent};
+use stepwise_store::StoreConfig;
 
 use super::lookup;
 

@@ -5,77 +5,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use axum::{Form, Router};
+use serde::Deserialize;
 use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
-use subtle::ConstantTimeEq;
 
-use super::wizard::{FlowCard, Group, groups, guarded_move, kind_word, search};
+use super::catalog::{FlowCard, Group, groups, search};
+use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::{Chrome, PageError, markdown, page};
-use crate::api::views::SessionDetail;
-use crate::error::AppError;
-use crate::locale::Asked;
+use crate::auth::COOKIE;
 use crate::security::{self, Framing};
 use crate::serve::AppState;
-use crate::sessions::{Move, Session};
-use crate::store::Note;
+use stepwise_app::{Asked, Session};
+use stepwise_store::Note;
 
-/// The cookie that carries a signed-in agent.
-const COOKIE: &str = "stepwise_agent";
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 2000;
-
-/// What the agent token is checked against. Only a hash is kept, and the cookie carries the
-/// hash, so the token itself never travels after sign-in.
-pub struct AgentKey {
-    hash: String,
-}
-
-impl AgentKey {
-    /// The key for `token`.
-    pub fn new(token: &str) -> AgentKey {
-        AgentKey { hash: hash(token) }
-    }
-
-    /// Whether `token` is the agent token.
-    pub fn accepts(&self, token: &str) -> bool {
-        same(&hash(token), &self.hash)
-    }
-
-    /// Whether a request carries the sign-in cookie or `Authorization: Bearer TOKEN`.
-    pub fn admits(&self, headers: &HeaderMap) -> bool {
-        let by_cookie = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .any(|(name, value)| name == COOKIE && same(value, &self.hash));
-        let by_bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|token| self.accepts(token.trim()));
-        by_cookie || by_bearer
-    }
-}
-
-fn hash(token: &str) -> String {
-    let digest = Sha256::digest(format!("stepwise-agent:{token}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Compares in constant time, so how long a refusal takes tells nothing about how much of a
-/// guess was right. (Only the length can differ in time, and every hash has the same one.)
-fn same(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
-}
 
 /// A signed-in agent; without one, the page is the sign-in form.
 pub struct Agent;
@@ -92,7 +42,7 @@ impl FromRequestParts<AppState> for Agent {
     }
 }
 
-/// The console's routes, and the agent's JSON route.
+/// The console's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agent", get(console))
@@ -101,12 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/open", get(open))
         .route("/agent/flows/{id}/start", post(start))
         .route("/agent/s/{id}", get(session))
-        .route("/agent/s/{id}/answer", post(answer))
-        .route("/agent/s/{id}/back", post(back))
-        .route("/agent/s/{id}/restart", post(restart))
-        .route("/agent/s/{id}/jump", post(jump))
+        .route("/agent/s/{id}/answer", post(make_move::<Answer>))
+        .route("/agent/s/{id}/back", post(make_move::<Back>))
+        .route("/agent/s/{id}/restart", post(make_move::<Restart>))
+        .route("/agent/s/{id}/jump", post(make_move::<Jump>))
         .route("/agent/s/{id}/note", post(note))
-        .route("/api/v1/agent/sessions/{key}", get(session_json))
 }
 
 #[derive(Template)]
@@ -139,7 +88,7 @@ async fn sign_in(State(state): State<AppState>, Form(form): Form<SignIn>) -> Res
     }
     let cookie = format!(
         "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
-        state.agent.hash
+        state.agent.cookie_value()
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
 }
@@ -190,21 +139,12 @@ async fn console(
 }
 
 /// A session id, or an escalation reference, to the session id.
-async fn find(state: &AppState, key: &str) -> Result<Option<String>, AppError> {
-    let key = key.trim();
-    if uuid::Uuid::try_parse(key).is_ok() {
-        return Ok(state.store.session(key).await?.map(|r| r.id));
-    }
-    let reference = key.to_ascii_uppercase();
-    Ok(state.store.session_by_reference(&reference).await?)
-}
-
 async fn open(
     _: Agent,
     State(state): State<AppState>,
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
-    if let Some(id) = find(&state, &q.key).await? {
+    if let Some(id) = Session::find(&state, &q.key).await? {
         return Ok(Redirect::to(&format!("/agent/s/{id}")).into_response());
     }
     let page = ConsolePage {
@@ -394,7 +334,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
         status: session.walk.status().as_str(),
-        kind: kind_word(step.kind),
+        kind: step.kind.as_str(),
         heading,
         body,
         answers: step.answers.clone(),
@@ -409,7 +349,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
             .iter()
             .map(|n: &Note| {
                 (
-                    crate::sessions::rfc3339(n.at),
+                    stepwise_app::clock::rfc3339(n.at),
                     n.node.clone(),
                     n.text.clone(),
                 )
@@ -418,7 +358,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         details,
         reference: session.record.reference.clone(),
         feedback: session.record.feedback,
-        transcript: crate::api::transcript::markdown(
+        transcript: stepwise_app::transcript::markdown(
             &transcript,
             session.record.reference.as_deref(),
         ),
@@ -439,7 +379,7 @@ fn customer_transcript(
     }
     let library = state.library();
     let transcript = session.walk.transcript(&library.in_locale(locale))?;
-    let text = crate::api::transcript::markdown(&transcript, session.record.reference.as_deref());
+    let text = stepwise_app::transcript::markdown(&transcript, session.record.reference.as_deref());
     Ok(Some((locale.to_owned(), text)))
 }
 
@@ -460,77 +400,19 @@ fn node_summary(node: &Node) -> String {
     }
 }
 
-#[derive(Deserialize)]
-struct MoveForm {
-    #[serde(default)]
-    at: String,
-    #[serde(default)]
-    pos: usize,
-    #[serde(default)]
-    answer: String,
-    #[serde(default)]
-    node: String,
-}
-
-async fn answer(
+/// One of the console's moves, then the session page.
+async fn make_move<A: FormAction>(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<MoveForm>,
+    form: Result<Form<MoveForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    guarded_move(
-        &state,
-        &id,
-        &Asked::default(),
-        (&form.at, form.pos),
-        Move::Answer(form.answer.clone()),
-    )
-    .await?;
-    Ok(to_session(&id))
-}
-
-async fn back(
-    _: Agent,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Form(form): Form<MoveForm>,
-) -> Result<Response, PageError> {
-    guarded_move(
-        &state,
-        &id,
-        &Asked::default(),
-        (&form.at, form.pos),
-        Move::Back,
-    )
-    .await?;
-    Ok(to_session(&id))
-}
-
-async fn restart(
-    _: Agent,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, &Asked::default(), Move::Restart).await {
-        Ok(_) | Err(AppError::Conflict) => Ok(to_session(&id)),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn jump(
-    _: Agent,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Form(form): Form<MoveForm>,
-) -> Result<Response, PageError> {
-    guarded_move(
-        &state,
-        &id,
-        &Asked::default(),
-        (&form.at, form.pos),
-        Move::Jump(form.node.clone()),
-    )
-    .await?;
+    let form = match A::ACTION.read(form) {
+        Ok(form) => form,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
+    // The agent reads in the source language; the customer's stays the session's.
+    moves::make(&state, &id, &Asked::default(), A::ACTION, form).await?;
     Ok(to_session(&id))
 }
 
@@ -548,36 +430,7 @@ async fn note(
 ) -> Result<Response, PageError> {
     let text: String = form.text.trim().chars().take(MAX_NOTE).collect();
     if !text.is_empty() {
-        match Session::add_note(&state, &id, &text).await {
-            Ok(_) | Err(AppError::Conflict) => {}
-            Err(e) => return Err(e.into()),
-        }
+        moves::unless_stale(Session::add_note(&state, &id, &text).await.map(drop))?;
     }
     Ok(Redirect::to(&format!("/agent/s/{id}#notes")).into_response())
-}
-
-/// A session as an agent sees it: the session in full, with the notes.
-#[derive(Serialize)]
-struct AgentSession {
-    #[serde(flatten)]
-    session: SessionDetail,
-    notes: Vec<Note>,
-}
-
-/// `GET /api/v1/agent/sessions/{id or reference}`, for an agent's own tools.
-async fn session_json(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(key): Path<String>,
-) -> Result<Response, AppError> {
-    if !state.agent.admits(&headers) {
-        return Ok(AppError::Unauthorized.into_response());
-    }
-    let id = find(&state, &key).await?.ok_or(AppError::UnknownSession)?;
-    let session = Session::load(&state, &id).await?;
-    Ok(Json(AgentSession {
-        session: session.detail(&state.library(), DEFAULT_LOCALE)?,
-        notes: session.record.notes.clone(),
-    })
-    .into_response())
 }

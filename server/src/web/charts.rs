@@ -5,7 +5,7 @@
 
 use askama::Template;
 
-use crate::stats::{Figures, Summary, percent};
+use stepwise_app::stats::{Figures, Summary, percent};
 
 /// Total width of a chart, in SVG units.
 const WIDTH: u32 = 720;

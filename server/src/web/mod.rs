@@ -12,8 +12,10 @@
 
 pub mod agent;
 pub mod assets;
+pub mod catalog;
 pub mod charts;
 pub mod markdown;
+pub mod moves;
 pub mod owner;
 pub mod wizard;
 pub mod words;
@@ -26,12 +28,11 @@ use serde::Deserialize;
 use stepwise_engine::translate::normalize_locale;
 use stepwise_engine::{DEFAULT_LOCALE, WalkError};
 
-pub use agent::AgentKey;
+use stepwise_app::{Asked, Error};
 
 use crate::error::AppError;
-use crate::library::Library;
-use crate::locale::Asked;
 use crate::serve::AppState;
+use stepwise_app::Library;
 
 /// Every page route.
 pub fn router() -> Router<AppState> {
@@ -71,20 +72,13 @@ impl Layout {
     /// The language of a page: the one chosen with the switch, else a session's, else the
     /// browser's `Accept-Language`, among those some flow is translated into.
     pub fn locale(&self, library: &Library, headers: &HeaderMap, session: Option<&str>) -> String {
-        let accept = if session.is_some() {
-            Vec::new()
-        } else {
-            headers
+        let accept = match session {
+            Some(_) => None,
+            None => headers
                 .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(accept_language::parse)
-                .unwrap_or_default()
+                .and_then(|v| v.to_str().ok()),
         };
-        Asked {
-            lang: self.lang(),
-            accept,
-        }
-        .choose(library, session)
+        Asked::chosen(self.lang(), accept).choose(library, session)
     }
 }
 
@@ -230,10 +224,18 @@ pub enum PageError {
 impl From<AppError> for PageError {
     fn from(e: AppError) -> PageError {
         match e {
-            AppError::UnknownSession
-            | AppError::NotFound
-            | AppError::Walk(WalkError::UnknownFlow(_)) => PageError::NotFound,
-            AppError::StoreUnavailable(cause) => {
+            AppError::App(e) => e.into(),
+            AppError::NotFound => PageError::NotFound,
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> PageError {
+        match e {
+            Error::UnknownSession | Error::Walk(WalkError::UnknownFlow(_)) => PageError::NotFound,
+            Error::StoreUnavailable(cause) => {
                 tracing::error!(error = %cause, "a page could not be saved");
                 PageError::Unavailable
             }
@@ -244,7 +246,7 @@ impl From<AppError> for PageError {
 
 impl From<WalkError> for PageError {
     fn from(e: WalkError) -> PageError {
-        AppError::from(e).into()
+        Error::from(e).into()
     }
 }
 

@@ -12,10 +12,11 @@ use stepwise_engine::WalkError;
 
 use super::agent::Agent;
 use super::{Chrome, PageError, charts};
-use crate::api::stats::{FlowStats, StatsQuery, report};
 use crate::error::AppError;
+use crate::extract::StatsQuery;
 use crate::serve::AppState;
-use crate::stats::{Period, percent};
+use stepwise_app::report::{FlowStats, report};
+use stepwise_app::stats::{Period, percent};
 
 /// The owner's routes.
 pub fn routes() -> Router<AppState> {
@@ -196,7 +197,7 @@ async fn flow(
     let flow = library
         .catalog()
         .get(&id)
-        .ok_or(AppError::Walk(WalkError::UnknownFlow(id)))?;
+        .ok_or_else(|| AppError::from(WalkError::UnknownFlow(id)))?;
     let mut form = PeriodForm::of(&query);
     let period = form.period(&query);
     let stats = report(

@@ -5,21 +5,22 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use stepwise_engine::{Choice, Flow, FlowSource, InLocale, Step, StepKind, WalkError};
+use stepwise_engine::{Choice, FlowSource, InLocale, Step, StepKind, WalkError};
 
+use stepwise_app::{Asked, Error, Library, Session};
+
+use super::catalog::{FlowCard, Group, groups, search};
+use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
 use super::words::{self, Words};
 use super::{Chrome, Layout, PageError, markdown, page};
-use crate::error::AppError;
-use crate::library::Library;
-use crate::locale::Asked;
 use crate::serve::AppState;
-use crate::sessions::{Move, Session};
 
 /// The wizard's routes.
 pub fn routes() -> Router<AppState> {
@@ -28,76 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/flows/{id}", get(flow))
         .route("/flows/{id}/start", post(start))
         .route("/s/{id}", get(step))
-        .route("/s/{id}/answer", post(answer))
-        .route("/s/{id}/back", post(back))
-        .route("/s/{id}/restart", post(restart))
+        .route("/s/{id}/answer", post(make_move::<Answer>))
+        .route("/s/{id}/back", post(make_move::<Back>))
+        .route("/s/{id}/restart", post(make_move::<Restart>))
         .route("/s/{id}/details", post(details))
         .route("/s/{id}/feedback", post(feedback))
-}
-
-/// A flow as a card in a list.
-pub struct FlowCard {
-    /// The flow id.
-    pub id: String,
-    /// Its title.
-    pub title: String,
-    /// Its summary.
-    pub summary: String,
-}
-
-impl FlowCard {
-    fn of(flow: &Flow) -> FlowCard {
-        FlowCard {
-            id: flow.id().to_owned(),
-            title: flow.title().to_owned(),
-            summary: flow.raw().summary.clone(),
-        }
-    }
-}
-
-/// Flows under one heading.
-pub struct Group {
-    /// The heading: the first tag of each flow in it.
-    pub name: String,
-    /// The flows.
-    pub flows: Vec<FlowCard>,
-}
-
-/// The flows matching `query` in `locale`, best first.
-pub fn search(library: &Library, query: &str, locale: &str) -> Vec<FlowCard> {
-    let flows = library.in_locale(locale);
-    library
-        .index_in(locale)
-        .search(query)
-        .iter()
-        .filter_map(|hit| flows.flow(&hit.id, None))
-        .map(|f| FlowCard::of(&f))
-        .collect()
-}
-
-/// Every flow in `locale`, grouped by its first tag.
-pub fn groups(library: &Library, locale: &str) -> Vec<Group> {
-    let mut groups: BTreeMap<String, Vec<FlowCard>> = BTreeMap::new();
-    for flow in library.flows_in(locale) {
-        let tag = flow
-            .raw()
-            .tags
-            .first()
-            .cloned()
-            .unwrap_or_else(|| words::for_locale(locale).other.to_owned());
-        let mut name: Vec<char> = tag.chars().collect();
-        if let Some(first) = name.first_mut() {
-            *first = first.to_ascii_uppercase();
-        }
-        groups
-            .entry(name.into_iter().collect())
-            .or_default()
-            .push(FlowCard::of(&flow));
-    }
-    groups
-        .into_iter()
-        .map(|(name, flows)| Group { name, flows })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,18 +164,6 @@ struct StepPage {
     feedback: Option<bool>,
 }
 
-/// The kind of a step as a word for classes and template choices.
-pub fn kind_word(kind: StepKind) -> &'static str {
-    match kind {
-        StepKind::Question => "question",
-        StepKind::Remedy => "remedy",
-        StepKind::Info => "info",
-        StepKind::Resolved => "resolved",
-        StepKind::Escalate => "escalate",
-        StepKind::Done => "done",
-    }
-}
-
 /// The answers given so far, for the breadcrumb.
 fn trail(session: &Session, library: &InLocale<'_, Library>) -> Result<Vec<String>, WalkError> {
     Ok(session
@@ -300,7 +224,7 @@ fn step_page(
         .collect();
     let transcript = if session.record.reference.is_some() {
         let t = session.walk.transcript(library)?;
-        crate::api::transcript::markdown(&t, session.record.reference.as_deref())
+        stepwise_app::transcript::markdown(&t, session.record.reference.as_deref())
     } else {
         String::new()
     };
@@ -316,7 +240,7 @@ fn step_page(
         fallback: step.fallback,
         id: session.record.id.clone(),
         flow_title: step.flow_title.clone(),
-        kind: kind_word(step.kind),
+        kind: step.kind.as_str(),
         number: step.position + 1,
         heading,
         body,
@@ -355,85 +279,19 @@ async fn step(
     page(&step_page(&state, &session, &layout, None)?)
 }
 
-/// Where the form was shown: a move is applied only if the session still stands there.
-#[derive(Debug, Deserialize)]
-struct MoveForm {
-    #[serde(default)]
-    at: String,
-    #[serde(default)]
-    pos: usize,
-    #[serde(default)]
-    answer: String,
-}
-
-/// Applies `change` if the session still stands where the form was shown. A stale form (an
-/// old tab, the browser's back button), a move the step does not offer, or a race with
-/// another tab leaves the session as it is: the customer simply sees the current step.
-pub async fn guarded_move(
-    state: &AppState,
-    id: &str,
-    asked: &Asked,
-    (at, pos): (&str, usize),
-    change: Move,
-) -> Result<(), PageError> {
-    let result = Session::apply_if(state, id, asked, None, change, |walk, flows| {
-        let here = walk.current(flows)?;
-        if here.node != at || here.position != pos {
-            // Refused like a finished walk: nothing changes, and the caller shows the step.
-            return Err(WalkError::Finished);
-        }
-        Ok(())
-    })
-    .await;
-    match result {
-        Ok(_) | Err(AppError::Walk(_) | AppError::Conflict) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn answer(
+/// One of the step's moves, then the step it leads to.
+async fn make_move<A: FormAction>(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(layout): Query<Layout>,
-    Form(form): Form<MoveForm>,
+    form: Result<Form<MoveForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    guarded_move(
-        &state,
-        &id,
-        &chosen(&layout),
-        (&form.at, form.pos),
-        Move::Answer(form.answer.clone()),
-    )
-    .await?;
+    let form = match A::ACTION.read(form) {
+        Ok(form) => form,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
+    moves::make(&state, &id, &chosen(&layout), A::ACTION, form).await?;
     Ok(to_step(&id, &layout))
-}
-
-async fn back(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(layout): Query<Layout>,
-    Form(form): Form<MoveForm>,
-) -> Result<Response, PageError> {
-    guarded_move(
-        &state,
-        &id,
-        &chosen(&layout),
-        (&form.at, form.pos),
-        Move::Back,
-    )
-    .await?;
-    Ok(to_step(&id, &layout))
-}
-
-async fn restart(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(layout): Query<Layout>,
-) -> Result<Response, PageError> {
-    match Session::apply(&state, &id, &chosen(&layout), Move::Restart).await {
-        Ok(_) | Err(AppError::Conflict) => Ok(to_step(&id, &layout)),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn details(
@@ -447,15 +305,16 @@ async fn details(
         .filter_map(|(name, value)| Some((name.strip_prefix("d.")?.to_owned(), value)))
         .collect();
     match Session::submit_details(&state, &id, typed.clone()).await {
-        Ok(_) => Ok(to_step(&id, &layout)),
-        Err(AppError::Walk(WalkError::InvalidDetails { problems })) => {
+        Err(Error::Walk(WalkError::InvalidDetails { problems })) => {
             let errors = problems.into_iter().map(|p| (p.id, p.problem)).collect();
             let session = Session::load(&state, &id).await?;
             let page = step_page(&state, &session, &layout, Some((typed, errors)))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
-        Err(AppError::Walk(_) | AppError::Conflict) => Ok(to_step(&id, &layout)),
-        Err(e) => Err(e.into()),
+        other => {
+            moves::unless_stale(other.map(drop))?;
+            Ok(to_step(&id, &layout))
+        }
     }
 }
 
@@ -484,8 +343,6 @@ async fn feedback(
         "no" => false,
         _ => return Ok(to_step(&id, &layout)),
     };
-    match Session::give_feedback(&state, &id, helpful).await {
-        Ok(()) | Err(AppError::NotFinished | AppError::Conflict) => Ok(to_step(&id, &layout)),
-        Err(e) => Err(e.into()),
-    }
+    moves::unless_stale(Session::give_feedback(&state, &id, helpful).await)?;
+    Ok(to_step(&id, &layout))
 }

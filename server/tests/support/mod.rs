@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 use stepwise::serve::{Config, ServeError, Settings};
-use stepwise::store::StoreConfig;
+use stepwise_store::StoreConfig;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 

@@ -7,16 +7,14 @@
 //! revision it saw, so an answer meant for a step that has since moved on is refused too.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, UNIX_EPOCH};
 
 use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
+use stepwise_store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
-use crate::api::views::{HistoryView, SessionDetail, SessionView, versions};
-use crate::error::AppError;
+use crate::App;
+use crate::error::Error;
 use crate::library::Library;
 use crate::locale::Asked;
-use crate::serve::AppState;
-use crate::store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
 /// How many times a new reference is drawn when one is taken.
 const REFERENCE_ATTEMPTS: usize = 5;
@@ -57,6 +55,7 @@ impl Move {
 }
 
 /// A stored session and its walk.
+#[derive(Debug)]
 pub struct Session {
     /// What the store holds.
     pub record: SessionRecord,
@@ -67,12 +66,12 @@ pub struct Session {
 impl Session {
     /// Starts a session on `flow`, read in `locale`, and stores it.
     pub async fn start(
-        state: &AppState,
+        app: &App,
         flow: &str,
         facts: BTreeMap<String, String>,
         locale: &str,
-    ) -> Result<(Session, Step), AppError> {
-        let library = state.library();
+    ) -> Result<(Session, Step), Error> {
+        let library = app.library();
         let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
         walk.set_locale(locale);
         let now = now_millis();
@@ -96,83 +95,87 @@ impl Session {
         };
         let mut events = vec![event(&record, EventKind::Started, &step, None)];
         events.extend(outcome_event(&record, &step));
-        state.store.insert_session(record.clone(), events).await?;
-        state.metrics.session_started(&record.flow);
+        app.store.insert_session(record.clone(), events).await?;
+        app.metrics.session_started(&record.flow);
         if walk.status() != Status::Active {
-            state
-                .metrics
+            app.metrics
                 .session_outcome(&record.flow, walk.status().as_str());
         }
         Ok((Session { record, walk }, step))
     }
 
+    /// The id of the session an agent names by its id or by its escalation reference (as read
+    /// out on a call: any case, spaces around).
+    pub async fn find(app: &App, key: &str) -> Result<Option<String>, Error> {
+        let key = key.trim();
+        if uuid::Uuid::try_parse(key).is_ok() {
+            return Ok(app.store.session(key).await?.map(|r| r.id));
+        }
+        let reference = key.to_ascii_uppercase();
+        Ok(app.store.session_by_reference(&reference).await?)
+    }
+
     /// Loads session `id`, with every flow version it is pinned to ready to serve.
-    pub async fn load(state: &AppState, id: &str) -> Result<Session, AppError> {
+    pub async fn load(app: &App, id: &str) -> Result<Session, Error> {
         // Not an id we could have given out: no need to ask the store.
         if uuid::Uuid::try_parse(id).is_err() {
-            return Err(AppError::UnknownSession);
+            return Err(Error::UnknownSession);
         }
-        let record = state
-            .store
-            .session(id)
-            .await?
-            .ok_or(AppError::UnknownSession)?;
-        let walk: Walk = serde_json::from_str(&record.walk).map_err(|e| {
-            AppError::Internal(format!("session {id} holds an unreadable walk: {e}"))
-        })?;
-        state
-            .library()
-            .prepare(state.store.as_ref(), walk.versions())
+        let record = app.store.session(id).await?.ok_or(Error::UnknownSession)?;
+        let walk: Walk = serde_json::from_str(&record.walk)
+            .map_err(|e| Error::Internal(format!("session {id} holds an unreadable walk: {e}")))?;
+        app.library()
+            .prepare(app.store.as_ref(), walk.versions())
             .await?;
         Ok(Session { record, walk })
     }
 
     /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
     /// move leaves the stored session as it was; a move that loses a race to another one
-    /// stored meanwhile is [`AppError::Conflict`]. The step comes in the language `asked`
+    /// stored meanwhile is [`Error::Conflict`]. The step comes in the language `asked`
     /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
     pub async fn apply(
-        state: &AppState,
+        app: &App,
         id: &str,
         asked: &Asked,
         change: Move,
-    ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, asked, None, change, |_, _| Ok(())).await
+    ) -> Result<(Session, Step), Error> {
+        Session::apply_if(app, id, asked, None, change, |_, _| Ok(())).await
     }
 
     /// [`Session::apply`], but only if the session is still at `revision` (the one the client
-    /// saw), else [`AppError::Conflict`]. Without a revision the move applies to the session
+    /// saw), else [`Error::Conflict`]. Without a revision the move applies to the session
     /// as it is read now.
     pub async fn apply_at(
-        state: &AppState,
+        app: &App,
         id: &str,
         asked: &Asked,
         revision: Option<i64>,
         change: Move,
-    ) -> Result<(Session, Step), AppError> {
-        Session::apply_if(state, id, asked, revision, change, |_, _| Ok(())).await
+    ) -> Result<(Session, Step), Error> {
+        Session::apply_if(app, id, asked, revision, change, |_, _| Ok(())).await
     }
 
     /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
     /// move.
     pub async fn apply_if<G>(
-        state: &AppState,
+        app: &App,
         id: &str,
         asked: &Asked,
         revision: Option<i64>,
         change: Move,
         guard: G,
-    ) -> Result<(Session, Step), AppError>
+    ) -> Result<(Session, Step), Error>
     where
         G: FnOnce(&Walk, &InLocale<'_, Library>) -> Result<(), WalkError>,
     {
-        let mut session = Session::load(state, id).await?;
+        let mut session = Session::load(app, id).await?;
         if revision.is_some_and(|seen| seen != session.record.revision) {
-            return Err(AppError::Conflict);
+            return Err(Error::Conflict);
         }
         let before = session.walk.status();
         let step = {
-            let library = state.library();
+            let library = app.library();
             let locale = asked.choose(&library, Some(session.walk.locale()));
             if asked.lang.is_some() {
                 session.walk.set_locale(&locale);
@@ -184,11 +187,10 @@ impl Session {
         let (kind, value) = change.event();
         let mut events = vec![event(&session.record, kind, &step, value)];
         events.extend(outcome_event(&session.record, &step));
-        session.save(state, events).await?;
+        session.save(app, events).await?;
         let after = session.walk.status();
         if before == Status::Active && after != Status::Active {
-            state
-                .metrics
+            app.metrics
                 .session_outcome(&session.record.flow, after.as_str());
         }
         Ok((session, step))
@@ -197,12 +199,12 @@ impl Session {
     /// Records the details support needs at an escalation and gives the session its
     /// escalation reference (kept when the details are corrected later).
     pub async fn submit_details(
-        state: &AppState,
+        app: &App,
         id: &str,
         details: BTreeMap<String, String>,
-    ) -> Result<Session, AppError> {
-        let mut session = Session::load(state, id).await?;
-        let library = state.library();
+    ) -> Result<Session, Error> {
+        let mut session = Session::load(app, id).await?;
+        let library = app.library();
         let locale = session.walk.locale().to_owned();
         session
             .walk
@@ -215,7 +217,7 @@ impl Session {
                 session.record.reference = Some(new_reference());
             }
             attempts += 1;
-            match session.save(state, Vec::new()).await {
+            match session.save(app, Vec::new()).await {
                 Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
                 other => break other?,
             }
@@ -224,13 +226,13 @@ impl Session {
     }
 
     /// Records whether the outcome helped, once the session has reached one.
-    pub async fn give_feedback(state: &AppState, id: &str, helpful: bool) -> Result<(), AppError> {
-        let mut session = Session::load(state, id).await?;
+    pub async fn give_feedback(app: &App, id: &str, helpful: bool) -> Result<(), Error> {
+        let mut session = Session::load(app, id).await?;
         if session.walk.status() == Status::Active {
-            return Err(AppError::NotFinished);
+            return Err(Error::NotFinished);
         }
         session.record.feedback = Some(helpful);
-        let step = session.walk.current(state.library().as_ref())?;
+        let step = session.walk.current(app.library().as_ref())?;
         let answer = if helpful { "yes" } else { "no" };
         let helpful_event = event(
             &session.record,
@@ -238,92 +240,55 @@ impl Session {
             &step,
             Some(answer.to_owned()),
         );
-        session.save(state, vec![helpful_event]).await?;
-        state.metrics.feedback(&session.record.flow, helpful);
+        session.save(app, vec![helpful_event]).await?;
+        app.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
 
     /// Adds an agent's note at the step the session stands on.
-    pub async fn add_note(state: &AppState, id: &str, text: &str) -> Result<Session, AppError> {
-        let mut session = Session::load(state, id).await?;
-        let node = session.walk.current(state.library().as_ref())?.node;
+    pub async fn add_note(app: &App, id: &str, text: &str) -> Result<Session, Error> {
+        let mut session = Session::load(app, id).await?;
+        let node = session.walk.current(app.library().as_ref())?.node;
         session.record.notes.push(Note {
             at: now_millis(),
             node,
             text: text.to_owned(),
         });
-        session.save(state, Vec::new()).await?;
+        session.save(app, Vec::new()).await?;
         Ok(session)
     }
 
     /// Stores the session as it is now with the `events` that brought it here, if nobody
     /// changed it since it was loaded.
-    pub async fn save(&mut self, state: &AppState, events: Vec<Event>) -> Result<(), StoreError> {
+    pub async fn save(&mut self, app: &App, events: Vec<Event>) -> Result<(), StoreError> {
         let expected = self.record.revision;
         let mut next = self.record.clone();
         next.revision = expected + 1;
         next.walk = to_json(&self.walk).map_err(|e| StoreError::Database(e.to_string()))?;
         next.status = self.walk.status().as_str().to_owned();
         next.updated_at = now_millis();
-        state
-            .store
+        app.store
             .update_session(next.clone(), expected, events)
             .await?;
         self.record = next;
         Ok(())
     }
 
-    /// The session and `step`, as every move answers.
-    pub fn view(&self, step: Step) -> SessionView {
-        SessionView {
-            id: self.record.id.clone(),
-            flow: self.record.flow.clone(),
-            version: self.record.version.clone(),
-            revision: self.record.revision,
-            status: self.walk.status().into(),
-            step: step.into(),
-        }
-    }
-
     /// What a move that lost to another is answered with: a conflict carrying the session as
     /// it stands now, so the client can show the current step without asking again.
-    pub async fn moved(state: &AppState, id: &str) -> AppError {
+    pub async fn moved(app: &App, id: &str) -> Error {
         let current = async {
-            let session = Session::load(state, id).await?;
-            let library = state.library();
+            let session = Session::load(app, id).await?;
+            let library = app.library();
             let step = session
                 .walk
                 .current(&library.in_locale(session.walk.locale()))?;
-            Ok::<_, AppError>(session.view(step))
+            Ok::<_, Error>((session, step))
         };
         match current.await {
-            Ok(view) => AppError::Moved(Box::new(view)),
+            Ok(now) => Error::Moved(Box::new(now)),
             Err(e) => e,
         }
-    }
-
-    /// The session in full, in `locale`.
-    pub fn detail(&self, library: &Library, locale: &str) -> Result<SessionDetail, AppError> {
-        let flows = library.in_locale(locale);
-        let step = self.walk.current(&flows)?;
-        let history = self.walk.history(&flows)?;
-        Ok(SessionDetail {
-            id: self.record.id.clone(),
-            flow: self.record.flow.clone(),
-            version: self.record.version.clone(),
-            revision: self.record.revision,
-            status: self.walk.status().into(),
-            customer_locale: self.walk.locale().to_owned(),
-            step: step.into(),
-            versions: versions(self.walk.versions()),
-            facts: self.walk.given_facts().clone(),
-            history: history.into_iter().map(HistoryView::from).collect(),
-            created_at: rfc3339(self.record.created_at),
-            updated_at: rfc3339(self.record.updated_at),
-            reference: self.record.reference.clone(),
-            details: self.record.details.clone(),
-            feedback: self.record.feedback,
-        })
     }
 }
 
@@ -363,14 +328,8 @@ fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
     Some(reached)
 }
 
-fn to_json(walk: &Walk) -> Result<String, AppError> {
-    serde_json::to_string(walk).map_err(|e| AppError::Internal(format!("cannot store a walk: {e}")))
-}
-
-/// A stored timestamp (milliseconds since the epoch) as RFC 3339.
-pub fn rfc3339(millis: i64) -> String {
-    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0));
-    humantime::format_rfc3339_millis(at).to_string()
+fn to_json(walk: &Walk) -> Result<String, Error> {
+    serde_json::to_string(walk).map_err(|e| Error::Internal(format!("cannot store a walk: {e}")))
 }
 
 /// A new escalation reference: `SW-` and 40 random bits in Crockford's base 32, short enough
@@ -405,10 +364,5 @@ mod tests {
             "{r}"
         );
         assert_ne!(new_reference(), r);
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339() {
-        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
     }
 }

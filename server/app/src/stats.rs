@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::sessions::rfc3339;
-use crate::store::{Event, EventKind};
+use crate::clock::rfc3339;
+use stepwise_store::{Event, EventKind};
 
 /// What the figures are measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,10 +12,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-
-use crate::metrics::StoreMetrics;
 
 /// One customer's session as stored: the walk as JSON plus what operators query on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +252,18 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// Told of every commit a store makes, for the operator's figures. The store knows nothing
+/// of how they are kept or shown.
+pub trait CommitObserver: Send + Sync + 'static {
+    /// One transaction of `writes` writes was committed, in `took` (sync included).
+    fn observe_commit(&self, writes: usize, took: Duration);
+}
+
+/// Nobody is told.
+impl CommitObserver for () {
+    fn observe_commit(&self, _writes: usize, _took: Duration) {}
+}
+
 /// How much an SQLite commit survives before it is acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Synchronous {
@@ -360,11 +371,11 @@ pub enum OpenError {
 
 impl StoreConfig {
     /// Opens (and if need be creates or migrates) the store this setting names.
-    pub async fn open(&self, metrics: StoreMetrics) -> Result<Arc<dyn Store>, OpenError> {
+    pub async fn open(&self, observer: impl CommitObserver) -> Result<Arc<dyn Store>, OpenError> {
         match self {
             StoreConfig::Sqlite { path, synchronous } => {
                 let store =
-                    sqlite::SqliteStore::open(path, *synchronous, metrics).map_err(|e| {
+                    sqlite::SqliteStore::open(path, *synchronous, observer).map_err(|e| {
                         OpenError::Sqlite {
                             path: path.clone(),
                             cause: e.to_string(),
@@ -373,7 +384,7 @@ impl StoreConfig {
                 Ok(Arc::new(store))
             }
             StoreConfig::Postgres(url) => {
-                let store = postgres::PostgresStore::open(url, metrics)
+                let store = postgres::PostgresStore::open(url, observer)
                     .await
                     .map_err(|e| OpenError::Postgres(e.to_string()))?;
                 Ok(Arc::new(store))

@@ -6,7 +6,7 @@
 //! the row at a time and checks the revision again once it has it, so of two instances
 //! answering one session at once exactly one wins and the other is told of a conflict.
 //!
-//! The schema is versioned with refinery (`server/migrations/postgres/`) and brought up to
+//! The schema is versioned with refinery (`server/store/migrations/postgres/`) and brought up to
 //! date when the store opens, under an advisory lock so that instances starting together
 //! migrate one after the other.
 
@@ -18,8 +18,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-use super::{ArchivedFlow, Event, EventKind, SessionRecord, Store, StoreError};
-use crate::metrics::StoreMetrics;
+use crate::{ArchivedFlow, CommitObserver, Event, EventKind, SessionRecord, Store, StoreError};
 
 mod embedded {
     refinery::embed_migrations!("migrations/postgres");
@@ -48,13 +47,16 @@ const SESSION_COLUMNS: &str = "id, flow, version, status, walk, revision, create
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pool: Pool,
-    metrics: StoreMetrics,
+    observer: Box<dyn CommitObserver>,
 }
 
 impl PostgresStore {
     /// Connects to the database at `url`, brings its schema up to date, and keeps a pool of
     /// connections to it.
-    pub async fn open(url: &str, metrics: StoreMetrics) -> Result<PostgresStore, StoreError> {
+    pub async fn open(
+        url: &str,
+        observer: impl CommitObserver,
+    ) -> Result<PostgresStore, StoreError> {
         let (url, pool_size) = split_pool_size(url)?;
         let mut config = tokio_postgres::Config::from_str(&url)
             .map_err(|e| StoreError::Database(format!("not a PostgreSQL URL: {e}")))?;
@@ -79,7 +81,10 @@ impl PostgresStore {
             .wait_timeout(Some(WAIT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Database(format!("cannot make a connection pool: {e}")))?;
-        Ok(PostgresStore { pool, metrics })
+        Ok(PostgresStore {
+            pool,
+            observer: Box::new(observer),
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -199,7 +204,7 @@ impl Store for PostgresStore {
         .map_err(refused)?;
         record(&tx, &events).await?;
         tx.commit().await.map_err(refused)?;
-        self.metrics.observe_commit(1, started.elapsed());
+        self.observer.observe_commit(1, started.elapsed());
         Ok(())
     }
 
@@ -244,7 +249,7 @@ impl Store for PostgresStore {
         }
         record(&tx, &events).await?;
         tx.commit().await.map_err(refused)?;
-        self.metrics.observe_commit(1, started.elapsed());
+        self.observer.observe_commit(1, started.elapsed());
         Ok(())
     }
 
@@ -296,7 +301,7 @@ impl Store for PostgresStore {
                 .await
                 .map_err(database)?;
             tx.commit().await.map_err(database)?;
-            self.metrics.observe_commit(1, started.elapsed());
+            self.observer.observe_commit(1, started.elapsed());
             total += gone.len() as u64;
             if (gone.len() as i64) < PURGE_BATCH {
                 return Ok(total);
@@ -350,7 +355,7 @@ impl Store for PostgresStore {
                 .map_err(database)?;
         }
         tx.commit().await.map_err(database)?;
-        self.metrics.observe_commit(1, started.elapsed());
+        self.observer.observe_commit(1, started.elapsed());
         Ok(())
     }
 

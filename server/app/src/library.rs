@@ -13,9 +13,9 @@ use stepwise_engine::{
     Translations, Version, WalkError, check_paths, check_sources,
 };
 
-use crate::error::AppError;
+use crate::error::Error;
 use crate::search::Index;
-use crate::store::{ArchivedFlow, Store};
+use stepwise_store::{ArchivedFlow, Store};
 
 /// Flows by id and version.
 type Versions = HashMap<(String, Version), Arc<Flow>>;
@@ -234,13 +234,13 @@ impl Library {
         &self,
         store: &dyn Store,
         versions: &BTreeMap<String, Version>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Error> {
         for (id, version) in versions {
             if self.flow(id, Some(version)).is_some() {
                 continue;
             }
             let unavailable = || {
-                AppError::Walk(WalkError::FlowUnavailable {
+                Error::Walk(WalkError::FlowUnavailable {
                     flow: id.clone(),
                     version: version.to_string(),
                 })
@@ -346,7 +346,8 @@ mod tests {
 
     fn fixtures() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flows");
+        // The server's test fixtures, shared rather than copied.
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/flows");
         for name in ["sign-in.ron", "second-factor.ron"] {
             std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
         }

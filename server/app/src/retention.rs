@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::store::{Store, StoreError, now_millis};
+use stepwise_store::{Store, StoreError, now_millis};
 
 /// How often old sessions are looked for after the first purge.
 const EVERY: Duration = Duration::from_secs(60 * 60);

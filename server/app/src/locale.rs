@@ -4,13 +4,10 @@
 //! Only languages some flow is translated into are chosen; a flow without a translation
 //! into the chosen one is shown in the source language, node by node, and marked.
 
-use axum::extract::{FromRequestParts, Query};
-use axum::http::header;
-use axum::http::request::Parts;
 use stepwise_engine::DEFAULT_LOCALE;
 use stepwise_engine::translate::normalize_locale;
 
-use crate::error::AppError;
+use crate::error::Error;
 use crate::library::Library;
 
 /// Longest `Accept-Language` header read; browsers send a few dozen bytes.
@@ -26,23 +23,14 @@ pub struct Asked {
 }
 
 impl Asked {
-    /// Reads `?lang=` and `Accept-Language`. A `lang` that is not a language tag is refused.
-    pub fn from_parts(parts: &Parts) -> Result<Asked, AppError> {
-        // Every `lang` given; a malformed query string is for the handler's own parameters
-        // to report.
-        let given: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map(|Query(pairs)| {
-                pairs
-                    .into_iter()
-                    .filter(|(key, _)| key == "lang")
-                    .map(|(_, value)| value)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let lang = match given.as_slice() {
+    /// What a request asks for: every `lang` value of its query string and its
+    /// `Accept-Language` header. A `lang` that is not a language tag, or a second one, is
+    /// refused.
+    pub fn parse(langs: &[String], accept_language: Option<&str>) -> Result<Asked, Error> {
+        let lang = match langs {
             [] => None,
             [one] => Some(one.clone()),
-            [_, second, ..] => return Err(AppError::InvalidLocale(second.clone())),
+            [_, second, ..] => return Err(Error::InvalidLocale(second.clone())),
         };
         // Exactly a tag, as the API documents it: not empty, no spaces, `-` between parts.
         let lang = match lang.as_deref() {
@@ -50,17 +38,20 @@ impl Asked {
             Some(given) => Some(
                 normalize_locale(given)
                     .filter(|_| !given.contains(|c: char| c == '_' || c.is_whitespace()))
-                    .ok_or_else(|| AppError::InvalidLocale(given.to_owned()))?,
+                    .ok_or_else(|| Error::InvalidLocale(given.to_owned()))?,
             ),
         };
-        let accept = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| v.len() <= MAX_ACCEPT_LANGUAGE)
-            .map(accept_language::parse)
-            .unwrap_or_default();
+        let accept = accept_language.map(accepted).unwrap_or_default();
         Ok(Asked { lang, accept })
+    }
+
+    /// A language chosen on a page (already a tag, or nothing), with the browser's
+    /// `Accept-Language` header when there is one.
+    pub fn chosen(lang: Option<String>, accept_language: Option<&str>) -> Asked {
+        Asked {
+            lang,
+            accept: accept_language.map(accepted).unwrap_or_default(),
+        }
     }
 
     /// Whether the request names a language at all.
@@ -92,10 +83,11 @@ impl Asked {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Asked {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Asked, AppError> {
-        Asked::from_parts(parts)
+/// The tags of an `Accept-Language` header, best first; none when it is longer than any
+/// browser sends.
+fn accepted(header: &str) -> Vec<String> {
+    if header.len() > MAX_ACCEPT_LANGUAGE {
+        return Vec::new();
     }
+    accept_language::parse(header)
 }

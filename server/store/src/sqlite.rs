@@ -20,8 +20,9 @@ use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ArchivedFlow, Event, EventKind, SessionRecord, Store, StoreError, Synchronous};
-use crate::metrics::StoreMetrics;
+use crate::{
+    ArchivedFlow, CommitObserver, Event, EventKind, SessionRecord, Store, StoreError, Synchronous,
+};
 
 /// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
 const MAX_BATCH: usize = 512;
@@ -44,53 +45,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema changes, in order; `PRAGMA user_version` records how many were applied.
 const MIGRATIONS: &[&str] = &[
-    r#"
-    CREATE TABLE sessions (
-        -- Rows are kept in the order sessions start, so the sessions in progress share a few
-        -- pages at the end of the table and a batch of answers writes those pages only.
-        seq         INTEGER PRIMARY KEY,
-        id          TEXT NOT NULL UNIQUE,
-        flow        TEXT NOT NULL,
-        version     TEXT NOT NULL,
-        status      TEXT NOT NULL,
-        walk        TEXT NOT NULL,
-        revision    INTEGER NOT NULL,
-        created_at  INTEGER NOT NULL,
-        updated_at  INTEGER NOT NULL,
-        reference   TEXT UNIQUE,
-        details     TEXT NOT NULL,
-        feedback    INTEGER
-    );
-    CREATE TABLE flow_versions (
-        id           TEXT NOT NULL,
-        version      TEXT NOT NULL,
-        source       TEXT NOT NULL,
-        archived_at  INTEGER NOT NULL,
-        PRIMARY KEY (id, version)
-    ) WITHOUT ROWID;
-"#,
-    r#"
-    ALTER TABLE sessions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
-"#,
-    // Events start with this version: sessions stored before it have none, so the figures
-    // count from the upgrade on.
-    r#"
-    CREATE TABLE events (
-        seq      INTEGER PRIMARY KEY,
-        session  TEXT NOT NULL,
-        flow     TEXT NOT NULL,
-        version  TEXT NOT NULL,
-        kind     TEXT NOT NULL,
-        node     TEXT NOT NULL,
-        value    TEXT,
-        at       INTEGER NOT NULL
-    );
-    CREATE INDEX events_by_session ON events (session, seq);
-    -- A flow's sessions in a period are found by their start alone.
-    CREATE INDEX starts_by_flow ON events (flow, at) WHERE kind = 'started';
-    -- For retention. Set once per session, so answers never rewrite it.
-    CREATE INDEX sessions_by_start ON sessions (created_at);
-"#,
+    include_str!("../migrations/sqlite/V1_sessions_and_flow_versions.sql"),
+    include_str!("../migrations/sqlite/V2_notes.sql"),
+    include_str!("../migrations/sqlite/V3_events.sql"),
 ];
 
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
@@ -138,7 +95,7 @@ impl SqliteStore {
     pub fn open(
         path: &Path,
         synchronous: Synchronous,
-        metrics: StoreMetrics,
+        observer: impl CommitObserver,
     ) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -167,7 +124,7 @@ impl SqliteStore {
         let cache = Arc::clone(&recent);
         let thread = std::thread::Builder::new()
             .name("stepwise-store-writer".into())
-            .spawn(move || write_loop(conn, rx, &cache, metrics))
+            .spawn(move || write_loop(conn, rx, &cache, Box::new(observer)))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
         Ok(SqliteStore {
             writer: Some(tx),
@@ -409,7 +366,7 @@ fn write_loop(
     mut conn: Connection,
     mut rx: mpsc::Receiver<Message>,
     recent: &Recent,
-    metrics: StoreMetrics,
+    observer: Box<dyn CommitObserver>,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut next = rx.blocking_recv();
@@ -436,7 +393,7 @@ fn write_loop(
         }
         let started = Instant::now();
         let outcome = commit(&mut conn, &batch, recent);
-        metrics.observe_commit(batch.len(), started.elapsed());
+        observer.observe_commit(batch.len(), started.elapsed());
         match outcome {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
@@ -661,7 +618,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    use crate::store::Note;
+    use crate::Note;
 
     fn record(id: &str) -> SessionRecord {
         SessionRecord {
@@ -681,12 +638,7 @@ mod tests {
     }
 
     fn open(dir: &tempfile::TempDir) -> SqliteStore {
-        SqliteStore::open(
-            &dir.path().join("s.db"),
-            Synchronous::Full,
-            StoreMetrics::default(),
-        )
-        .unwrap()
+        SqliteStore::open(&dir.path().join("s.db"), Synchronous::Full, ()).unwrap()
     }
 
     #[tokio::test]

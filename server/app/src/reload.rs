@@ -1,6 +1,6 @@
 //! Reloading the flows: on a change of their files, once it has settled (live preview, `serve
 //! --watch`), or when the process gets `SIGHUP` (an operator's reload). Either way a broken
-//! file never replaces its flow's last good version. Only the server watches; the engine
+//! file never replaces its flow's last good version. Only the application watches; the engine
 //! checks what it is given.
 
 use std::path::Path;
@@ -11,16 +11,19 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::App;
 use crate::library::log_diagnostics;
-use crate::serve::AppState;
+
+/// Why the flows directory cannot be watched.
+pub type WatchError = notify::Error;
 
 /// How long the directory must stay quiet before a reload: one save in an editor is often
 /// several events (write a temporary file, rename it, change its attributes).
 pub const SETTLE: Duration = Duration::from_millis(250);
 
-/// Starts watching `dir` and reloads the flows of `state` after each change to a flow file.
+/// Starts watching `dir` and reloads the flows of `app` after each change to a flow file.
 /// Watching stops when the returned task is aborted.
-pub fn spawn(state: AppState, dir: &Path) -> notify::Result<JoinHandle<()>> {
+pub fn watch(app: App, dir: &Path) -> notify::Result<JoinHandle<()>> {
     let (changed, mut changes) = mpsc::unbounded_channel();
     let mut debouncer = new_debouncer(SETTLE, None, move |result: DebounceEventResult| {
         let _ = changed.send(result);
@@ -37,22 +40,22 @@ pub fn spawn(state: AppState, dir: &Path) -> notify::Result<JoinHandle<()>> {
                 relevant |= concerns_flows(&more);
             }
             if relevant {
-                reload(&state).await;
+                reload(&app).await;
             }
         }
     }))
 }
 
-/// Reloads the flows of `state` each time the process gets `SIGHUP`, until the returned task
+/// Reloads the flows of `app` each time the process gets `SIGHUP`, until the returned task
 /// is aborted.
 #[cfg(unix)]
-pub fn on_hangup(state: AppState) -> std::io::Result<JoinHandle<()>> {
+pub fn on_hangup(app: App) -> std::io::Result<JoinHandle<()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hangups = signal(SignalKind::hangup())?;
     Ok(tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the flows");
-            reload(&state).await;
+            reload(&app).await;
         }
     }))
 }
@@ -83,8 +86,8 @@ fn is_flow_file(path: &Path) -> bool {
 
 /// Checks the flows directory again and serves the result: new good versions once the store
 /// holds them, the last good version of each broken flow, and the diagnostics of the files.
-pub async fn reload(state: &AppState) {
-    let previous = state.library();
+pub async fn reload(app: &App) {
+    let previous = app.library();
     let reloaded = tokio::task::spawn_blocking(move || previous.reload()).await;
     let (library, report) = match reloaded {
         Ok(reloaded) => reloaded,
@@ -95,7 +98,7 @@ pub async fn reload(state: &AppState) {
     };
     log_diagnostics(&report.diagnostics);
     let flows = library.catalog().len();
-    match state.replace_library(library).await {
+    match app.replace_library(library).await {
         Ok(()) => tracing::info!(
             flows,
             files = report.files,

@@ -1,0 +1,84 @@
+//! What stepwise does, with no HTTP in it: the flows served, the sessions walked through them,
+//! and what their owners and operators read of them. The HTTP face (`stepwise`) and the
+//! command line call this crate; it calls the engine and the store.
+//!
+//! - [`App`]: the flows served now, the store and the metrics, shared by every request;
+//! - [`sessions`]: starting, loading, moving and storing a customer's walk;
+//! - [`library`]: the flows served, current and pinned older versions, and their translations;
+//! - [`search`]: ranked search over flows;
+//! - [`locale`]: the language a customer is answered in;
+//! - [`transcript`]: a session written up for a ticket;
+//! - [`stats`]: the figures a flow's owner reads, computed from the sessions' events;
+//! - [`report`]: a flow's figures over a period, as its owner reads them;
+//! - [`reload`]: reloading the flows when their files change or on `SIGHUP`;
+//! - [`retention`]: deleting sessions older than `--retain-days`;
+//! - [`metrics`]: the figures an operator scrapes;
+//! - [`clock`]: timestamps as documents show them;
+//! - [`Error`]: everything these can fail with.
+
+pub mod clock;
+pub mod error;
+pub mod library;
+pub mod locale;
+pub mod metrics;
+pub mod reload;
+pub mod report;
+pub mod retention;
+pub mod search;
+pub mod sessions;
+pub mod stats;
+pub mod transcript;
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use stepwise_store::{Store, StoreError};
+
+pub use error::Error;
+pub use library::Library;
+pub use locale::Asked;
+pub use metrics::Metrics;
+pub use sessions::{Move, Session};
+
+/// The application: what every request and every command reaches.
+#[derive(Clone)]
+pub struct App {
+    /// The flows served, current and pinned; replaced whole when the flows are reloaded.
+    library: Arc<RwLock<Arc<Library>>>,
+    /// Where sessions are kept.
+    pub store: Arc<dyn Store>,
+    /// The operator's figures.
+    pub metrics: Metrics,
+}
+
+impl App {
+    /// The application over `library` and `store`. Records the source of every current flow
+    /// in the store, so sessions pinned to it can finish after the file changes.
+    pub async fn new(
+        library: Library,
+        store: Arc<dyn Store>,
+        metrics: Metrics,
+    ) -> Result<App, StoreError> {
+        store.archive_flows(library.archive()).await?;
+        Ok(App {
+            library: Arc::new(RwLock::new(Arc::new(library))),
+            store,
+            metrics,
+        })
+    }
+
+    /// The flows served now. A request keeps the one it got for its whole run, so a reload
+    /// never changes the flows under it.
+    pub fn library(&self) -> Arc<Library> {
+        let current = self.library.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// Serves `library` from now on, once the store holds its flows, so sessions started on
+    /// them can finish after they change again.
+    pub async fn replace_library(&self, library: Library) -> Result<(), StoreError> {
+        self.store.archive_flows(library.archive()).await?;
+        let library = Arc::new(library);
+        *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE sessions ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
