@@ -2,7 +2,7 @@
 //! agent's own tools. Behind the agent token, like the console.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Serialize;
 use stepwise_app::{Error, Session};
@@ -10,6 +10,7 @@ use stepwise_engine::DEFAULT_LOCALE;
 use stepwise_store::Note;
 use utoipa::ToSchema;
 
+use super::Id;
 use super::views::SessionDetail;
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
@@ -54,6 +55,7 @@ impl From<Note> for NoteView {
     params(("key" = String, Path, description = "The session id, or its escalation reference (`SW-…`, any case)")),
     responses(
         (status = 200, description = "The session and its notes", body = AgentSession),
+        (status = 400, description = "`malformed_path`: the key is not valid UTF-8", body = ErrorBody),
         (status = 401, description = "`unauthorized`: the agent token is missing or wrong", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody)
     ),
@@ -62,7 +64,7 @@ impl From<Note> for NoteView {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(key): Path<String>,
+    Id(key): Id,
 ) -> Result<Json<AgentSession>, AppError> {
     if !state.agent.admits(&headers) {
         return Err(AppError::Unauthorized);
