@@ -1,14 +1,16 @@
 //! `stepwise check [PATH…]`: check flows, print the diagnostics and a summary line, and
 //! exit 0 when there are no errors, 1 when there are.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 use serde::Serialize;
 use stepwise_engine::diagnostic::JsonDiagnostic;
-use stepwise_engine::{CheckReport, Style, check_paths};
+use stepwise_engine::{CheckReport, check_paths};
+
+use super::output;
 
 /// Arguments of `stepwise check`.
 #[derive(Debug, clap::Args)]
@@ -46,9 +48,7 @@ pub fn run(args: &Args) -> ExitCode {
         Format::Human => human(&report),
         Format::Json => json(&report),
     };
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`stepwise check | head`) is not worth a panic.
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    output::print(&text);
     if report.errors() > 0 {
         ExitCode::FAILURE
     } else {
@@ -57,10 +57,7 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn human(report: &CheckReport) -> String {
-    // https://no-color.org: a non-empty NO_COLOR turns colour off.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let colour = std::io::stdout().is_terminal() && !no_color;
-    let style = if colour { Style::Colour } else { Style::Plain };
+    let style = output::style(std::io::stdout().is_terminal());
     let mut text = String::new();
     for diagnostic in &report.diagnostics {
         text.push_str(&diagnostic.render(style));

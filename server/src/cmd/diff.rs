@@ -9,7 +9,7 @@ use stepwise_engine::diff::{Change, FlowDiff, diff};
 use stepwise_engine::paths::PathStep;
 use stepwise_engine::{Diagnostic, Flow, Source, Style, check_alone};
 
-use super::lookup;
+use super::output;
 
 /// What git gives a diff driver for `/dev/null`: a file added or deleted.
 const NO_FILE: &str = "/dev/null";
@@ -81,8 +81,8 @@ pub fn run(args: &Args) -> ExitCode {
         .collect();
     if !broken.is_empty() {
         if !git {
-            lookup::print_diagnostics(&broken);
-            return lookup::fail("a flow that does not pass its checks cannot be compared");
+            output::print_diagnostics(&broken);
+            return output::fail("a flow that does not pass its checks cannot be compared");
         }
         // A diff driver that fails stops `git diff`; say why in its output instead.
         for d in broken {
@@ -90,7 +90,7 @@ pub fn run(args: &Args) -> ExitCode {
             text.push('\n');
         }
         text.push_str("the paths cannot be compared until both versions pass their checks\n");
-        lookup::print(&text);
+        output::print(&text);
         return ExitCode::SUCCESS;
     }
     let flow = |side: &Side| match side {
@@ -100,8 +100,8 @@ pub fn run(args: &Args) -> ExitCode {
     let (old, new) = (flow(&old), flow(&new));
     let compared = diff(old.as_ref(), new.as_ref());
     text.push_str(&render(&compared));
-    let colour = !git && lookup::style(std::io::stdout().is_terminal()) == Style::Colour;
-    lookup::print(&if colour { paint(&text) } else { text });
+    let colour = !git && output::style(std::io::stdout().is_terminal()) == Style::Colour;
+    output::print(&if colour { paint(&text) } else { text });
     if args.exit_code && compared.differs() {
         ExitCode::FAILURE
     } else {
@@ -137,7 +137,7 @@ fn load(file: &str, name: &str) -> Side {
 
 /// Prints a usage error and returns clap's usage exit code.
 fn usage(message: &str) -> ExitCode {
-    lookup::fail(message);
+    output::fail(message);
     ExitCode::from(2)
 }
 

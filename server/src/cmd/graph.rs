@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use stepwise_engine::diagram;
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise graph`.
 #[derive(Debug, clap::Args)]
@@ -49,6 +49,6 @@ pub fn run(args: &Args) -> ExitCode {
         Format::Dot => diagram::dot(&flow),
         Format::Svg => diagram::svg(&flow),
     };
-    lookup::print(&text);
+    output::print(&text);
     ExitCode::SUCCESS
 }

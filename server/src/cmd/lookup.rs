@@ -2,12 +2,13 @@
 //! `.ron` file — checked together with its neighbours so links resolve; and explaining,
 //! with the checker's diagnostics, why it cannot be had.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use stepwise_engine::{CheckReport, Diagnostic, Flow, Style, check_paths};
+use stepwise_engine::{CheckReport, Diagnostic, Flow, check_paths};
+
+use super::output::{fail, print_diagnostics};
 
 /// The flow named by `flow` (an id looked up in `flows`, or a path), with the check report
 /// of its directory; or, having said why on standard error, the exit code to leave with.
@@ -83,36 +84,4 @@ fn not_found(report: &CheckReport, dir: &Path, id: &str) -> ExitCode {
         message.push_str(" that passes the checks");
     }
     fail(&message)
-}
-
-/// The style for diagnostics on a stream: colour on a terminal, unless `NO_COLOR` is set.
-pub fn style(terminal: bool) -> Style {
-    // https://no-color.org: a non-empty NO_COLOR turns colour off.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if terminal && !no_color {
-        Style::Colour
-    } else {
-        Style::Plain
-    }
-}
-
-/// Prints diagnostics on standard error, as `stepwise check` does.
-pub fn print_diagnostics(diagnostics: &[&Diagnostic]) {
-    let style = style(std::io::stderr().is_terminal());
-    let mut err = std::io::stderr().lock();
-    for d in diagnostics {
-        let _ = writeln!(err, "{}", d.render(style));
-    }
-}
-
-/// Prints an error and returns the failing exit code.
-pub fn fail(message: &str) -> ExitCode {
-    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-    ExitCode::FAILURE
-}
-
-/// Writes text to standard output; a closed pipe (`stepwise … | head`) is not worth a panic.
-pub fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod graph;
 pub mod lookup;
 pub mod new;
+pub mod output;
 pub mod paths;
 pub mod play;
 pub mod serve;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use stepwise_engine::scenario::SCENARIO_SUFFIX;
 
-use super::lookup;
+use super::output;
 
 /// The longest flow id accepted.
 const MAX_ID_LEN: usize = 64;
@@ -34,30 +34,30 @@ pub struct Args {
 /// Writes the two files, or says why not.
 pub fn run(args: &Args) -> ExitCode {
     if let Err(why) = valid_id(&args.id) {
-        return lookup::fail(&format!("`{}` cannot be a flow id: {why}", args.id));
+        return output::fail(&format!("`{}` cannot be a flow id: {why}", args.id));
     }
     let flow_file = args.flows.join(format!("{}.ron", args.id));
     let scenario_file = args.flows.join(format!("{}{SCENARIO_SUFFIX}", args.id));
     for file in [&flow_file, &scenario_file] {
         if file.exists() {
-            return lookup::fail(&format!(
+            return output::fail(&format!(
                 "`{}` already exists; choose another id, or edit it",
                 file.display()
             ));
         }
     }
     if let Err(e) = std::fs::create_dir_all(&args.flows) {
-        return lookup::fail(&format!("cannot create `{}`: {e}", args.flows.display()));
+        return output::fail(&format!("cannot create `{}`: {e}", args.flows.display()));
     }
     for (file, text) in [
         (&flow_file, flow_template(&args.id)),
         (&scenario_file, scenarios_template(&args.id)),
     ] {
         if let Err(e) = write_new(file, &text) {
-            return lookup::fail(&format!("cannot write `{}`: {e}", file.display()));
+            return output::fail(&format!("cannot write `{}`: {e}", file.display()));
         }
     }
-    lookup::print(&format!(
+    output::print(&format!(
         "wrote {} and {}\nnext: edit them, then `stepwise check`, `stepwise play {}` and `stepwise test`\n",
         flow_file.display(),
         scenario_file.display(),

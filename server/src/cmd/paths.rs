@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use stepwise_engine::paths::paths;
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise paths`.
 #[derive(Debug, clap::Args)]
@@ -36,6 +36,6 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(found) => found,
         Err(code) => return code,
     };
-    lookup::print(&paths(&flow, args.limit).to_string());
+    output::print(&paths(&flow, args.limit).to_string());
     ExitCode::SUCCESS
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use stepwise_engine::walk::DetailProblem;
 use stepwise_engine::{Catalog, Outcome, Status, Step, StepKind, Walk, WalkError};
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise play`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> ExitCode {
     );
     match played {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => lookup::fail(&e.to_string()),
+        Ok(Err(e)) => output::fail(&e.to_string()),
         // Standard output went away (`stepwise play x | head`): nothing left to say.
         Err(_) => ExitCode::SUCCESS,
     }

@@ -11,7 +11,7 @@ use stepwise_app::report::{FlowStats, report};
 use stepwise_app::stats::{Period, Summary, percent};
 use stepwise_store::StoreConfig;
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise stats`.
 #[derive(Debug, clap::Args)]
@@ -69,14 +69,14 @@ pub fn run(args: &Args) -> ExitCode {
     if let StoreConfig::Sqlite { path, .. } = &args.store
         && !path.is_file()
     {
-        return lookup::fail(&format!(
+        return output::fail(&format!(
             "there is no store at `{}` (give the server's with --store URL)",
             path.display()
         ));
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
-        Err(e) => return lookup::fail(&format!("cannot start the runtime: {e}")),
+        Err(e) => return output::fail(&format!("cannot start the runtime: {e}")),
     };
     let stats = runtime.block_on(async {
         let store = args
@@ -90,21 +90,21 @@ pub fn run(args: &Args) -> ExitCode {
     });
     let stats = match stats {
         Ok(stats) => stats,
-        Err(e) => return lookup::fail(&e),
+        Err(e) => return output::fail(&e),
     };
     if args.json {
         match serde_json::to_string_pretty(&stats) {
-            Ok(text) => lookup::print(&format!("{text}\n")),
-            Err(e) => return lookup::fail(&e.to_string()),
+            Ok(text) => output::print(&format!("{text}\n")),
+            Err(e) => return output::fail(&e.to_string()),
         }
     } else {
-        lookup::print(&table(&stats));
+        output::print(&table(&stats));
     }
     ExitCode::SUCCESS
 }
 
 fn usage(message: &str) -> ExitCode {
-    let _ = lookup::fail(message);
+    let _ = output::fail(message);
     ExitCode::from(2)
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use stepwise_engine::scenario::{self, Coverage, SCENARIO_SUFFIX, Visit};
 use stepwise_engine::{CheckReport, Diagnostic, Flow, Source, Style, check_paths};
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise test`.
 #[derive(Debug, clap::Args)]
@@ -44,7 +44,7 @@ struct Tally {
 
 /// Runs the scenarios and prints the results.
 pub fn run(args: &Args) -> ExitCode {
-    let style = lookup::style(std::io::stdout().is_terminal());
+    let style = output::style(std::io::stdout().is_terminal());
     let mut tally = Tally::default();
     let mut problems = false;
     // Each directory is checked once, however many scenario files it holds.
@@ -64,14 +64,14 @@ pub fn run(args: &Args) -> ExitCode {
                 files.extend(found);
             }
             Err(message) => {
-                lookup::fail(&message);
+                output::fail(&message);
                 problems = true;
             }
         }
     }
     if files.is_empty() && !problems {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        lookup::fail(&format!(
+        output::fail(&format!(
             "no scenario files (`*{SCENARIO_SUFFIX}`) in {}",
             paths.join(", ")
         ));
@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> ExitCode {
         "{} passed, {} failed\n",
         tally.passed, tally.failed
     ));
-    lookup::print(&tally.text);
+    output::print(&tally.text);
     if tally.failed > 0 || problems {
         ExitCode::FAILURE
     } else {

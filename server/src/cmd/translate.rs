@@ -9,7 +9,7 @@ use stepwise_engine::translate::{
     self, DEFAULT_LOCALE, extract::extract, normalize_locale, translation_path,
 };
 
-use super::lookup;
+use super::{lookup, output};
 
 /// Arguments of `stepwise translate`.
 #[derive(Debug, clap::Args)]
@@ -56,12 +56,12 @@ pub fn run(args: &Args) -> ExitCode {
 
 fn run_extract(locale: &str, flow: &str, flows: &Path) -> ExitCode {
     let Some(locale) = normalize_locale(locale) else {
-        return lookup::fail(&format!(
+        return output::fail(&format!(
             "`{locale}` is not a language tag: write one like `de` or `pt-BR`"
         ));
     };
     if locale == DEFAULT_LOCALE {
-        return lookup::fail(&format!(
+        return output::fail(&format!(
             "flows are written in `{DEFAULT_LOCALE}`: name another language to translate into"
         ));
     }
@@ -71,7 +71,7 @@ fn run_extract(locale: &str, flow: &str, flows: &Path) -> ExitCode {
     };
     // The catalog holds flows as written, in the source language.
     let Some(flow_file) = flow_file_of(flow, flows, found.id()) else {
-        return lookup::fail(&format!("cannot tell where flow `{}` is kept", found.id()));
+        return output::fail(&format!("cannot tell where flow `{}` is kept", found.id()));
     };
     let path = translation_path(&flow_file, &locale);
     let existing = if path.exists() {
@@ -79,8 +79,8 @@ fn run_extract(locale: &str, flow: &str, flows: &Path) -> ExitCode {
         match parsed {
             Ok(parsed) => Some(parsed.translation),
             Err(d) => {
-                lookup::print_diagnostics(&[&d]);
-                return lookup::fail(&format!(
+                output::print_diagnostics(&[&d]);
+                return output::fail(&format!(
                     "`{}` does not parse; fix it first, so nothing translated is lost",
                     path.display()
                 ));
@@ -92,7 +92,7 @@ fn run_extract(locale: &str, flow: &str, flows: &Path) -> ExitCode {
     drop(report);
     let (text, counts) = extract(&found, &locale, existing.as_ref());
     if let Err(e) = std::fs::write(&path, text) {
-        return lookup::fail(&format!("cannot write `{}`: {e}", path.display()));
+        return output::fail(&format!("cannot write `{}`: {e}", path.display()));
     }
     let verb = if existing.is_some() {
         "updated"
@@ -117,7 +117,7 @@ fn run_extract(locale: &str, flow: &str, flows: &Path) -> ExitCode {
             counts.dropped
         ));
     }
-    lookup::print(&format!("{line}\n"));
+    output::print(&format!("{line}\n"));
     ExitCode::SUCCESS
 }
 

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use stepwise_engine::WalkError;
 
 use super::agent::Agent;
@@ -101,17 +102,17 @@ impl PeriodForm {
     }
 }
 
-/// Percent-encodes what a query value may not hold as is.
+/// What a query value may not hold as is: everything but the unreserved characters, and `:`
+/// (which times carry, and a query may hold).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':');
+
 fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 #[derive(Template)]
@@ -283,5 +284,16 @@ fn status(form: &PeriodForm) -> StatusCode {
     match form.error {
         Some(_) => StatusCode::BAD_REQUEST,
         None => StatusCode::OK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode;
+
+    #[test]
+    fn query_values_keep_times_readable_and_escape_the_rest() {
+        assert_eq!(encode("2026-01-01T00:00:00Z"), "2026-01-01T00:00:00Z");
+        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
 }
