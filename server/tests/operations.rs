@@ -40,15 +40,7 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
     client.answer(&escalated, "maybe").await;
     client.start("sign-in", json!({})).await;
 
-    let metrics = client
-        .http
-        .get(client.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = scrape(&client).await;
     for line in [
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="200"} 3"#,
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="422"} 1"#,
@@ -67,18 +59,17 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
     server.stop().await;
 }
 
+/// The body of `/metrics`.
+async fn scrape(client: &support::Client) -> String {
+    let response = client.http.get(client.url("/metrics")).send().await;
+    response.unwrap().text().await.unwrap()
+}
+
 /// Series in a `/metrics` scrape: every line that is not a comment.
 async fn series(client: &support::Client) -> Vec<String> {
-    let body = client
-        .http
-        .get(client.url("/metrics"))
-        .send()
+    scrape(client)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    body.lines()
+        .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(str::to_owned)
         .collect()

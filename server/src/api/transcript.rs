@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use stepwise_engine::Transcript;
 
 use super::Id;
 use super::sessions::LangParam;
@@ -14,6 +13,7 @@ use crate::error::{AppError, ErrorBody};
 use crate::extract::Asked;
 use crate::serve::AppState;
 use stepwise_app::Session;
+use stepwise_app::transcript::markdown;
 
 /// The session's transcript.
 #[utoipa::path(
@@ -66,14 +66,4 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|media| media.trim().starts_with("application/json"))
-}
-
-/// The engine's Markdown transcript, with the escalation reference support will be quoted.
-pub fn markdown(transcript: &Transcript, reference: Option<&str>) -> String {
-    let mut text = transcript.to_string();
-    if let Some(reference) = reference {
-        let words = stepwise_engine::phrases::for_locale(&transcript.locale);
-        text.push_str(&format!("\n## {}\n\n{reference}\n", words.reference));
-    }
-    text
 }
