@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::MatchedPath;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -213,7 +213,9 @@ pub fn app(state: AppState) -> Router {
             settings.request_timeout,
         ))
         .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit));
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        // The extractors keep a limit of their own (2 MB); `--body-limit` is the one that counts.
+        .layer(DefaultBodyLimit::max(settings.body_limit));
     router
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

@@ -17,7 +17,7 @@ use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
 
 use super::catalog::{FlowCard, Group, groups, search};
 use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
-use super::{Chrome, PageError, markdown, page};
+use super::{Chrome, PageError, markdown, page, segment};
 use crate::auth::COOKIE;
 use crate::security::{self, Framing};
 use crate::serve::AppState;
@@ -145,7 +145,7 @@ async fn open(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
     if let Some(id) = Session::find(&state, &q.key).await? {
-        return Ok(Redirect::to(&format!("/agent/s/{id}")).into_response());
+        return Ok(Redirect::to(&format!("/agent/s/{}", segment(&id))).into_response());
     }
     let page = ConsolePage {
         chrome: Chrome::agent("Console").with_problems(&state),
@@ -168,7 +168,7 @@ async fn start(
 }
 
 fn to_session(id: &str) -> Response {
-    Redirect::to(&format!("/agent/s/{id}#step")).into_response()
+    Redirect::to(&format!("/agent/s/{}#step", segment(id))).into_response()
 }
 
 /// A node of the flow, for the jump list.
@@ -432,5 +432,5 @@ async fn note(
     if !text.is_empty() {
         moves::unless_stale(Session::add_note(&state, &id, &text).await.map(drop))?;
     }
-    Ok(Redirect::to(&format!("/agent/s/{id}#notes")).into_response())
+    Ok(Redirect::to(&format!("/agent/s/{}#notes", segment(&id))).into_response())
 }

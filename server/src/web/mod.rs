@@ -24,6 +24,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use stepwise_engine::translate::normalize_locale;
 use stepwise_engine::{DEFAULT_LOCALE, WalkError};
@@ -207,6 +208,19 @@ impl Chrome {
         }
         self
     }
+}
+
+/// What a path segment may not hold as is: everything but the unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `id` as one path segment of a link or a redirect: whatever a client put in the id it sent,
+/// the `Location` built from it is a valid header.
+pub fn segment(id: &str) -> String {
+    utf8_percent_encode(id, SEGMENT).to_string()
 }
 
 /// A page that could not be shown, rendered as a page rather than JSON.

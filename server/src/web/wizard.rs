@@ -19,7 +19,7 @@ use stepwise_app::{Asked, Error, Library, Session};
 use super::catalog::{FlowCard, Group, groups, search};
 use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
 use super::words::{self, Words};
-use super::{Chrome, Layout, PageError, markdown, page};
+use super::{Chrome, Layout, PageError, markdown, page, segment};
 use crate::serve::AppState;
 
 /// The wizard's routes.
@@ -119,7 +119,7 @@ async fn start(
 
 /// The redirect to a session's current step, with focus on its heading.
 fn to_step(id: &str, layout: &Layout) -> Response {
-    Redirect::to(&format!("/s/{id}{}#step", layout.query())).into_response()
+    Redirect::to(&format!("/s/{}{}#step", segment(id), layout.query())).into_response()
 }
 
 /// A detail to collect, as a form field.
@@ -341,7 +341,11 @@ async fn feedback(
     let helpful = match form.helpful.as_str() {
         "yes" => true,
         "no" => false,
-        _ => return Ok(to_step(&id, &layout)),
+        // Nothing to record; but only a session that exists has a step to go back to.
+        _ => {
+            Session::load(&state, &id).await?;
+            return Ok(to_step(&id, &layout));
+        }
     };
     moves::unless_stale(Session::give_feedback(&state, &id, helpful).await)?;
     Ok(to_step(&id, &layout))
