@@ -3,7 +3,7 @@
 
 mod support;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
 use support::TestServer;
 
@@ -58,5 +58,112 @@ async fn a_body_limit_above_two_mebibytes_is_the_one_that_holds() {
         .await;
     assert_eq!(status, 413, "{reply}");
     assert_eq!(reply["error"]["code"], "body_too_large");
+    server.stop().await;
+}
+
+/// Ends every other connection to the test's database, as a failover or an operator would.
+async fn kill_connections(url: &str) {
+    let Ok((client, connection)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await else {
+        return;
+    };
+    let driver = tokio::spawn(connection);
+    let _ = client
+        .simple_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await;
+    drop(client);
+    let _ = driver.await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_database_connections_are_answered_503_never_500() {
+    let db = support::postgres::TestDatabase::create().await;
+    let server = TestServer::start_with(Config {
+        flows: support::fixtures(),
+        store: stepwise_store::StoreConfig::Postgres(db.url.clone()),
+        settings: Settings {
+            session_rate: None,
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    // The store migrates as the server starts: only kill once it serves.
+    support::eventually("the server is ready", || async {
+        (server.client.get("/readyz").await.0 == 200).then_some(())
+    })
+    .await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let killer = {
+        let (url, stop) = (db.url.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut kills = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if std::env::var_os("NO_KILL").is_none() {
+                    kill_connections(&url).await;
+                }
+                kills += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            kills
+        })
+    };
+    let mut walkers = Vec::new();
+    for _ in 0..4 {
+        let client = server.client.clone();
+        walkers.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..40 {
+                let (status, body) = client
+                    .post("/api/v1/sessions", json!({"flow": "second-factor"}))
+                    .await;
+                statuses.push((status.as_u16(), body.clone()));
+                let Some(id) = body["id"].as_str() else {
+                    continue;
+                };
+                for answer in ["no", "no"] {
+                    let (status, body) = client.answer(id, answer).await;
+                    statuses.push((status.as_u16(), body));
+                }
+                let (status, body) = client.get(&format!("/api/v1/sessions/{id}")).await;
+                statuses.push((status.as_u16(), body));
+            }
+            statuses
+        }));
+    }
+    let mut statuses = Vec::new();
+    for walker in walkers {
+        statuses.extend(walker.await.unwrap());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let kills = killer.await.unwrap();
+
+    let unavailable: Vec<&Value> = statuses
+        .iter()
+        .filter(|(status, _)| *status == 503)
+        .map(|(_, body)| body)
+        .collect();
+    let mut by_status = std::collections::BTreeMap::new();
+    for (status, _) in &statuses {
+        *by_status.entry(*status).or_insert(0) += 1;
+    }
+    println!(
+        "{} requests while every connection was killed {kills} times: {by_status:?}",
+        statuses.len()
+    );
+    for (status, body) in &statuses {
+        // A conflict is a move that met another's half-done retry: a 4xx, not a fault.
+        assert!(matches!(status, 200 | 201 | 409 | 503), "{status} {body}");
+    }
+    for body in unavailable {
+        assert_eq!(body["error"]["code"], "store_unavailable", "{body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.contains("FATAL") && !message.contains("terminat"),
+            "{message}"
+        );
+    }
     server.stop().await;
 }

@@ -260,22 +260,25 @@ impl Store for PostgresStore {
         to: i64,
         version: Option<&str>,
     ) -> Result<Vec<Event>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
-                 FROM events AS s JOIN events AS e ON e.session = s.session
-                 WHERE s.flow = $1 AND s.kind = 'started' AND s.at >= $2 AND s.at < $3
-                   AND ($4::TEXT IS NULL OR s.version = $4)
-                 ORDER BY s.at, s.session, e.seq",
-            )
-            .await
-            .map_err(database)?;
-        let rows = client
-            .query(&statement, &[&flow, &from, &to, &version])
-            .await
-            .map_err(database)?;
-        rows.iter().map(event_from).collect()
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                     FROM events AS s JOIN events AS e ON e.session = s.session
+                     WHERE s.flow = $1 AND s.kind = 'started' AND s.at >= $2 AND s.at < $3
+                       AND ($4::TEXT IS NULL OR s.version = $4)
+                     ORDER BY s.at, s.session, e.seq",
+                )
+                .await
+                .map_err(database)?;
+            let rows = client
+                .query(&statement, &[&flow, &from, &to, &version])
+                .await
+                .map_err(database)?;
+            rows.iter().map(event_from).collect()
+        })
+        .await
     }
 
     async fn purge(&self, cutoff: i64) -> Result<u64, StoreError> {
@@ -310,31 +313,37 @@ impl Store for PostgresStore {
     }
 
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
-            ))
-            .await
-            .map_err(refused)?;
-        let row = client
-            .query_opt(&statement, &[&id])
-            .await
-            .map_err(refused)?;
-        row.map(|row| session_from(&row)).transpose()
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+                ))
+                .await
+                .map_err(refused)?;
+            let row = client
+                .query_opt(&statement, &[&id])
+                .await
+                .map_err(refused)?;
+            row.map(|row| session_from(&row)).transpose()
+        })
+        .await
     }
 
     async fn session_by_reference(&self, reference: &str) -> Result<Option<String>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached("SELECT id FROM sessions WHERE reference = $1")
-            .await
-            .map_err(refused)?;
-        let row = client
-            .query_opt(&statement, &[&reference])
-            .await
-            .map_err(refused)?;
-        row.map(|row| row.try_get(0).map_err(database)).transpose()
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT id FROM sessions WHERE reference = $1")
+                .await
+                .map_err(refused)?;
+            let row = client
+                .query_opt(&statement, &[&reference])
+                .await
+                .map_err(refused)?;
+            row.map(|row| row.try_get(0).map_err(database)).transpose()
+        })
+        .await
     }
 
     async fn archive_flows(&self, flows: Vec<ArchivedFlow>) -> Result<(), StoreError> {
@@ -360,22 +369,28 @@ impl Store for PostgresStore {
     }
 
     async fn archived_flow(&self, id: &str, version: &str) -> Result<Option<String>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached("SELECT source FROM flow_versions WHERE id = $1 AND version = $2")
-            .await
-            .map_err(refused)?;
-        let row = client
-            .query_opt(&statement, &[&id, &version])
-            .await
-            .map_err(refused)?;
-        row.map(|row| row.try_get(0).map_err(database)).transpose()
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT source FROM flow_versions WHERE id = $1 AND version = $2")
+                .await
+                .map_err(refused)?;
+            let row = client
+                .query_opt(&statement, &[&id, &version])
+                .await
+                .map_err(refused)?;
+            row.map(|row| row.try_get(0).map_err(database)).transpose()
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client.simple_query("SELECT 1").await.map_err(database)?;
-        Ok(())
+        read_twice(|| async move {
+            let client = self.client().await?;
+            client.simple_query("SELECT 1").await.map_err(database)?;
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -462,7 +477,57 @@ fn message(e: &tokio_postgres::Error) -> String {
 }
 
 fn database(e: tokio_postgres::Error) -> StoreError {
+    if connection_lost(&e) {
+        return lost(&message(&e));
+    }
     StoreError::Database(message(&e))
+}
+
+/// Whether a statement failed because its connection did, not because of what it asked: the
+/// connection was reset or closed, the server is shutting down or starting, or it takes no
+/// more connections. The same statement may succeed on another connection.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.as_db_error() {
+        // Class 08 is "connection exception"; 57P01-03 an administrator's or a crash's
+        // shutdown, or a start not yet done; 53300 too many connections.
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+        }
+        None => {
+            let mut cause = std::error::Error::source(e);
+            while let Some(inner) = cause {
+                if inner.is::<std::io::Error>() {
+                    return true;
+                }
+                cause = inner.source();
+            }
+            false
+        }
+    }
+}
+
+/// A store that cannot be reached now, in our own words: what the database said goes to the
+/// log, where an operator looks, and never to a client.
+fn lost(cause: &str) -> StoreError {
+    tracing::warn!(cause, "the PostgreSQL connection failed");
+    StoreError::Unavailable("the database cannot be reached".to_owned())
+}
+
+/// Runs a read again once when the connection it ran on was lost: a read changes nothing,
+/// so a second try, on another connection from the pool, is safe.
+async fn read_twice<T, F, Fut>(read: F) -> Result<T, StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    match read().await {
+        Err(StoreError::Unavailable(_)) => read().await,
+        done => done,
+    }
 }
 
 /// A write the database refused because of what it holds (a taken id or reference, or a
@@ -488,9 +553,9 @@ fn refused(e: tokio_postgres::Error) -> StoreError {
 
 fn unreachable(e: PoolError) -> StoreError {
     match e {
-        PoolError::Backend(e) => StoreError::Unavailable(message(&e)),
+        PoolError::Backend(e) => lost(&message(&e)),
         PoolError::Closed => StoreError::Closed,
-        other => StoreError::Unavailable(other.to_string()),
+        other => lost(&other.to_string()),
     }
 }
 
