@@ -11,6 +11,7 @@
 //! - [`extract`]: what the API and the pages both read from a request (language, period);
 //! - [`error`]: every failure as a status and a JSON body with a stable code;
 //! - [`metrics`]: counting requests under labels from closed sets;
+//! - [`logs`]: what a request's log lines may say of it (session ids as keyed hashes);
 //! - [`limits`]: the session rate limit per client address, and URI and header limits;
 //! - [`security`]: security headers (Content-Security-Policy, framing, no sniffing);
 //! - [`web`]: the customer's wizard and the agent console, as HTML pages.
@@ -21,6 +22,7 @@ pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod logs;
 pub mod metrics;
 pub mod security;
 pub mod serve;

@@ -10,7 +10,7 @@ use stepwise_app::Metrics;
 
 /// The method as a label: one of the standard methods, or `other` for any extension method,
 /// whose name the client chooses freely.
-fn method_label(method: &Method) -> &'static str {
+pub fn method_label(method: &Method) -> &'static str {
     match method.as_str() {
         "GET" => "GET",
         "HEAD" => "HEAD",

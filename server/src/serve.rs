@@ -33,6 +33,7 @@ use crate::api::diagnostics::DiagnosticView;
 use crate::auth::AgentKey;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
+use crate::logs::LogKey;
 use crate::{limits, metrics, security, web};
 
 /// Limits and policies of the HTTP layer.
@@ -66,6 +67,9 @@ pub struct Settings {
     pub session_rate: Option<NonZeroU32>,
     /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
     pub forwarded_for: bool,
+    /// The key of the hashes that stand for session ids in the logs; none means a random
+    /// one for this process.
+    pub log_key: Option<String>,
 }
 
 /// Sessions a client address may start per minute unless configured otherwise.
@@ -87,6 +91,7 @@ impl Default for Settings {
             frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
             session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
             forwarded_for: false,
+            log_key: None,
         }
     }
 }
@@ -178,6 +183,7 @@ pub fn app(state: AppState) -> Router {
             .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
             .expose_headers([header::LOCATION, REQUEST_ID])
     });
+    let log_key = Arc::new(LogKey::new(settings.log_key.as_deref()));
     // Outermost first. Router::layer wraps each route, so every layer sees the matched route.
     let middleware = ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
@@ -199,7 +205,7 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(request_span)
+                .make_span_with(move |request: &Request<Body>| request_span(&log_key, request))
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
@@ -225,8 +231,8 @@ pub fn app(state: AppState) -> Router {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// One span per request, named by its route rather than its URL.
-fn request_span(request: &Request<Body>) -> tracing::Span {
+/// One span per request, named by its route, with its path as the logs may show it.
+fn request_span(log_key: &LogKey, request: &Request<Body>) -> tracing::Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -236,7 +242,9 @@ fn request_span(request: &Request<Body>) -> tracing::Span {
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!("request", method = %request.method(), route, path = %request.uri().path(), request_id = id)
+    let method = metrics::method_label(request.method());
+    let path = log_key.path(request.uri().path());
+    tracing::info_span!("request", method, route, path, request_id = id)
 }
 
 /// Gives our JSON error body to errors that middleware answered with a bare status (a body

@@ -167,3 +167,71 @@ async fn killed_database_connections_are_answered_503_never_500() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn session_ids_never_reach_the_log_only_their_keyed_hash() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let store = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--log-key", "operator-secret", "--agent-token", "t"])
+        .arg("--flows")
+        .arg(support::fixtures())
+        .arg("--store")
+        .arg(format!("sqlite://{}", store.path().join("s.db").display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, log) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let listen = loop {
+        let line = log
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        let listen = serde_json::from_str::<Value>(&line)
+            .ok()
+            .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
+        seen.push(line);
+        if let Some(listen) = listen {
+            break listen;
+        }
+    };
+    let client = support::Client::new(format!("http://{listen}"));
+    let (id, _) = client.start("second-factor", json!({})).await;
+    client.answer(&id, "no").await;
+    client.get(&format!("/api/v1/sessions/{id}")).await;
+    support::no_redirects()
+        .get(client.url(&format!("/s/{id}")))
+        .send()
+        .await
+        .unwrap();
+    client
+        .http
+        .get(client.url(&format!("/api/v1/agent/sessions/{id}")))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    // SIGTERM: the server finishes, writes its last lines and closes the log.
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    child.wait().unwrap();
+    reader.join().unwrap();
+    seen.extend(log.try_iter());
+    let seen = seen.join("\n");
+    assert!(!seen.contains(&id), "the log holds the session id:\n{seen}");
+    let tag = stepwise::logs::LogKey::new(Some("operator-secret")).tag(&id);
+    let lines = seen.lines().filter(|line| line.contains(&tag)).count();
+    assert!(
+        lines >= 4,
+        "each request's line names the session by {tag}:\n{seen}"
+    );
+}

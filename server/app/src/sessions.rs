@@ -123,7 +123,7 @@ impl Session {
         }
         let record = app.store.session(id).await?.ok_or(Error::UnknownSession)?;
         let walk: Walk = serde_json::from_str(&record.walk)
-            .map_err(|e| Error::Internal(format!("session {id} holds an unreadable walk: {e}")))?;
+            .map_err(|e| Error::Internal(format!("a session holds an unreadable walk: {e}")))?;
         app.library()
             .prepare(app.store.as_ref(), walk.versions())
             .await?;

@@ -64,6 +64,16 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     agent_token: Option<String>,
+    /// The key of the short hashes that stand for session ids in the logs (an id lets its
+    /// holder into the session, so it is never logged). Give every instance the same key to
+    /// match one session across their logs; without one, each process makes its own.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "STEPWISE_LOG_KEY",
+        hide_env_values = true
+    )]
+    log_key: Option<String>,
     /// How long an unfinished session may stay idle before the figures count it as
     /// abandoned (e.g. 30m, 2h, 1day).
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
@@ -137,6 +147,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             frame_ancestors: args.frame_ancestors,
             session_rate: NonZeroU32::new(args.session_rate),
             forwarded_for: args.trust_forwarded_for,
+            log_key: args.log_key.filter(|k| !k.is_empty()),
         },
         watch: args.watch,
     };
