@@ -48,7 +48,7 @@ pub struct Translation {
     #[serde(default)]
     pub tags: Vec<String>,
     /// Each node's texts, by node id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub nodes: IndexMap<String, NodeTexts>,
 }
 
@@ -60,10 +60,10 @@ pub struct NodeTexts {
     #[serde(default)]
     pub text: Option<Text>,
     /// A question's answer labels, by answer id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub answers: IndexMap<String, Text>,
     /// An escalation's details, by detail id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub details: IndexMap<String, DetailTexts>,
 }
 
