@@ -108,7 +108,7 @@ impl Flow {
             raw,
             version,
             language: Arc::new(Language {
-                locale: crate::translate::DEFAULT_LOCALE.to_owned(),
+                locale: crate::locale::DEFAULT_LOCALE.to_owned(),
                 fallback: BTreeSet::new(),
                 header_fallback: false,
             }),

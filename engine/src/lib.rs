@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod diagram;
 pub mod diff;
 pub mod flow;
+mod locale;
 pub mod model;
 pub mod paths;
 pub mod phrases;
@@ -33,9 +34,10 @@ pub mod walk;
 pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
 pub use diagnostic::{Code, Diagnostic, Severity, Style};
 pub use flow::{Catalog, Flow, FlowSource, Version};
+pub use locale::{DEFAULT_LOCALE, normalize_locale};
 pub use model::{Node, RawFlow};
 pub use source::{MAX_FILE_SIZE, Source, Span};
-pub use translate::{DEFAULT_LOCALE, InLocale, Translations};
+pub use translate::{InLocale, Translations};
 pub use walk::{
     Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,
 };

@@ -27,12 +27,10 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
 use crate::flow::{Catalog, Flow, FlowSource, Version};
+use crate::locale::{DEFAULT_LOCALE, normalize_locale};
 use crate::source::Source;
 
 pub use rules::check;
-
-/// The language flows are written in.
-pub const DEFAULT_LOCALE: &str = "en";
 
 /// The translations of one flow into one language, as written in its file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,19 +99,6 @@ impl Text {
 pub fn fingerprint(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
-}
-
-/// A language tag in the form used here (`de`, `pt-br`): lowercase, letters and digits in
-/// parts joined by `-`, the first of two or three letters. `None` if it is not one.
-pub fn normalize_locale(tag: &str) -> Option<String> {
-    let tag = tag.trim().replace('_', "-").to_ascii_lowercase();
-    let mut parts = tag.split('-');
-    let primary = parts.next()?;
-    let primary_ok =
-        (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    (primary_ok && rest_ok).then_some(tag)
 }
 
 /// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,

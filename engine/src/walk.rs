@@ -183,7 +183,7 @@ pub struct Step {
 }
 
 fn default_locale() -> String {
-    crate::translate::DEFAULT_LOCALE.to_owned()
+    crate::locale::DEFAULT_LOCALE.to_owned()
 }
 
 /// One node the walk passed through.
@@ -500,12 +500,12 @@ impl Walk {
     pub fn locale(&self) -> &str {
         self.locale
             .as_deref()
-            .unwrap_or(crate::translate::DEFAULT_LOCALE)
+            .unwrap_or(crate::locale::DEFAULT_LOCALE)
     }
 
     /// Records the language the customer reads the walk in; it changes no step.
     pub fn set_locale(&mut self, locale: &str) {
-        self.locale = (locale != crate::translate::DEFAULT_LOCALE).then(|| locale.to_owned());
+        self.locale = (locale != crate::locale::DEFAULT_LOCALE).then(|| locale.to_owned());
     }
 
     /// Where the walk stands: active, or which outcome it reached.

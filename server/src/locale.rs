@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::header;
 use axum::http::request::Parts;
 use stepwise_engine::DEFAULT_LOCALE;
-use stepwise_engine::translate::normalize_locale;
+use stepwise_engine::normalize_locale;
 
 use crate::error::AppError;
 use crate::library::Library;

@@ -74,14 +74,6 @@ fn file_names_tell_flows_from_translations() {
 }
 
 #[test]
-fn locales_are_normalised_or_refused() {
-    assert_eq!(normalize_locale(" de_AT "), Some("de-at".to_owned()));
-    assert_eq!(normalize_locale("x"), None);
-    assert_eq!(normalize_locale("de-"), None);
-    assert_eq!(normalize_locale("<script>"), None);
-}
-
-#[test]
 fn a_stale_translation_is_reported_and_not_shown() {
     let (translations, found) = translations(&german());
     let codes: Vec<Code> = found.iter().map(|d| d.code).collect();

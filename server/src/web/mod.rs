@@ -23,7 +23,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use stepwise_engine::translate::normalize_locale;
+use stepwise_engine::normalize_locale;
 use stepwise_engine::{DEFAULT_LOCALE, WalkError};
 
 pub use agent::AgentKey;
