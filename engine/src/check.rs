@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::files::{file_name_parts, is_flow_file};
 use crate::flow::{Catalog, Flow};
 use crate::model::RawFlow;
 use crate::source::Source;
@@ -98,9 +99,9 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                     continue;
                 }
             }
-        } else if translate::file_name_parts(path).is_some() {
+        } else if file_name_parts(path).is_some() {
             // A translation named alone is checked against its flow, which is checked too.
-            let (flow, _) = translate::file_name_parts(path).unwrap_or_default();
+            let (flow, _) = file_name_parts(path).unwrap_or_default();
             let flow_file = path.with_file_name(format!("{flow}.ron"));
             if flow_file.is_file() {
                 vec![flow_file]
@@ -140,7 +141,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     );
     let mut with_translations: Vec<PathBuf> = paths.to_vec();
     for path in paths {
-        if path.is_file() && translate::is_flow_file(path) {
+        if path.is_file() && is_flow_file(path) {
             with_translations.extend(translation_files_of(path));
         }
     }
@@ -167,7 +168,7 @@ fn translation_files_of(flow_file: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| flow_file.with_file_name(e.file_name()))
-        .filter(|p| translate::file_name_parts(p).is_some_and(|(flow, _)| flow == stem))
+        .filter(|p| file_name_parts(p).is_some_and(|(flow, _)| flow == stem))
         .collect()
 }
 
@@ -184,7 +185,7 @@ fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
         .flatten()
         .map(|e| e.path())
         // Scenario files and translations live beside the flows they are about.
-        .filter(|p| translate::is_flow_file(p))
+        .filter(|p| is_flow_file(p))
         .collect();
     files.sort();
     Ok(files)

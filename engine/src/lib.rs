@@ -21,6 +21,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diagram;
 pub mod diff;
+mod files;
 pub mod flow;
 mod locale;
 pub mod model;
@@ -33,10 +34,11 @@ pub mod walk;
 
 pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
 pub use diagnostic::{Code, Diagnostic, Severity, Style};
+pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
 pub use model::{Node, RawFlow};
-pub use source::{MAX_FILE_SIZE, Source, Span};
+pub use source::{Source, Span};
 pub use translate::{InLocale, Translations};
 pub use walk::{
     Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,

@@ -18,7 +18,7 @@ pub mod parse;
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
+use crate::files::file_name_parts;
 use crate::flow::{Catalog, Flow, FlowSource, Version};
 use crate::locale::{DEFAULT_LOCALE, normalize_locale};
 use crate::source::Source;
@@ -99,39 +100,6 @@ impl Text {
 pub fn fingerprint(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
-}
-
-/// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,
-/// `de`); `None` for flow files, scenario files and anything else.
-pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".ron")?;
-    let (flow, locale) = stem.rsplit_once('.')?;
-    if flow.is_empty() || flow.contains('.') {
-        return None;
-    }
-    let locale = normalize_locale(locale)?;
-    Some((flow.to_owned(), locale))
-}
-
-/// Whether a file is a flow: `*.ron`, but neither a scenario file nor a translation.
-pub fn is_flow_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    name.ends_with(".ron")
-        && !name.ends_with(crate::scenario::SCENARIO_SUFFIX)
-        && file_name_parts(path).is_none()
-}
-
-/// Where the translation of a flow file into a language is kept.
-pub fn translation_path(flow_file: &Path, locale: &str) -> PathBuf {
-    let stem = flow_file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    flow_file.with_file_name(format!("{stem}.{locale}.ron"))
 }
 
 /// Every translation that parsed, by flow and locale.

@@ -320,7 +320,7 @@ fn flow_files(dir: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| stepwise_engine::translate::is_flow_file(p))
+        .filter(|p| stepwise_engine::is_flow_file(p))
         .collect()
 }
 

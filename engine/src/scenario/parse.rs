@@ -12,10 +12,6 @@ use crate::diagnostic::Diagnostic;
 use crate::source::reader::Reader;
 use crate::source::{Source, Span};
 
-/// How a scenario file's name ends: `flows/<id>.scenarios.ron` holds the scenarios of
-/// `flows/<id>.ron`.
-pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
-
 /// A scenario file as serde reads it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename = "Scenarios")]

@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Details, Expect, Scenario, ScenarioFile, parse::SCENARIO_SUFFIX};
+use super::{Details, Expect, Scenario, ScenarioFile};
 use crate::check::{CheckReport, closest, did_you_mean, names};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::files::SCENARIO_SUFFIX;
 use crate::flow::Catalog;
 use crate::source::Span;
 use crate::walk::{Status, Step, Walk, WalkError};
