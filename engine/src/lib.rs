@@ -29,6 +29,7 @@ pub mod paths;
 pub mod phrases;
 pub mod scenario;
 pub mod source;
+mod suggest;
 pub mod translate;
 pub mod walk;
 

@@ -12,9 +12,10 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Bfs;
 
-use super::{LONG_PATH_STEPS, Parsed, Suggest, cycle_text, did_you_mean};
+use super::{LONG_PATH_STEPS, Parsed, cycle_text};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Node;
+use crate::suggest::{Suggest, did_you_mean};
 
 /// What the cross-flow rules need to know about a flow's graph.
 pub(super) struct Shape {

@@ -4,12 +4,12 @@
 use ron::error::{Error, SpannedError};
 use ron::extensions::Extensions;
 
-use super::{closest, did_you_mean, names};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::RawFlow;
 use crate::source::index::Index;
 use crate::source::lex::{Kind, Lexer};
 use crate::source::{Source, Span};
+use crate::suggest::{closest, did_you_mean, names};
 
 /// What a kind of file holds, for the words of its diagnostics.
 pub(crate) struct Grammar {
