@@ -11,7 +11,7 @@
 
 mod graph;
 mod links;
-pub(crate) mod parse;
+mod parse;
 mod rules;
 
 use std::cell::OnceCell;

@@ -30,6 +30,7 @@ pub mod phrases;
 pub mod scenario;
 pub mod source;
 mod suggest;
+mod syntax;
 pub mod translate;
 pub mod walk;
 

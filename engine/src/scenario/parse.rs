@@ -7,10 +7,10 @@ use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use super::{Details, Expect, Scenario, ScenarioAnswer, ScenarioFile, Spans};
-use crate::check::parse::{Grammar, diagnose};
 use crate::diagnostic::Diagnostic;
 use crate::source::reader::Reader;
 use crate::source::{Source, Span};
+use crate::syntax::{Grammar, diagnose};
 
 /// A scenario file as serde reads it.
 #[derive(Deserialize)]

@@ -6,11 +6,11 @@ use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
 use super::Translation;
-use crate::check::parse::{Grammar, diagnose};
 use crate::diagnostic::Diagnostic;
 use crate::source::lex::Token;
 use crate::source::reader::Reader;
 use crate::source::{Source, Span};
+use crate::syntax::{Grammar, diagnose};
 
 /// A translation file that parsed, and where its parts stand.
 #[derive(Debug)]
