@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Node, RawFlow};
+use crate::phrases::{self, Phrases};
 
 /// A hash of a flow's meaning: the same for two files that differ only in whitespace,
 /// comments or the order of nodes, different as soon as a customer could see a difference.
@@ -138,6 +139,11 @@ impl Flow {
     /// [`crate::translate::InLocale`]).
     pub fn locale(&self) -> &str {
         &self.language.locale
+    }
+
+    /// The engine's own words in the language of the flow's texts.
+    pub fn phrases(&self) -> &'static Phrases {
+        phrases::for_locale(self.locale())
     }
 
     /// Whether a node's texts are shown in the source language because the asked one has no

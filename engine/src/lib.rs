@@ -21,6 +21,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diagram;
 pub mod diff;
+mod exit;
 mod files;
 pub mod flow;
 mod locale;
@@ -36,6 +37,7 @@ pub mod walk;
 
 pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
 pub use diagnostic::{Code, Diagnostic, Severity, Style};
+pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
 pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use locale::{DEFAULT_LOCALE, normalize_locale};

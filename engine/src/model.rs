@@ -1,7 +1,8 @@
 //! The flow types exactly as a writer writes them in RON; serde reads these.
 //!
 //! Nothing here is checked: a [`RawFlow`] becomes a [`crate::Flow`] only through
-//! [`crate::check`], so the walker never meets an invalid graph.
+//! [`crate::check`], so the walker never meets an invalid graph. Where each node leads is
+//! [`Node::exits`].
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -124,26 +125,6 @@ impl Detail {
 }
 
 impl Node {
-    /// The node ids this node can lead to within its own flow, with the field that names each.
-    pub fn targets(&self) -> Vec<(&'static str, &str)> {
-        match self {
-            Node::Question { answers, .. } => {
-                answers.iter().map(|a| ("goto", a.goto.as_str())).collect()
-            }
-            Node::Remedy { otherwise, .. } => vec![("otherwise", otherwise.as_str())],
-            Node::Info { next, .. } => vec![("next", next.as_str())],
-            Node::Branch { cases, default, .. } => cases
-                .values()
-                .map(|t| ("cases", t.as_str()))
-                .chain(std::iter::once(("default", default.as_str())))
-                .collect(),
-            Node::Link { .. }
-            | Node::Resolved { .. }
-            | Node::Escalate { .. }
-            | Node::Done { .. } => Vec::new(),
-        }
-    }
-
     /// Whether the walk ends here (within this flow a link also ends it: the other flow takes over).
     pub fn is_outcome(&self) -> bool {
         matches!(

@@ -11,9 +11,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::exit::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 use crate::flow::Flow;
 use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 /// One choice along a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

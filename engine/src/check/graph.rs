@@ -141,21 +141,11 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) -> Shape {
 /// Calls `f(k, field, target)` for each target of `node`, in the order of
 /// [`Node::targets`], without collecting them (this runs once per node of every flow).
 fn each_target<'n>(node: &'n Node, mut f: impl FnMut(usize, &'static str, &'n str)) {
-    match node {
-        Node::Question { answers, .. } => {
-            for (k, answer) in answers.iter().enumerate() {
-                f(k, "goto", &answer.goto);
-            }
-        }
-        Node::Remedy { otherwise, .. } => f(0, "otherwise", otherwise),
-        Node::Info { next, .. } => f(0, "next", next),
-        Node::Branch { cases, default, .. } => {
-            for (k, target) in cases.values().enumerate() {
-                f(k, "cases", target);
-            }
-            f(cases.len(), "default", default);
-        }
-        Node::Link { .. } | Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {}
+    let targets = node
+        .exits()
+        .filter_map(|exit| Some((exit.field()?, exit.to?)));
+    for (k, (field, target)) in targets.enumerate() {
+        f(k, field, target);
     }
 }
 

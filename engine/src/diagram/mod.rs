@@ -14,9 +14,9 @@ mod text;
 
 use std::collections::HashSet;
 
+use crate::exit::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 use crate::flow::Flow;
 use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 pub use dot::dot;
 pub use mermaid::mermaid;

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use super::Visit;
+use crate::exit::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 use crate::flow::Flow;
 use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 /// What the scenarios of a run reach, flow by flow.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
-use stepwise_engine::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED};
+use stepwise_engine::{CONTINUE, DEFAULT_CASE, NOT_SOLVED};
 use stepwise_engine::{Flow, FlowSource, Node, WalkError};
 use utoipa::{IntoParams, ToSchema};
 
