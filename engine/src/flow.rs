@@ -82,7 +82,7 @@ impl Hasher {
 }
 
 /// A flow that passed every check: every target exists, every node is reachable and can
-/// reach an outcome. Only [`crate::check`] makes one.
+/// reach an outcome. Only the checker ([`crate::check_paths`] and its kin) makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flow {
     raw: RawFlow,

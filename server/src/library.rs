@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use stepwise_engine::source::Source;
+use stepwise_engine::Source;
 use stepwise_engine::translate::apply::localize;
 use stepwise_engine::{
     Catalog, CheckReport, Code, DEFAULT_LOCALE, Diagnostic, Flow, FlowSource, InLocale, Style,

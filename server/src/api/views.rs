@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use stepwise_engine::model::Detail;
+use stepwise_engine::Detail;
 use stepwise_engine::{Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript};
 use utoipa::ToSchema;
 
