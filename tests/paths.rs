@@ -2,7 +2,7 @@
 //! as a diff of customer paths.
 
 use stepwise_engine::check_paths;
-use stepwise_engine::paths::paths;
+use stepwise_engine::paths;
 use stepwise_tests::flows_dir;
 
 /// Far more than any bundled flow has; a flow that reaches it should be split.

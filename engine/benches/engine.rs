@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use stepwise_engine::source::Source;
+use stepwise_engine::Source;
 use stepwise_engine::{Walk, check_paths, check_sources};
 
 /// A flow of `nodes` nodes: a chain of questions, each with a remedy beside it, ending in an

@@ -11,7 +11,7 @@
 
 mod graph;
 mod links;
-pub(crate) mod parse;
+mod parse;
 mod rules;
 
 use std::cell::OnceCell;
@@ -19,6 +19,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::files::{file_name_parts, is_flow_file};
 use crate::flow::{Catalog, Flow};
 use crate::model::RawFlow;
 use crate::source::Source;
@@ -98,9 +99,9 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                     continue;
                 }
             }
-        } else if translate::file_name_parts(path).is_some() {
+        } else if file_name_parts(path).is_some() {
             // A translation named alone is checked against its flow, which is checked too.
-            let (flow, _) = translate::file_name_parts(path).unwrap_or_default();
+            let (flow, _) = file_name_parts(path).unwrap_or_default();
             let flow_file = path.with_file_name(format!("{flow}.ron"));
             if flow_file.is_file() {
                 vec![flow_file]
@@ -140,7 +141,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     );
     let mut with_translations: Vec<PathBuf> = paths.to_vec();
     for path in paths {
-        if path.is_file() && translate::is_flow_file(path) {
+        if path.is_file() && is_flow_file(path) {
             with_translations.extend(translation_files_of(path));
         }
     }
@@ -167,7 +168,7 @@ fn translation_files_of(flow_file: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| flow_file.with_file_name(e.file_name()))
-        .filter(|p| translate::file_name_parts(p).is_some_and(|(flow, _)| flow == stem))
+        .filter(|p| file_name_parts(p).is_some_and(|(flow, _)| flow == stem))
         .collect()
 }
 
@@ -184,7 +185,7 @@ fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
         .flatten()
         .map(|e| e.path())
         // Scenario files and translations live beside the flows they are about.
-        .filter(|p| translate::is_flow_file(p))
+        .filter(|p| is_flow_file(p))
         .collect();
     files.sort();
     Ok(files)
@@ -296,74 +297,6 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
 /// Orders diagnostics by file, then by position in it (stable otherwise).
 fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| a.path().cmp(b.path()).then(a.offset().cmp(&b.offset())));
-}
-
-/// How many candidate comparisons "did you mean" may spend per flow, so that a flow
-/// with a million nodes and many typos is still checked in linear time.
-const SUGGESTION_BUDGET: usize = 200_000;
-
-/// Finds the candidate closest to a misspelled name, within a comparison budget.
-pub(crate) struct Suggest {
-    budget: usize,
-}
-
-impl Suggest {
-    /// A fresh budget.
-    pub fn new() -> Suggest {
-        Suggest {
-            budget: SUGGESTION_BUDGET,
-        }
-    }
-
-    /// The closest candidate, if one is close enough to be a likely typo.
-    pub fn closest<'c>(
-        &mut self,
-        wanted: &str,
-        candidates: impl ExactSizeIterator<Item = &'c str>,
-    ) -> Option<&'c str> {
-        if candidates.len() > self.budget {
-            return None;
-        }
-        self.budget -= candidates.len();
-        closest(wanted, candidates)
-    }
-}
-
-/// The closest of `candidates` to `wanted`, if one is close enough to be a likely typo.
-pub(crate) fn closest<'c>(
-    wanted: &str,
-    candidates: impl Iterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let wanted_lower = wanted.to_lowercase();
-    candidates
-        .filter(|c| *c != wanted)
-        .map(|c| {
-            (
-                strsim::normalized_damerau_levenshtein(&wanted_lower, &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|&(score, _)| score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// `did you mean `x`?`, or the fallback.
-pub(crate) fn did_you_mean(suggestion: Option<&str>, otherwise: impl Into<String>) -> String {
-    match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => otherwise.into(),
-    }
-}
-
-/// A list of names for a help line: `a`, `b` and `c`.
-pub(crate) fn names<'n>(names: impl IntoIterator<Item = &'n str>) -> String {
-    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
-    match names.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 /// A loop of names as `a -> b -> a`, shortened when very long.

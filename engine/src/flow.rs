@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Node, RawFlow};
+use crate::phrases::{self, Phrases};
 
 /// A hash of a flow's meaning: the same for two files that differ only in whitespace,
 /// comments or the order of nodes, different as soon as a customer could see a difference.
@@ -81,7 +82,7 @@ impl Hasher {
 }
 
 /// A flow that passed every check: every target exists, every node is reachable and can
-/// reach an outcome. Only [`crate::check`] makes one.
+/// reach an outcome. Only the checker ([`crate::check_paths`] and its kin) makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flow {
     raw: RawFlow,
@@ -108,7 +109,7 @@ impl Flow {
             raw,
             version,
             language: Arc::new(Language {
-                locale: crate::translate::DEFAULT_LOCALE.to_owned(),
+                locale: crate::locale::DEFAULT_LOCALE.to_owned(),
                 fallback: BTreeSet::new(),
                 header_fallback: false,
             }),
@@ -138,6 +139,11 @@ impl Flow {
     /// [`crate::translate::InLocale`]).
     pub fn locale(&self) -> &str {
         &self.language.locale
+    }
+
+    /// The engine's own words in the language of the flow's texts.
+    pub fn phrases(&self) -> &'static Phrases {
+        phrases::for_locale(self.locale())
     }
 
     /// Whether a node's texts are shown in the source language because the asked one has no

@@ -4,38 +4,74 @@
 //! The engine does no I/O beyond reading flow files and has no async: the server and the
 //! command line call into it.
 //!
-//! - [`model`]: the flow types serde reads ([`RawFlow`]);
-//! - [`source`]: reading files and locating ids in their text;
-//! - [`diagnostic`]: errors and warnings a writer reads;
-//! - [`check`]: the rules a flow must pass, on petgraph; produces [`Flow`]s;
-//! - [`flow`]: checked flows, versions, the [`Catalog`];
-//! - [`walk`]: a customer's walk through a flow;
-//! - [`paths`]: every path a customer can take;
-//! - [`diff`]: two versions of a flow compared as customer paths;
-//! - [`scenario`]: scenario tests kept beside a flow, and their coverage;
-//! - [`diagram`]: pictures of a flow (Mermaid, DOT, SVG);
-//! - [`translate`]: a flow's texts in other languages, checked and applied;
-//! - [`phrases`]: the engine's own few words, in each language it knows.
+//! Everything an embedder needs is here at the root: [`check_paths`] reads and checks a
+//! directory of flows into a [`CheckReport`], whose [`Catalog`] holds the [`Flow`]s that
+//! passed and whose [`Diagnostic`]s say what did not; a [`Walk`] takes a customer through a
+//! flow [`Step`] by step to an [`Outcome`] and writes a [`Transcript`]; [`InLocale`] shows
+//! the flows in another language; [`Node::exits`] lists where each node leads and
+//! [`paths()`] every way through a flow. The tools built on these keep a module each:
+//! [`diagram`], [`diff`], [`scenario`], [`translate`], and [`phrases`], the engine's own
+//! words in each language it speaks.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use std::path::PathBuf;
+//!
+//! use stepwise_engine::{InLocale, Status, Walk, check_paths};
+//!
+//! let flows = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../flows"));
+//! let report = check_paths(&[flows]);
+//! assert_eq!(report.errors(), 0, "{}", report.summary());
+//!
+//! let catalog = &report.catalog;
+//! let (mut walk, mut step) = Walk::start(catalog, "p2p-released-not-paid", BTreeMap::new())?;
+//! while step.outcome.is_none() {
+//!     // A client shows `step.text` and offers `step.answers`; this one takes the first.
+//!     step = walk.answer(catalog, &step.answers[0].id)?;
+//! }
+//! assert_eq!(walk.status(), Status::Resolved);
+//! println!("{}", walk.transcript(catalog)?);
+//!
+//! // The same walk as a customer reading German sees it.
+//! let german = InLocale::new(catalog, &report.translations, "de");
+//! println!("{}", walk.transcript(&german)?);
+//! # Ok::<(), stepwise_engine::WalkError>(())
+//! ```
 
-pub mod check;
-pub mod diagnostic;
+// The core, re-exported below: embedders name its types from the root.
+mod check;
+mod diagnostic;
+mod exit;
+mod files;
+mod flow;
+mod locale;
+mod model;
+mod paths;
+mod source;
+mod suggest;
+mod syntax;
+mod walk;
+
 pub mod diagram;
 pub mod diff;
-pub mod flow;
-pub mod model;
-pub mod paths;
 pub mod phrases;
 pub mod scenario;
-pub mod source;
 pub mod translate;
-pub mod walk;
 
 pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
-pub use diagnostic::{Code, Diagnostic, Severity, Style};
+pub use diagnostic::{
+    Code, Diagnostic, JsonDiagnostic, JsonLabel, Label, RENDER_WIDTH, Severity, Style, render_all,
+};
+pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
+pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
 pub use flow::{Catalog, Flow, FlowSource, Version};
-pub use model::{Node, RawFlow};
-pub use source::{MAX_FILE_SIZE, Source, Span};
-pub use translate::{DEFAULT_LOCALE, InLocale, Translations};
+pub use locale::{DEFAULT_LOCALE, normalize_locale};
+pub use model::{Answer, Detail, Node, RawFlow};
+pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
+pub use phrases::Phrases;
+pub use source::{LineCol, Source, Span};
+pub use translate::{InLocale, Translations};
 pub use walk::{
-    Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript, Walk, WalkError,
+    Choice, DetailProblem, HistoryEntry, JUMPED, Outcome, Status, Step, StepKind, Transcript, Walk,
+    WalkError,
 };

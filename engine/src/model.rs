@@ -1,7 +1,8 @@
 //! The flow types exactly as a writer writes them in RON; serde reads these.
 //!
 //! Nothing here is checked: a [`RawFlow`] becomes a [`crate::Flow`] only through
-//! [`crate::check`], so the walker never meets an invalid graph.
+//! [`crate::check`], so the walker never meets an invalid graph. Where each node leads is
+//! [`Node::exits`].
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -26,7 +27,7 @@ pub struct RawFlow {
     /// The id of the first node.
     pub start: String,
     /// Every node, keyed by its id, in the order the writer wrote them.
-    #[serde(deserialize_with = "unique_keys")]
+    #[serde(deserialize_with = "unique_node_ids")]
     pub nodes: IndexMap<String, Node>,
 }
 
@@ -124,26 +125,6 @@ impl Detail {
 }
 
 impl Node {
-    /// The node ids this node can lead to within its own flow, with the field that names each.
-    pub fn targets(&self) -> Vec<(&'static str, &str)> {
-        match self {
-            Node::Question { answers, .. } => {
-                answers.iter().map(|a| ("goto", a.goto.as_str())).collect()
-            }
-            Node::Remedy { otherwise, .. } => vec![("otherwise", otherwise.as_str())],
-            Node::Info { next, .. } => vec![("next", next.as_str())],
-            Node::Branch { cases, default, .. } => cases
-                .values()
-                .map(|t| ("cases", t.as_str()))
-                .chain(std::iter::once(("default", default.as_str())))
-                .collect(),
-            Node::Link { .. }
-            | Node::Resolved { .. }
-            | Node::Escalate { .. }
-            | Node::Done { .. } => Vec::new(),
-        }
-    }
-
     /// Whether the walk ends here (within this flow a link also ends it: the other flow takes over).
     pub fn is_outcome(&self) -> bool {
         matches!(
@@ -180,37 +161,60 @@ impl Node {
     }
 }
 
-/// Reads a map, refusing a key written twice (a plain map would silently keep the last).
-fn unique_keys<'de, D>(deserializer: D) -> Result<IndexMap<String, Node>, D::Error>
+/// Reads a flow's nodes, refusing an id written twice.
+fn unique_node_ids<'de, D>(deserializer: D) -> Result<IndexMap<String, Node>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    struct UniqueKeys;
+    // The checker recognises this message to point at both places.
+    unique_keys(deserializer, "a map of node ids to nodes", |id| {
+        format!("duplicate node id `{id}`")
+    })
+}
 
-    impl<'de> serde::de::Visitor<'de> for UniqueKeys {
-        type Value = IndexMap<String, Node>;
+/// Reads a map, refusing a key written twice (a plain map would silently keep the last);
+/// `twice` says what is wrong with a key written again.
+pub(crate) fn unique_keys<'de, D, V>(
+    deserializer: D,
+    expecting: &'static str,
+    twice: fn(&str) -> String,
+) -> Result<IndexMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct UniqueKeys<V> {
+        expecting: &'static str,
+        twice: fn(&str) -> String,
+        values: std::marker::PhantomData<V>,
+    }
+
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for UniqueKeys<V> {
+        type Value = IndexMap<String, V>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a map of node ids to nodes")
+            f.write_str(self.expecting)
         }
 
         fn visit_map<A>(self, mut map: A) -> Result<Self::Value, A::Error>
         where
             A: serde::de::MapAccess<'de>,
         {
-            let mut nodes = IndexMap::new();
-            while let Some(id) = map.next_key::<String>()? {
-                if nodes.contains_key(&id) {
-                    return Err(serde::de::Error::custom(format!(
-                        "duplicate node id `{id}`"
-                    )));
+            let mut entries = IndexMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if entries.contains_key(&key) {
+                    return Err(serde::de::Error::custom((self.twice)(&key)));
                 }
-                let node = map.next_value::<Node>()?;
-                nodes.insert(id, node);
+                let value = map.next_value::<V>()?;
+                entries.insert(key, value);
             }
-            Ok(nodes)
+            Ok(entries)
         }
     }
 
-    deserializer.deserialize_map(UniqueKeys)
+    deserializer.deserialize_map(UniqueKeys {
+        expecting,
+        twice,
+        values: std::marker::PhantomData,
+    })
 }

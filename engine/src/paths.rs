@@ -11,9 +11,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::exit::{Exit, ExitKind};
 use crate::flow::Flow;
 use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 /// One choice along a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -203,80 +203,58 @@ fn known<'s>(steps: &'s [PathStep], fact: &str) -> Option<&'s str> {
 
 /// The choices at a node after `steps`, in the order the writer wrote them.
 fn edges<'f>(id: &str, node: &'f Node, steps: &[PathStep]) -> Vec<Edge<'f>> {
-    let edge = |choice: String, automatic, records, next| Edge {
-        choice,
-        automatic,
-        records,
-        next,
+    let next = |exit: &Exit<'f>| match exit.to {
+        Some(to) => Next::Node(to),
+        // Only a remedy that worked leads to no node: the walk ends resolved by it.
+        None => Next::End(PathEnd::SolvedBy {
+            remedy: id.to_owned(),
+        }),
     };
-    match node {
-        Node::Question { answers, fact, .. } => {
-            let value = fact.as_deref().and_then(|f| known(steps, f));
-            let skipped = value.is_some_and(|v| answers.iter().any(|a| a.id == v));
-            answers
-                .iter()
-                .filter(|a| !skipped || value == Some(a.id.as_str()))
-                .map(|a| {
-                    let records = fact.as_ref().map(|f| (f.clone(), a.id.clone()));
-                    edge(a.id.clone(), skipped, records, Next::Node(a.goto.as_str()))
+    if let Node::Branch { fact, .. } = node {
+        let edge = |exit: Exit<'f>, records| Edge {
+            choice: match exit.kind {
+                ExitKind::Case { value, .. } => format!("{fact}={value}"),
+                _ => exit.choice().to_owned(),
+            },
+            automatic: true,
+            records,
+            next: next(&exit),
+        };
+        return match known(steps, fact) {
+            // A fact recorded earlier on the path decides the branch.
+            Some(value) => node
+                .branch_exit(Some(value))
+                .map(|exit| edge(exit, None))
+                .into_iter()
+                .collect(),
+            None => node
+                .exits()
+                .map(|exit| {
+                    let records = match exit.kind {
+                        ExitKind::Case { value, .. } => Some((fact.clone(), value.to_owned())),
+                        _ => None,
+                    };
+                    edge(exit, records)
                 })
-                .collect()
-        }
-        Node::Remedy { otherwise, .. } => vec![
-            edge(
-                SOLVED.to_owned(),
-                false,
-                None,
-                Next::End(PathEnd::SolvedBy {
-                    remedy: id.to_owned(),
-                }),
-            ),
-            edge(
-                NOT_SOLVED.to_owned(),
-                false,
-                None,
-                Next::Node(otherwise.as_str()),
-            ),
-        ],
-        Node::Info { next, .. } => {
-            vec![edge(
-                CONTINUE.to_owned(),
-                false,
-                None,
-                Next::Node(next.as_str()),
-            )]
-        }
-        Node::Branch {
-            fact,
-            cases,
-            default,
-        } => {
-            let value = known(steps, fact);
-            let default_edge = edge(DEFAULT_CASE.to_owned(), true, None, Next::Node(default));
-            match value {
-                Some(v) => match cases.get(v) {
-                    Some(target) => vec![edge(
-                        format!("{fact}={v}"),
-                        true,
-                        None,
-                        Next::Node(target.as_str()),
-                    )],
-                    None => vec![default_edge],
-                },
-                None => cases
-                    .iter()
-                    .map(|(v, target)| {
-                        let records = Some((fact.clone(), v.clone()));
-                        edge(format!("{fact}={v}"), true, records, Next::Node(target))
-                    })
-                    .chain(std::iter::once(default_edge))
-                    .collect(),
-            }
-        }
-        Node::Link { .. } | Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {
-            Vec::new()
-        }
+                .collect(),
+        };
     }
+    let fact = match node {
+        Node::Question { fact, .. } => fact.as_deref(),
+        _ => None,
+    };
+    // A question on a fact recorded earlier on the path is answered by it, as in a walk.
+    let value = fact.and_then(|f| known(steps, f));
+    let skipped = value.is_some_and(|v| node.exits().any(|exit| exit.choice() == v));
+    node.exits()
+        .filter(|exit| !skipped || value == Some(exit.choice()))
+        .map(|exit| Edge {
+            choice: exit.choice().to_owned(),
+            automatic: skipped,
+            records: fact.map(|f| (f.to_owned(), exit.choice().to_owned())),
+            next: next(&exit),
+        })
+        .collect()
 }
 
 impl fmt::Display for CustomerPath {

@@ -1,5 +1,5 @@
-//! The few words the engine itself says (the answers to a remedy, "Continue", a transcript's
-//! headings), in each language it knows; flows bring their own words through translations.
+//! The few words the engine itself says (the answers to a remedy, "Continue", the ways out
+//! of a node on a map, a transcript's headings), in each language it knows; flows bring their own words through translations.
 
 /// The engine's own words in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +12,12 @@ pub struct Phrases {
     pub not_solved: &'static str,
     /// The only answer to an information step.
     pub next: &'static str,
+    /// A map of the flow: the way a remedy that worked takes.
+    pub map_solved: &'static str,
+    /// A map of the flow: the way a remedy that did not work takes.
+    pub map_not_solved: &'static str,
+    /// A map of the flow: the way a branch takes when no case matches.
+    pub map_default: &'static str,
     /// What the history shows for a jump.
     pub jumped: &'static str,
     /// Transcript: the line naming the flows and versions.
@@ -50,6 +56,9 @@ pub const ENGLISH: Phrases = Phrases {
     solved: "Yes, that solved it",
     not_solved: "No, it still isn't working",
     next: "Continue",
+    map_solved: "Solved",
+    map_not_solved: "Not solved",
+    map_default: "default",
     jumped: "(the agent moved on to another step)",
     flow: "Flow",
     status: "Status",
@@ -73,6 +82,9 @@ pub const GERMAN: Phrases = Phrases {
     solved: "Ja, das hat geholfen",
     not_solved: "Nein, es funktioniert immer noch nicht",
     next: "Weiter",
+    map_solved: "Gelöst",
+    map_not_solved: "Nicht gelöst",
+    map_default: "sonst",
     jumped: "(der Support ist zu einem anderen Schritt gesprungen)",
     flow: "Ablauf",
     status: "Status",

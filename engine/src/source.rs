@@ -1,4 +1,5 @@
-//! Reading flow files (size limit, UTF-8) and turning byte offsets into lines and columns.
+//! The text of a file and places in it: byte offsets, spans, lines and columns. Reading one
+//! from disk is [`crate::files`]' job.
 //!
 //! [`index`] finds where ids stand in the text; [`lex`] is the small RON lexer it reads with,
 //! through the forgiving structural reader in `reader`.
@@ -8,17 +9,10 @@ pub mod lex;
 pub(crate) mod reader;
 
 use std::fmt;
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-
-use crate::diagnostic::{Code, Diagnostic};
-
-/// The largest flow file read, in bytes. Bigger files are refused unread.
-pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// A byte range in a source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -93,88 +87,6 @@ impl Source {
             path: path.into(),
             text: text.into(),
             lines: Arc::default(),
-        }
-    }
-
-    /// Reads a flow file: at most [`MAX_FILE_SIZE`] bytes, which must be UTF-8.
-    ///
-    /// Anything else comes back as the diagnostic a writer reads (`unreadable`,
-    /// `file-too-large`, `not-utf8`).
-    pub fn read(path: &Path) -> Result<Source, Box<Diagnostic>> {
-        let unreadable = |why: String| {
-            Box::new(
-                Diagnostic::new(
-                    Code::Unreadable,
-                    &Source::new(path, ""),
-                    format!("cannot read `{}`: {why}", path.display()),
-                )
-                .with_help("check that the file exists and that you may read it"),
-            )
-        };
-        let meta = std::fs::metadata(path).map_err(|e| unreadable(io_reason(&e)))?;
-        // A FIFO or a device could block or never end; only plain files are flows.
-        if !meta.is_file() {
-            let what = if meta.is_dir() {
-                "it is a directory"
-            } else {
-                "it is not a regular file"
-            };
-            return Err(unreadable(what.to_owned()));
-        }
-        let file = File::open(path).map_err(|e| unreadable(io_reason(&e)))?;
-        let mut bytes = Vec::new();
-        // Reading one byte past the limit tells "exactly the limit" from "too big"
-        // without ever holding more than that in memory.
-        file.take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| unreadable(io_reason(&e)))?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            let size = meta.len().max(bytes.len() as u64);
-            return Err(Box::new(
-                Diagnostic::new(
-                    Code::FileTooLarge,
-                    &Source::new(path, ""),
-                    format!(
-                        "`{}` is too large: {} bytes, and a flow file may have at most 1 MiB ({} bytes)",
-                        path.display(),
-                        size,
-                        MAX_FILE_SIZE
-                    ),
-                )
-                .with_help("split the flow into smaller flows joined with `Link(flow: \"…\")`"),
-            ));
-        }
-        Source::from_bytes(path, bytes)
-    }
-
-    /// A source from bytes already read; they must be UTF-8.
-    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Source, Box<Diagnostic>> {
-        let path = path.into();
-        match String::from_utf8(bytes) {
-            Ok(text) => Ok(Source::new(path, text)),
-            Err(e) => {
-                let offset = e.utf8_error().valid_up_to();
-                let bad = e.as_bytes().get(offset).copied().unwrap_or_default();
-                // The lossy text keeps every byte before the first bad one where it was,
-                // so the offset still points at it; the bad byte becomes U+FFFD (3 bytes).
-                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let source = Source::new(path, lossy);
-                let at = source.line_col(offset);
-                let message = format!(
-                    "`{}` is not valid UTF-8: byte 0x{bad:02x} at offset {offset} (line {}, column {})",
-                    source.path.display(),
-                    at.line,
-                    at.column
-                );
-                Err(Box::new(
-                    Diagnostic::new(Code::NotUtf8, &source, message)
-                        .with_label(
-                            Span::new(offset, offset + '\u{fffd}'.len_utf8()),
-                            "not UTF-8",
-                        )
-                        .with_help("save the file as UTF-8"),
-                ))
-            }
         }
     }
 
@@ -258,21 +170,6 @@ fn ceil_char_boundary(text: &str, offset: usize) -> usize {
     i
 }
 
-/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_owned(),
-                None => text,
-            }
-        }
-    }
-}
-
 impl SourceCode for Source {
     fn read_span<'a>(
         &'a self,
@@ -328,19 +225,5 @@ mod tests {
     fn stem_drops_the_ron_extension() {
         assert_eq!(Source::new("flows/a-b.ron", "").stem(), Some("a-b"));
         assert_eq!(Source::new("x", "").stem(), Some("x"));
-    }
-
-    #[test]
-    fn invalid_utf8_is_reported_at_the_first_bad_byte() {
-        let Err(d) = Source::from_bytes("bad.ron", b"ab\ncd\xffef".to_vec()) else {
-            panic!("invalid UTF-8 was accepted");
-        };
-        assert_eq!(d.code, Code::NotUtf8);
-        assert!(
-            d.message.contains("offset 5 (line 2, column 3)"),
-            "{}",
-            d.message
-        );
-        assert_eq!(d.primary.as_ref().map(|l| l.span.start), Some(5));
     }
 }

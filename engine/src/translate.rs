@@ -8,7 +8,7 @@
 //! translation and falls back to the source text node by node, marking where it did.
 //!
 //! - [`parse`]: RON → [`Translation`], with where each entry stands;
-//! - [`rules`]: missing, stale and orphaned translations as diagnostics;
+//! - `rules` ([`check`]): missing, stale and orphaned translations as diagnostics;
 //! - [`apply`]: a flow in another language;
 //! - [`extract`]: writing or updating a translation file's skeleton.
 
@@ -18,7 +18,7 @@ pub mod parse;
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
@@ -26,13 +26,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Diagnostic;
+use crate::files::file_name_parts;
 use crate::flow::{Catalog, Flow, FlowSource, Version};
+use crate::locale::{DEFAULT_LOCALE, normalize_locale};
 use crate::source::Source;
 
 pub use rules::check;
-
-/// The language flows are written in.
-pub const DEFAULT_LOCALE: &str = "en";
 
 /// The translations of one flow into one language, as written in its file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +47,7 @@ pub struct Translation {
     #[serde(default)]
     pub tags: Vec<String>,
     /// Each node's texts, by node id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub nodes: IndexMap<String, NodeTexts>,
 }
 
@@ -60,10 +59,10 @@ pub struct NodeTexts {
     #[serde(default)]
     pub text: Option<Text>,
     /// A question's answer labels, by answer id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub answers: IndexMap<String, Text>,
     /// An escalation's details, by detail id.
-    #[serde(default, deserialize_with = "parse::unique_keys")]
+    #[serde(default, deserialize_with = "parse::translated_once")]
     pub details: IndexMap<String, DetailTexts>,
 }
 
@@ -101,52 +100,6 @@ impl Text {
 pub fn fingerprint(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
-}
-
-/// A language tag in the form used here (`de`, `pt-br`): lowercase, letters and digits in
-/// parts joined by `-`, the first of two or three letters. `None` if it is not one.
-pub fn normalize_locale(tag: &str) -> Option<String> {
-    let tag = tag.trim().replace('_', "-").to_ascii_lowercase();
-    let mut parts = tag.split('-');
-    let primary = parts.next()?;
-    let primary_ok =
-        (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    (primary_ok && rest_ok).then_some(tag)
-}
-
-/// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,
-/// `de`); `None` for flow files, scenario files and anything else.
-pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".ron")?;
-    let (flow, locale) = stem.rsplit_once('.')?;
-    if flow.is_empty() || flow.contains('.') {
-        return None;
-    }
-    let locale = normalize_locale(locale)?;
-    Some((flow.to_owned(), locale))
-}
-
-/// Whether a file is a flow: `*.ron`, but neither a scenario file nor a translation.
-pub fn is_flow_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    name.ends_with(".ron")
-        && !name.ends_with(crate::scenario::SCENARIO_SUFFIX)
-        && file_name_parts(path).is_none()
-}
-
-/// Where the translation of a flow file into a language is kept.
-pub fn translation_path(flow_file: &Path, locale: &str) -> PathBuf {
-    let stem = flow_file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    flow_file.with_file_name(format!("{stem}.{locale}.ron"))
 }
 
 /// Every translation that parsed, by flow and locale.

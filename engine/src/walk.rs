@@ -10,18 +10,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::exit::SOLVED;
 use crate::flow::{Flow, FlowSource, Version};
 use crate::model::{Detail, Node};
 use crate::phrases::{self, Phrases};
 
-/// The answer a customer gives to a remedy that worked.
-pub const SOLVED: &str = "yes";
-/// The answer a customer gives to a remedy that did not work.
-pub const NOT_SOLVED: &str = "no";
-/// The only answer to an information step.
-pub const CONTINUE: &str = "next";
-/// The label of the default case of a branch, as recorded in the trail.
-pub const DEFAULT_CASE: &str = "default";
 /// The answer id the history shows for leaving a node by a jump rather than an answer.
 pub const JUMPED: &str = "@jump";
 
@@ -183,7 +176,7 @@ pub struct Step {
 }
 
 fn default_locale() -> String {
-    crate::translate::DEFAULT_LOCALE.to_owned()
+    crate::locale::DEFAULT_LOCALE.to_owned()
 }
 
 /// One node the walk passed through.
@@ -273,7 +266,7 @@ impl Walk {
         let node = node_of(&flow, &here.node)?;
         let position = self.answers_given();
         let can_go_back = position > 0;
-        let words = phrases::for_locale(flow.locale());
+        let words = flow.phrases();
         let mut step = Step {
             flow: flow.id().to_owned(),
             flow_title: flow.title().to_owned(),
@@ -288,15 +281,9 @@ impl Walk {
             fallback: flow.is_fallback(&here.node),
         };
         match node {
-            Node::Question { answers, .. } => {
+            Node::Question { .. } => {
                 step.kind = StepKind::Question;
-                step.answers = answers
-                    .iter()
-                    .map(|a| Choice {
-                        id: a.id.clone(),
-                        label: a.label.clone(),
-                    })
-                    .collect();
+                step.answers = choices(node, words);
             }
             Node::Remedy { .. } if here.answer.as_deref() == Some(SOLVED) => {
                 step.kind = StepKind::Resolved;
@@ -308,11 +295,11 @@ impl Walk {
             }
             Node::Remedy { .. } => {
                 step.kind = StepKind::Remedy;
-                step.answers = remedy_choices(words);
+                step.answers = choices(node, words);
             }
             Node::Info { .. } => {
                 step.kind = StepKind::Info;
-                step.answers = vec![choice(CONTINUE, words.next)];
+                step.answers = choices(node, words);
             }
             Node::Resolved { .. } => {
                 step.kind = StepKind::Resolved;
@@ -348,18 +335,12 @@ impl Walk {
         };
         let next = match node {
             _ if here.answer.is_some() => return Err(WalkError::Finished),
-            Node::Question { answers, .. } => answers
-                .iter()
-                .find(|a| a.id == answer)
-                .map(|a| Some(a.goto.clone()))
-                .ok_or_else(not_offered)?,
-            Node::Remedy { otherwise, .. } => match answer {
-                SOLVED => None,
-                NOT_SOLVED => Some(otherwise.clone()),
-                _ => return Err(not_offered()),
-            },
-            Node::Info { next, .. } if answer == CONTINUE => Some(next.clone()),
-            Node::Info { .. } => return Err(not_offered()),
+            Node::Question { .. } | Node::Remedy { .. } | Node::Info { .. } => node
+                .exits()
+                .find(|exit| !exit.is_automatic() && exit.choice() == answer)
+                .ok_or_else(not_offered)?
+                .to
+                .map(str::to_owned),
             Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {
                 return Err(WalkError::Finished);
             }
@@ -500,12 +481,12 @@ impl Walk {
     pub fn locale(&self) -> &str {
         self.locale
             .as_deref()
-            .unwrap_or(crate::translate::DEFAULT_LOCALE)
+            .unwrap_or(crate::locale::DEFAULT_LOCALE)
     }
 
     /// Records the language the customer reads the walk in; it changes no step.
     pub fn set_locale(&mut self, locale: &str) {
-        self.locale = (locale != crate::translate::DEFAULT_LOCALE).then(|| locale.to_owned());
+        self.locale = (locale != crate::locale::DEFAULT_LOCALE).then(|| locale.to_owned());
     }
 
     /// Where the walk stands: active, or which outcome it reached.
@@ -567,7 +548,7 @@ impl Walk {
             .map(|visit| {
                 let flow = self.pinned(src, &visit.flow)?;
                 let node = node_of(&flow, &visit.node)?;
-                let words = phrases::for_locale(flow.locale());
+                let words = flow.phrases();
                 let answer = visit.answer.as_ref().map(|id| Choice {
                     id: id.clone(),
                     label: if visit.jumped {
@@ -657,25 +638,15 @@ impl Walk {
             };
             let next = match node {
                 Node::Question {
-                    fact: Some(fact),
-                    answers,
-                    ..
+                    fact: Some(fact), ..
                 } => self
                     .known_facts(src, &mut facts)?
                     .get(fact)
-                    .and_then(|value| answers.iter().find(|a| &a.id == value))
-                    .map(|a| (a.id.clone(), a.goto.clone())),
-                Node::Branch {
-                    fact,
-                    cases,
-                    default,
-                } => Some(
-                    self.known_facts(src, &mut facts)?
-                        .get(fact)
-                        .and_then(|value| cases.get_key_value(value))
-                        .map(|(case, target)| (case.clone(), target.clone()))
-                        .unwrap_or_else(|| (DEFAULT_CASE.to_owned(), default.clone())),
-                ),
+                    .and_then(|value| node.exits().find(|exit| exit.choice() == value)),
+                Node::Branch { fact, .. } => {
+                    let value = self.known_facts(src, &mut facts)?.get(fact);
+                    node.branch_exit(value.map(String::as_str))
+                }
                 Node::Link { flow: linked } => {
                     visit.automatic = true;
                     self.trail.push(visit);
@@ -693,7 +664,8 @@ impl Walk {
                 }
                 _ => None,
             };
-            match next {
+            // Every exit the engine takes by itself leads to a node.
+            match next.and_then(|exit| Some((exit.choice().to_owned(), exit.to?.to_owned()))) {
                 Some((answer, target)) => {
                     if let Node::Question {
                         fact: Some(fact), ..
@@ -852,18 +824,16 @@ impl fmt::Display for Transcript {
     }
 }
 
-fn choice(id: &str, label: &str) -> Choice {
-    Choice {
-        id: id.to_owned(),
-        label: label.to_owned(),
-    }
-}
-
-fn remedy_choices(words: &Phrases) -> Vec<Choice> {
-    vec![
-        choice(SOLVED, words.solved),
-        choice(NOT_SOLVED, words.not_solved),
-    ]
+/// The answers a customer can give at a node, labelled in the language of `words`.
+fn choices(node: &Node, words: &Phrases) -> Vec<Choice> {
+    node.exits()
+        .filter_map(|exit| {
+            Some(Choice {
+                id: exit.choice().to_owned(),
+                label: exit.answer_label(words)?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn outcome(kind: Status, collect: Vec<Detail>) -> Outcome {
@@ -876,12 +846,10 @@ fn outcome(kind: Status, collect: Vec<Detail>) -> Outcome {
 
 /// The answer ids a node offers.
 fn offered(node: &Node) -> Vec<String> {
-    match node {
-        Node::Question { answers, .. } => answers.iter().map(|a| a.id.clone()).collect(),
-        Node::Remedy { .. } => vec![SOLVED.to_owned(), NOT_SOLVED.to_owned()],
-        Node::Info { .. } => vec![CONTINUE.to_owned()],
-        _ => Vec::new(),
-    }
+    node.exits()
+        .filter(|exit| !exit.is_automatic())
+        .map(|exit| exit.choice().to_owned())
+        .collect()
 }
 
 fn node_of<'f>(flow: &'f Flow, id: &str) -> Result<&'f Node, WalkError> {
@@ -891,20 +859,13 @@ fn node_of<'f>(flow: &'f Flow, id: &str) -> Result<&'f Node, WalkError> {
     })
 }
 
-/// What a customer read for an answer id at a node.
+/// What a customer read for an answer id at a node; the id itself for a branch's case.
 fn answer_label(node: &Node, id: &str, words: &Phrases) -> String {
-    match node {
-        Node::Question { answers, .. } => answers
-            .iter()
-            .find(|a| a.id == id)
-            .map_or_else(|| id.to_owned(), |a| a.label.clone()),
-        Node::Remedy { .. } => remedy_choices(words)
-            .into_iter()
-            .find(|c| c.id == id)
-            .map_or_else(|| id.to_owned(), |c| c.label),
-        Node::Info { .. } => words.next.to_owned(),
-        _ => id.to_owned(),
-    }
+    node.exits()
+        .find(|exit| exit.choice() == id)
+        .and_then(|exit| exit.answer_label(words))
+        .unwrap_or(id)
+        .to_owned()
 }
 
 /// The first non-empty line of Markdown, for one-line summaries.

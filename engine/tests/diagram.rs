@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
+use stepwise_engine::Node;
+use stepwise_engine::Source;
 use stepwise_engine::diagram::{dot, mermaid, svg};
-use stepwise_engine::model::Node;
-use stepwise_engine::source::Source;
 use stepwise_engine::{Flow, check_sources};
 
 /// Odd ids, Markdown, quotes, brackets, `#`, `<`, backslashes and newlines everywhere a

@@ -1,7 +1,7 @@
 //! Path enumeration: every customer path, loops followed once, links ending a path.
 
-use stepwise_engine::paths::paths;
-use stepwise_engine::source::Source;
+use stepwise_engine::Source;
+use stepwise_engine::paths;
 use stepwise_engine::{Catalog, check_sources};
 
 fn catalog(sources: &[(&str, &str)]) -> Catalog {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use stepwise_engine::source::Source;
+use stepwise_engine::Source;
 use stepwise_engine::{Catalog, Status, StepKind, Walk, WalkError, check_sources};
 
 const ROUTER: &str = include_str!("fixtures/router.ron");
@@ -255,10 +255,7 @@ fn a_jump_moves_to_any_node_and_back_undoes_it() {
     assert_eq!(step.position, 2);
     let history = walk.history(&flows).unwrap();
     let jumped = history.iter().find(|h| h.node == "unplug").unwrap();
-    assert_eq!(
-        jumped.answer.as_ref().unwrap().id,
-        stepwise_engine::walk::JUMPED
-    );
+    assert_eq!(jumped.answer.as_ref().unwrap().id, stepwise_engine::JUMPED);
     let step = walk.back(&flows).unwrap();
     assert_eq!(step.node, "unplug");
     assert_eq!(step.kind, StepKind::Remedy);

@@ -59,6 +59,46 @@ async fn a_flow_map_has_every_node_and_edge() {
 }
 
 #[tokio::test]
+async fn a_flow_map_in_german_labels_its_edges_in_german() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::workspace_root().join("flows"), store.path()).await;
+    let label = |map: &serde_json::Value, from: &str, to: &str| {
+        let edge = map["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["from"] == from && e["to"] == to)
+            .unwrap_or_else(|| panic!("no edge {from} -> {to}: {map}"));
+        edge["label"].as_str().unwrap().to_owned()
+    };
+
+    let path = "/api/v1/flows/p2p-released-not-paid";
+    let (status, german) = server.client.get(&format!("{path}?lang=de")).await;
+    assert_eq!(status, 200);
+    assert_eq!(german["locale"], "de");
+    assert_eq!(
+        label(&german, "check-account", "contactable"),
+        "Nicht gelöst"
+    );
+    assert_eq!(label(&german, "reversed", "contactable"), "Weiter");
+    assert_eq!(label(&german, "contactable", "chat"), "Ja, er antwortet");
+    let (_, english) = server.client.get(path).await;
+    assert_eq!(
+        label(&english, "check-account", "contactable"),
+        "Not solved"
+    );
+    assert_eq!(label(&english, "reversed", "contactable"), "Continue");
+
+    let (_, branching) = server.client.get("/api/v1/flows/p2p-dispute?lang=de").await;
+    assert_eq!(
+        label(&branching, "how-to-open", "open-app"),
+        "platform = app"
+    );
+    assert_eq!(label(&branching, "how-to-open", "open-either"), "sonst");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn searching_the_bundled_flows_finds_what_customers_type() {
     let store = tempfile::tempdir().unwrap();
     let server = TestServer::start(&support::workspace_root().join("flows"), store.path()).await;

@@ -18,7 +18,7 @@ fn every_scenario_of_the_bundled_flows_passes_and_covers_every_node_and_answer()
             entries
                 .flatten()
                 // Flows only: not their scenarios, nor their translations.
-                .filter(|e| stepwise_engine::translate::is_flow_file(&e.path()))
+                .filter(|e| stepwise_engine::is_flow_file(&e.path()))
                 .count()
         })
         .unwrap_or_default();

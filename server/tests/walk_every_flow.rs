@@ -279,7 +279,7 @@ async fn walk_every_flow(dir: &Path) -> Explorer {
     let files = std::fs::read_dir(dir)
         .unwrap()
         // Scenario files and translations live beside the flows they are about.
-        .filter(|e| stepwise_engine::translate::is_flow_file(&e.as_ref().unwrap().path()))
+        .filter(|e| stepwise_engine::is_flow_file(&e.as_ref().unwrap().path()))
         .count();
     assert_eq!(
         ids.len(),

@@ -12,9 +12,10 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Bfs;
 
-use super::{LONG_PATH_STEPS, Parsed, Suggest, cycle_text, did_you_mean};
+use super::{LONG_PATH_STEPS, Parsed, cycle_text};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Node;
+use crate::suggest::{Suggest, did_you_mean};
 
 /// What the cross-flow rules need to know about a flow's graph.
 pub(super) struct Shape {
@@ -140,21 +141,11 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) -> Shape {
 /// Calls `f(k, field, target)` for each target of `node`, in the order of
 /// [`Node::targets`], without collecting them (this runs once per node of every flow).
 fn each_target<'n>(node: &'n Node, mut f: impl FnMut(usize, &'static str, &'n str)) {
-    match node {
-        Node::Question { answers, .. } => {
-            for (k, answer) in answers.iter().enumerate() {
-                f(k, "goto", &answer.goto);
-            }
-        }
-        Node::Remedy { otherwise, .. } => f(0, "otherwise", otherwise),
-        Node::Info { next, .. } => f(0, "next", next),
-        Node::Branch { cases, default, .. } => {
-            for (k, target) in cases.values().enumerate() {
-                f(k, "cases", target);
-            }
-            f(cases.len(), "default", default);
-        }
-        Node::Link { .. } | Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {}
+    let targets = node
+        .exits()
+        .filter_map(|exit| Some((exit.field()?, exit.to?)));
+    for (k, (field, target)) in targets.enumerate() {
+        f(k, field, target);
     }
 }
 

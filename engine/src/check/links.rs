@@ -7,9 +7,10 @@ use std::collections::{HashMap, HashSet};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::graph::{Components, Shape};
-use super::{Parsed, Suggest, cycle_text, did_you_mean};
+use super::{Parsed, cycle_text};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Node;
+use crate::suggest::{Suggest, did_you_mean};
 
 /// One link node: in flow `from`, node `node`, to the flow with id `target`.
 struct LinkRef<'a> {

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::{Parsed, Suggest, did_you_mean};
+use super::Parsed;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Answer, Node};
+use crate::suggest::{Suggest, did_you_mean};
 
 /// Questions with more answers than this are checked for duplicates with a map;
 /// fewer are compared pairwise, which is faster than hashing for a handful.

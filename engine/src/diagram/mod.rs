@@ -14,9 +14,9 @@ mod text;
 
 use std::collections::HashSet;
 
+use crate::exit::ExitKind;
 use crate::flow::Flow;
 use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 pub use dot::dot;
 pub use mermaid::mermaid;
@@ -154,6 +154,7 @@ impl Picture {
             })
             .collect();
         let index = |id: &str| nodes.get_index_of(id);
+        let words = flow.phrases();
         let mut lines = Vec::new();
         for (from, node) in nodes.values().enumerate() {
             let mut line = |to: Option<usize>, label: String, choice: &str| {
@@ -167,43 +168,37 @@ impl Picture {
                     });
                 }
             };
-            match node {
-                Node::Question { answers, .. } => {
-                    for answer in answers {
-                        let label = text::shorten(&text::plain(&answer.label), LABEL_CHARS);
-                        line(index(&answer.goto), label, &answer.id);
+            for exit in node.exits() {
+                let to = match exit.to {
+                    Some(to) => index(to),
+                    // A remedy that worked ends the walk: draw that end as a box of its own.
+                    None => {
+                        let remedy = &boxes[from];
+                        let solved = Block {
+                            node: remedy.node.clone(),
+                            kind: Kind::Solved,
+                            slug: slugs.make("solved_", &remedy.node),
+                            heading: Kind::Solved.heading().to_owned(),
+                            text: String::new(),
+                            start: false,
+                        };
+                        boxes.push(solved);
+                        Some(boxes.len() - 1)
                     }
-                }
-                Node::Remedy { otherwise, .. } => {
-                    let remedy = &boxes[from];
-                    let solved = Block {
-                        node: remedy.node.clone(),
-                        kind: Kind::Solved,
-                        slug: slugs.make("solved_", &remedy.node),
-                        heading: Kind::Solved.heading().to_owned(),
-                        text: String::new(),
-                        start: false,
-                    };
-                    boxes.push(solved);
-                    line(Some(boxes.len() - 1), "solved".to_owned(), SOLVED);
-                    line(index(otherwise), "not solved".to_owned(), NOT_SOLVED);
-                }
-                Node::Info { next, .. } => line(index(next), String::new(), CONTINUE),
-                Node::Branch {
-                    fact,
-                    cases,
-                    default,
-                } => {
-                    for (value, target) in cases {
-                        let label = text::shorten(&format!("{fact} = {value}"), LABEL_CHARS);
-                        line(index(target), label, value);
+                };
+                // The diagram is for writers and says the rest in their words, like its
+                // headings; answers and cases are the flow's own.
+                let label = match exit.kind {
+                    ExitKind::Answer(answer) => {
+                        text::shorten(&text::plain(&answer.label), LABEL_CHARS)
                     }
-                    line(index(default), "otherwise".to_owned(), DEFAULT_CASE);
-                }
-                Node::Link { .. }
-                | Node::Resolved { .. }
-                | Node::Escalate { .. }
-                | Node::Done { .. } => {}
+                    ExitKind::Case { .. } => text::shorten(&exit.label(words), LABEL_CHARS),
+                    ExitKind::Solved => "solved".to_owned(),
+                    ExitKind::NotSolved => "not solved".to_owned(),
+                    ExitKind::Continue => String::new(),
+                    ExitKind::Default { .. } => "otherwise".to_owned(),
+                };
+                line(to, label, exit.choice());
             }
         }
         Picture {

@@ -1,8 +1,9 @@
 //! Which nodes and answers of each flow no scenario reaches, so a writer knows which
 //! scenarios are still missing.
 //!
-//! Answers are those a walk can take: a question's answers, `yes` and `no` at a remedy,
-//! `next` at an info step, and a branch's cases and `default`. A walk reaching a flow
+//! Answers are those a walk can take, the node's [`crate::Node::exits`]: a question's
+//! answers, `yes` and `no` at a remedy, `next` at an info step, and a branch's cases and
+//! `default`. A walk reaching a flow
 //! through a link covers that flow too.
 
 use std::collections::{BTreeMap, HashSet};
@@ -10,8 +11,6 @@ use std::fmt;
 
 use super::Visit;
 use crate::flow::Flow;
-use crate::model::Node;
-use crate::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED, SOLVED};
 
 /// What the scenarios of a run reach, flow by flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +70,7 @@ impl Coverage {
                 if !nodes.contains(&(id, node_id.as_str())) {
                     entry.missed_nodes.push(node_id.clone());
                 }
-                for answer in answers_of(node) {
+                for answer in node.exits().map(|exit| exit.choice()) {
                     entry.answers += 1;
                     if !answers.contains(&(id, node_id.as_str(), answer)) {
                         entry
@@ -90,23 +89,6 @@ impl Coverage {
     /// Whether every node and answer of every flow is reached.
     pub fn is_complete(&self) -> bool {
         self.flows.iter().all(FlowCoverage::is_complete)
-    }
-}
-
-/// The answers a walk can take at a node, as the walk records them.
-fn answers_of(node: &Node) -> Vec<&str> {
-    match node {
-        Node::Question { answers, .. } => answers.iter().map(|a| a.id.as_str()).collect(),
-        Node::Remedy { .. } => vec![SOLVED, NOT_SOLVED],
-        Node::Info { .. } => vec![CONTINUE],
-        Node::Branch { cases, .. } => cases
-            .keys()
-            .map(String::as_str)
-            .chain(std::iter::once(DEFAULT_CASE))
-            .collect(),
-        Node::Link { .. } | Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => {
-            Vec::new()
-        }
     }
 }
 

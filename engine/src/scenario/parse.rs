@@ -7,14 +7,10 @@ use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use super::{Details, Expect, Scenario, ScenarioAnswer, ScenarioFile, Spans};
-use crate::check::parse::{Grammar, diagnose};
 use crate::diagnostic::Diagnostic;
 use crate::source::reader::Reader;
 use crate::source::{Source, Span};
-
-/// How a scenario file's name ends: `flows/<id>.scenarios.ron` holds the scenarios of
-/// `flows/<id>.ron`.
-pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
+use crate::syntax::{Grammar, diagnose};
 
 /// A scenario file as serde reads it.
 #[derive(Deserialize)]

@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Details, Expect, Scenario, ScenarioFile, parse::SCENARIO_SUFFIX};
-use crate::check::{CheckReport, closest, did_you_mean, names};
+use super::{Details, Expect, Scenario, ScenarioFile};
+use crate::check::CheckReport;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::files::SCENARIO_SUFFIX;
 use crate::flow::Catalog;
 use crate::source::Span;
+use crate::suggest::{closest, did_you_mean, names};
 use crate::walk::{Status, Step, Walk, WalkError};
 
 /// A node a scenario's walk passed, and the answer (or branch case) taken there.

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use super::{DEFAULT_LOCALE, Text, Translation, fingerprint};
+use super::{Text, Translation, fingerprint};
 use crate::flow::Flow;
+use crate::locale::DEFAULT_LOCALE;
 use crate::model::Node;
 
 /// What an extraction did to the entries of the file.

@@ -6,11 +6,11 @@ use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
 use super::Translation;
-use crate::check::parse::{Grammar, diagnose};
 use crate::diagnostic::Diagnostic;
 use crate::source::lex::Token;
 use crate::source::reader::Reader;
 use crate::source::{Source, Span};
+use crate::syntax::{Grammar, diagnose};
 
 /// A translation file that parsed, and where its parts stand.
 #[derive(Debug)]
@@ -236,38 +236,13 @@ fn text_place(reader: &mut Reader<'_>) -> Option<TextPlace> {
     place
 }
 
-/// Reads a map, refusing a key written twice (a plain map would silently keep the last).
-pub(crate) fn unique_keys<'de, D, V>(deserializer: D) -> Result<IndexMap<String, V>, D::Error>
+/// Reads a map of translations, refusing an id translated twice.
+pub(crate) fn translated_once<'de, D, V>(deserializer: D) -> Result<IndexMap<String, V>, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de>,
 {
-    struct UniqueKeys<V>(std::marker::PhantomData<V>);
-
-    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for UniqueKeys<V> {
-        type Value = IndexMap<String, V>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a map of ids to translations")
-        }
-
-        fn visit_map<A>(self, mut map: A) -> Result<Self::Value, A::Error>
-        where
-            A: serde::de::MapAccess<'de>,
-        {
-            let mut entries = IndexMap::new();
-            while let Some(id) = map.next_key::<String>()? {
-                if entries.contains_key(&id) {
-                    return Err(serde::de::Error::custom(format!(
-                        "`{id}` is translated twice"
-                    )));
-                }
-                let value = map.next_value::<V>()?;
-                entries.insert(id, value);
-            }
-            Ok(entries)
-        }
-    }
-
-    deserializer.deserialize_map(UniqueKeys(std::marker::PhantomData))
+    crate::model::unique_keys(deserializer, "a map of ids to translations", |id| {
+        format!("`{id}` is translated twice")
+    })
 }

@@ -3,11 +3,11 @@
 
 use super::parse::{Parsed, TextPlace};
 use super::{Text, fingerprint};
-use crate::check::{Suggest, did_you_mean};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::flow::{Catalog, Flow};
 use crate::model::Node;
 use crate::source::Span;
+use crate::suggest::{Suggest, closest, did_you_mean};
 
 /// Checks the translation of `flow` into `locale` and adds what is wrong to `out`.
 pub fn check(flow: &Flow, locale: &str, parsed: &Parsed, out: &mut Vec<Diagnostic>) {
@@ -297,7 +297,7 @@ impl Checker<'_> {
 
 /// A translation file whose flow does not exist.
 pub(super) fn no_such_flow(parsed: &Parsed, flow: &str, catalog: &Catalog) -> Diagnostic {
-    let guess = crate::check::closest(flow, catalog.iter().map(|f| f.id()));
+    let guess = closest(flow, catalog.iter().map(|f| f.id()));
     Diagnostic::new(
         Code::OrphanTranslation,
         &parsed.source,

@@ -1,5 +1,4 @@
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use super::extract::extract;
 use super::*;
@@ -54,31 +53,6 @@ fn translations(text: &str) -> (Translations, Vec<Diagnostic>) {
         &catalog(),
         &BTreeSet::new(),
     )
-}
-
-#[test]
-fn file_names_tell_flows_from_translations() {
-    assert_eq!(
-        file_name_parts(Path::new("flows/a-b.de.ron")),
-        Some(("a-b".to_owned(), "de".to_owned()))
-    );
-    assert_eq!(
-        file_name_parts(Path::new("a.pt-BR.ron")),
-        Some(("a".to_owned(), "pt-br".to_owned()))
-    );
-    assert_eq!(file_name_parts(Path::new("a.ron")), None);
-    assert_eq!(file_name_parts(Path::new("a.scenarios.ron")), None);
-    assert!(is_flow_file(Path::new("flows/a.ron")));
-    assert!(!is_flow_file(Path::new("flows/a.de.ron")));
-    assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
-}
-
-#[test]
-fn locales_are_normalised_or_refused() {
-    assert_eq!(normalize_locale(" de_AT "), Some("de-at".to_owned()));
-    assert_eq!(normalize_locale("x"), None);
-    assert_eq!(normalize_locale("de-"), None);
-    assert_eq!(normalize_locale("<script>"), None);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use stepwise_engine::source::Source;
+use stepwise_engine::Source;
 use stepwise_engine::translate::apply::localize;
 use stepwise_engine::{
     Catalog, CheckReport, Code, DEFAULT_LOCALE, Diagnostic, Flow, FlowSource, InLocale, Style,
@@ -320,7 +320,7 @@ fn flow_files(dir: &Path) -> Vec<PathBuf> {
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| stepwise_engine::translate::is_flow_file(p))
+        .filter(|p| stepwise_engine::is_flow_file(p))
         .collect()
 }
 

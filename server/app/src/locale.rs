@@ -5,7 +5,7 @@
 //! into the chosen one is shown in the source language, node by node, and marked.
 
 use stepwise_engine::DEFAULT_LOCALE;
-use stepwise_engine::translate::normalize_locale;
+use stepwise_engine::normalize_locale;
 
 use crate::error::Error;
 use crate::library::Library;

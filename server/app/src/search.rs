@@ -144,8 +144,8 @@ fn answer_labels(node: &stepwise_engine::Node) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stepwise_engine::Source;
     use stepwise_engine::check_sources;
-    use stepwise_engine::source::Source;
 
     fn flow(id: &str, title: &str, tags: &str, text: &str) -> Source {
         Source::new(

@@ -4,8 +4,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
-use stepwise_engine::walk::{CONTINUE, DEFAULT_CASE, NOT_SOLVED};
-use stepwise_engine::{Flow, FlowSource, Node, WalkError};
+use stepwise_engine::{ExitKind, Flow, FlowSource, Node, WalkError};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Id;
@@ -82,7 +81,7 @@ pub struct EdgeView {
     pub to: String,
     /// The answer id (or branch case) that takes it; absent for a branch's default.
     pub answer: Option<String>,
-    /// What the customer reads for it, or the case of a branch.
+    /// What the customer reads for it, or the case of a branch, in the map's language.
     pub label: String,
 }
 
@@ -198,43 +197,25 @@ fn map(flow: &Flow) -> FlowMap {
     let raw = flow.raw();
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
+    let words = flow.phrases();
     for (id, node) in &raw.nodes {
-        let mut edge = |to: &str, answer: Option<&str>, label: &str| {
-            edges.push(EdgeView {
+        // A remedy that worked leads to no node: the walk ends there.
+        edges.extend(node.exits().filter_map(|exit| {
+            Some(EdgeView {
                 from: id.clone(),
-                to: to.to_owned(),
-                answer: answer.map(str::to_owned),
-                label: label.to_owned(),
+                to: exit.to?.to_owned(),
+                answer: match exit.kind {
+                    ExitKind::Default { .. } => None,
+                    _ => Some(exit.choice().to_owned()),
+                },
+                label: exit.label(words).into_owned(),
             })
-        };
+        }));
         let (fact, linked) = match node {
-            Node::Question { answers, fact, .. } => {
-                for a in answers {
-                    edge(&a.goto, Some(&a.id), &a.label);
-                }
-                (fact.clone(), None)
-            }
-            Node::Remedy { otherwise, .. } => {
-                edge(otherwise, Some(NOT_SOLVED), "Not solved");
-                (None, None)
-            }
-            Node::Info { next, .. } => {
-                edge(next, Some(CONTINUE), "Continue");
-                (None, None)
-            }
-            Node::Branch {
-                fact,
-                cases,
-                default,
-            } => {
-                for (case, to) in cases {
-                    edge(to, Some(case), &format!("{fact} = {case}"));
-                }
-                edge(default, None, DEFAULT_CASE);
-                (Some(fact.clone()), None)
-            }
+            Node::Question { fact, .. } => (fact.clone(), None),
+            Node::Branch { fact, .. } => (Some(fact.clone()), None),
             Node::Link { flow } => (None, Some(flow.clone())),
-            Node::Resolved { .. } | Node::Escalate { .. } | Node::Done { .. } => (None, None),
+            _ => (None, None),
         };
         nodes.push(NodeView {
             id: id.clone(),

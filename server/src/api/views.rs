@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use stepwise_app::clock::rfc3339;
 use stepwise_app::{Error, Library, Session};
-use stepwise_engine::model::Detail;
+use stepwise_engine::Detail;
 use stepwise_engine::{Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript};
 use utoipa::ToSchema;
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use serde::Serialize;
-use stepwise_engine::diagnostic::JsonDiagnostic;
+use stepwise_engine::JsonDiagnostic;
 use stepwise_engine::{CheckReport, check_paths};
 
 use super::output;

@@ -5,8 +5,8 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use stepwise_engine::PathStep;
 use stepwise_engine::diff::{Change, FlowDiff, diff};
-use stepwise_engine::paths::PathStep;
 use stepwise_engine::{Diagnostic, Flow, Source, Style, check_alone};
 
 use super::output;

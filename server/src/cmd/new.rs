@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use stepwise_engine::scenario::SCENARIO_SUFFIX;
+use stepwise_engine::SCENARIO_SUFFIX;
 
 use super::output;
 

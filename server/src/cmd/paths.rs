@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stepwise_engine::paths::paths;
+use stepwise_engine::paths;
 
 use super::{lookup, output};
 

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use stepwise_engine::walk::DetailProblem;
+use stepwise_engine::DetailProblem;
 use stepwise_engine::{Catalog, Outcome, Status, Step, StepKind, Walk, WalkError};
 
 use super::{lookup, output};

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use stepwise_engine::scenario::{self, Coverage, SCENARIO_SUFFIX, Visit};
+use stepwise_engine::SCENARIO_SUFFIX;
+use stepwise_engine::scenario::{self, Coverage, Visit};
 use stepwise_engine::{CheckReport, Diagnostic, Flow, Source, Style, check_paths};
 
 use super::{lookup, output};

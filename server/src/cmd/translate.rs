@@ -4,10 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use stepwise_engine::source::Source;
-use stepwise_engine::translate::{
-    self, DEFAULT_LOCALE, extract::extract, normalize_locale, translation_path,
-};
+use stepwise_engine::Source;
+use stepwise_engine::translate::{self, extract::extract};
+use stepwise_engine::{DEFAULT_LOCALE, normalize_locale, translation_path};
 
 use super::{lookup, output};
 

@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
-use stepwise_engine::translate::normalize_locale;
+use stepwise_engine::normalize_locale;
 use stepwise_engine::{DEFAULT_LOCALE, WalkError};
 
 use stepwise_app::{Asked, Error};

@@ -1,0 +1,187 @@
+//! Files on disk: which file is which by its name (flows, their scenarios and their
+//! translations live side by side in one directory), and reading one.
+//!
+//! Apart from the modules that read each kind, so that each can tell the others' files from
+//! its own without importing them; and apart from [`crate::source`], so that a source needs
+//! no diagnostics while a diagnostic shows its source.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::locale::normalize_locale;
+use crate::source::{Source, Span};
+
+/// The largest flow file read, in bytes. Bigger files are refused unread.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// How a scenario file's name ends: `flows/<id>.scenarios.ron` holds the scenarios of
+/// `flows/<id>.ron`.
+pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
+
+/// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,
+/// `de`); `None` for flow files, scenario files and anything else.
+pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".ron")?;
+    let (flow, locale) = stem.rsplit_once('.')?;
+    if flow.is_empty() || flow.contains('.') {
+        return None;
+    }
+    let locale = normalize_locale(locale)?;
+    Some((flow.to_owned(), locale))
+}
+
+/// Whether a file is a flow: `*.ron`, but neither a scenario file nor a translation.
+pub fn is_flow_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.ends_with(".ron") && !name.ends_with(SCENARIO_SUFFIX) && file_name_parts(path).is_none()
+}
+
+/// Where the translation of a flow file into a language is kept.
+pub fn translation_path(flow_file: &Path, locale: &str) -> PathBuf {
+    let stem = flow_file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    flow_file.with_file_name(format!("{stem}.{locale}.ron"))
+}
+
+impl Source {
+    /// Reads a flow file: at most [`MAX_FILE_SIZE`] bytes, which must be UTF-8.
+    ///
+    /// Anything else comes back as the diagnostic a writer reads (`unreadable`,
+    /// `file-too-large`, `not-utf8`).
+    pub fn read(path: &Path) -> Result<Source, Box<Diagnostic>> {
+        let unreadable = |why: String| {
+            Box::new(
+                Diagnostic::new(
+                    Code::Unreadable,
+                    &Source::new(path, ""),
+                    format!("cannot read `{}`: {why}", path.display()),
+                )
+                .with_help("check that the file exists and that you may read it"),
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(|e| unreadable(io_reason(&e)))?;
+        // A FIFO or a device could block or never end; only plain files are flows.
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "it is a directory"
+            } else {
+                "it is not a regular file"
+            };
+            return Err(unreadable(what.to_owned()));
+        }
+        let file = File::open(path).map_err(|e| unreadable(io_reason(&e)))?;
+        let mut bytes = Vec::new();
+        // Reading one byte past the limit tells "exactly the limit" from "too big"
+        // without ever holding more than that in memory.
+        file.take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable(io_reason(&e)))?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            let size = meta.len().max(bytes.len() as u64);
+            return Err(Box::new(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    &Source::new(path, ""),
+                    format!(
+                        "`{}` is too large: {} bytes, and a flow file may have at most 1 MiB ({} bytes)",
+                        path.display(),
+                        size,
+                        MAX_FILE_SIZE
+                    ),
+                )
+                .with_help("split the flow into smaller flows joined with `Link(flow: \"…\")`"),
+            ));
+        }
+        Source::from_bytes(path, bytes)
+    }
+
+    /// A source from bytes already read; they must be UTF-8.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Source, Box<Diagnostic>> {
+        let path = path.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(path, text)),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let bad = e.as_bytes().get(offset).copied().unwrap_or_default();
+                // The lossy text keeps every byte before the first bad one where it was,
+                // so the offset still points at it; the bad byte becomes U+FFFD (3 bytes).
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let source = Source::new(path, lossy);
+                let at = source.line_col(offset);
+                let message = format!(
+                    "`{}` is not valid UTF-8: byte 0x{bad:02x} at offset {offset} (line {}, column {})",
+                    source.path.display(),
+                    at.line,
+                    at.column
+                );
+                Err(Box::new(
+                    Diagnostic::new(Code::NotUtf8, &source, message)
+                        .with_label(
+                            Span::new(offset, offset + '\u{fffd}'.len_utf8()),
+                            "not UTF-8",
+                        )
+                        .with_help("save the file as UTF-8"),
+                ))
+            }
+        }
+    }
+}
+
+/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_tell_flows_from_translations() {
+        assert_eq!(
+            file_name_parts(Path::new("flows/a-b.de.ron")),
+            Some(("a-b".to_owned(), "de".to_owned()))
+        );
+        assert_eq!(
+            file_name_parts(Path::new("a.pt-BR.ron")),
+            Some(("a".to_owned(), "pt-br".to_owned()))
+        );
+        assert_eq!(file_name_parts(Path::new("a.ron")), None);
+        assert_eq!(file_name_parts(Path::new("a.scenarios.ron")), None);
+        assert!(is_flow_file(Path::new("flows/a.ron")));
+        assert!(!is_flow_file(Path::new("flows/a.de.ron")));
+        assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_the_first_bad_byte() {
+        let Err(d) = Source::from_bytes("bad.ron", b"ab\ncd\xffef".to_vec()) else {
+            panic!("invalid UTF-8 was accepted");
+        };
+        assert_eq!(d.code, Code::NotUtf8);
+        assert!(
+            d.message.contains("offset 5 (line 2, column 3)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.primary.as_ref().map(|l| l.span.start), Some(5));
+    }
+}
