@@ -110,6 +110,8 @@ codes! {
     LongPath = "long-path", Warning;
     /// A flow without a summary.
     MissingSummary = "missing-summary", Warning;
+    /// A text shows an image from another site, which learns who reads the step.
+    RemoteImage = "remote-image", Warning;
     /// Texts of a flow its translation into a language does not translate.
     MissingTranslation = "missing-translation", Warning;
     /// A translation of a text that has changed since it was translated.

@@ -25,8 +25,14 @@ pub enum Framing<'a> {
 pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
 
 /// The Content-Security-Policy of a page. `inline_styles` are the exact texts of the page's
-/// `<style>` elements, allowed by hash; script is only ever loaded from this origin.
-pub fn content_security_policy(framing: Framing<'_>, inline_styles: &[&str]) -> String {
+/// `<style>` elements, allowed by hash; script is only ever loaded from this origin, and
+/// images from other sites only with `remote_images` (whoever serves an image sees who
+/// reads the page).
+pub fn content_security_policy(
+    framing: Framing<'_>,
+    inline_styles: &[&str],
+    remote_images: bool,
+) -> String {
     let mut style = String::from("'self'");
     for text in inline_styles {
         style.push_str(&format!(
@@ -38,8 +44,12 @@ pub fn content_security_policy(framing: Framing<'_>, inline_styles: &[&str]) -> 
         Framing::Allowed(sources) => sources,
         Framing::Never => "'none'",
     };
+    let images = match remote_images {
+        true => "'self' https: data:",
+        false => "'self' data:",
+    };
     format!(
-        "default-src 'none'; script-src 'self'; style-src {style}; img-src 'self' https: data:; \
+        "default-src 'none'; script-src 'self'; style-src {style}; img-src {images}; \
          connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
     )
 }
@@ -79,15 +89,25 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         true => Framing::Never,
         false => Framing::Allowed(&state.settings.frame_ancestors),
     };
-    set_defaults(response.headers_mut(), framing);
+    set_defaults(
+        response.headers_mut(),
+        framing,
+        state.settings.allow_remote_images,
+    );
     response
 }
 
-fn set_defaults(headers: &mut HeaderMap, framing: Framing<'_>) {
+fn set_defaults(headers: &mut HeaderMap, framing: Framing<'_>, remote_images: bool) {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(policy) = HeaderValue::from_str(&content_security_policy(framing, &[]))
+        && let Ok(policy) =
+            HeaderValue::from_str(&content_security_policy(framing, &[], remote_images))
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    // Pages and replies carry a customer's answers and details: no cache, shared or the
+    // browser's, keeps them. Only the built-in assets say otherwise.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -115,7 +135,7 @@ mod tests {
     #[test]
     fn an_inline_style_is_allowed_by_its_sha256() {
         // The hash of "a{}" as `openssl dgst -sha256 -binary | base64` gives it.
-        let policy = content_security_policy(Framing::Never, &["a{}"]);
+        let policy = content_security_policy(Framing::Never, &["a{}"], false);
         assert!(
             policy
                 .contains("style-src 'self' 'sha256-X1RutGBrXCt9KkSaXMK7tHftWiRscFHOhxsS8tv8hBk='"),

@@ -70,6 +70,8 @@ pub struct Settings {
     /// The key of the hashes that stand for session ids in the logs; none means a random
     /// one for this process.
     pub log_key: Option<String>,
+    /// Whether pages may show images from other sites (`--allow-remote-images`).
+    pub allow_remote_images: bool,
 }
 
 /// Sessions a client address may start per minute unless configured otherwise.
@@ -92,6 +94,7 @@ impl Default for Settings {
             session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
             forwarded_for: false,
             log_key: None,
+            allow_remote_images: false,
         }
     }
 }

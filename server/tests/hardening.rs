@@ -235,3 +235,68 @@ async fn session_ids_never_reach_the_log_only_their_keyed_hash() {
         "each request's line names the session by {tag}:\n{seen}"
     );
 }
+
+/// The `img-src` directive of a response's Content-Security-Policy.
+fn image_sources(response: &reqwest::Response) -> String {
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|directive| directive.strip_prefix("img-src "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn pages_with_a_customers_answers_are_never_cached_nor_load_remote_images() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::with_agent_token(&support::fixtures(), store.path(), "t").await;
+    let (id, _) = server.client.start("second-factor", json!({})).await;
+    let http = support::no_redirects();
+    for path in [
+        format!("/s/{id}"),
+        format!("/api/v1/sessions/{id}"),
+        format!("/api/v1/sessions/{id}/transcript"),
+        format!("/agent/s/{id}"),
+        format!("/api/v1/agent/sessions/{id}"),
+    ] {
+        let response = http
+            .get(server.client.url(&path))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        let images = image_sources(&response);
+        assert!(!images.contains("https:"), "{path}: img-src {images}");
+    }
+    // What carries nothing of a customer may be cached.
+    let style = http
+        .get(server.client.url("/assets/site.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(style.headers()["cache-control"], "no-store");
+    server.stop().await;
+
+    let server = TestServer::start_with(Config {
+        flows: support::fixtures(),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            allow_remote_images: true,
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let page = http
+        .get(server.client.url(&format!("/s/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(image_sources(&page).contains("https:"));
+    server.stop().await;
+}

@@ -68,6 +68,20 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
         );
     }
     for (id, node) in &raw.nodes {
+        if let Some(url) = node.text().and_then(remote_image) {
+            out.push(
+                flow.diagnostic(
+                    Code::RemoteImage,
+                    format!("node `{id}` shows an image from another site: {url}"),
+                )
+                .with_label_at(flow.spans(id).map(|n| n.key), "loads a remote image")
+                .with_help(
+                    "whoever serves the image sees every customer who reaches this step: serve it with the \
+                     server's own assets, or serve with `--allow-remote-images` (pages block remote \
+                     images otherwise)",
+                ),
+            );
+        }
         match node {
             Node::Question { answers, .. } => check_answers(flow, id, answers, out),
             Node::Branch { cases, .. } if cases.is_empty() => out.push(
@@ -139,4 +153,28 @@ fn duplicate_answers(answers: &[Answer]) -> Vec<(usize, usize)> {
         }
     }
     found
+}
+
+/// The first image `text` loads from another site, as Markdown (`![…](https://…)`) or as
+/// an HTML `<img>`, if any.
+fn remote_image(text: &str) -> Option<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let remote = |url: &str| {
+        let url = url.trim().to_ascii_lowercase();
+        url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
+    };
+    Parser::new(text).find_map(|event| match event {
+        Event::Start(Tag::Image { dest_url, .. }) if remote(&dest_url) => {
+            Some(dest_url.to_string())
+        }
+        Event::Html(html) | Event::InlineHtml(html) => {
+            let lower = html.to_ascii_lowercase();
+            let at = lower.find("<img")?;
+            let src = lower[at..].find("src=")? + at + 4;
+            let value = html[src..].trim_start_matches(['"', '\'', ' ']);
+            let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+            remote(&value[..end]).then(|| value[..end].to_owned())
+        }
+        _ => None,
+    })
 }

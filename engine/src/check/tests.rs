@@ -450,6 +450,23 @@ fn missing_or_empty_summary_is_a_warning() {
 }
 
 #[test]
+fn a_remote_image_is_a_warning_and_a_local_one_is_not() {
+    for text in [
+        "See ![the screen](https://tracker.example/pixel.png)",
+        "See <img alt=x src=\\\"//cdn.example/a.png\\\">",
+    ] {
+        let nodes = format!(r#""done": Done(text: "{text}"),"#);
+        let report = run(&[flow("f", "done", &nodes)]);
+        let d = only(&report, Code::RemoteImage);
+        assert!(d.message.contains("example"), "{}", d.message);
+        assert_eq!(pointed(d), "\"done\"");
+        assert_eq!(report.catalog.len(), 1, "a warning: the flow is served");
+    }
+    let local = r#""done": Done(text: "See ![the screen](/assets/screen.png)"),"#;
+    assert_eq!(codes(&run(&[flow("f", "done", local)])), []);
+}
+
+#[test]
 fn a_branch_without_cases_is_a_warning() {
     let (path, text) = flow(
         "f",

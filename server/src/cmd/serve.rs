@@ -74,6 +74,10 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     log_key: Option<String>,
+    /// Let pages show images from other sites. Off by default: whoever serves an image
+    /// learns which customer reads the step (`stepwise check` warns of such images).
+    #[arg(long)]
+    allow_remote_images: bool,
     /// How long an unfinished session may stay idle before the figures count it as
     /// abandoned (e.g. 30m, 2h, 1day).
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
@@ -148,6 +152,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             session_rate: NonZeroU32::new(args.session_rate),
             forwarded_for: args.trust_forwarded_for,
             log_key: args.log_key.filter(|k| !k.is_empty()),
+            allow_remote_images: args.allow_remote_images,
         },
         watch: args.watch,
     };

@@ -249,7 +249,11 @@ async fn session(
     let session = Session::load(&state, &id).await?;
     let page = session_page(&state, &session)?;
     // The path highlight is an inline <style>; the policy allows exactly that text.
-    let policy = security::content_security_policy(Framing::Never, &[&page.diagram_style]);
+    let policy = security::content_security_policy(
+        Framing::Never,
+        &[&page.diagram_style],
+        state.settings.allow_remote_images,
+    );
     let mut response = super::page(&page)?;
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         response
