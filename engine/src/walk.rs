@@ -24,6 +24,8 @@ const MAX_AUTOMATIC_MOVES: usize = 10_000;
 
 /// Longest value accepted for one fact given at the start.
 const MAX_FACT_LEN: usize = 200;
+/// How much of a refused fact's name an error repeats.
+const MAX_NAME_IN_MESSAGE: usize = 64;
 
 /// What went wrong with a request to move a walk. The walk is unchanged after any error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +54,15 @@ pub enum WalkError {
     /// A fact given at the start is empty or too long.
     #[error("fact `{0}` must have a value of 1 to {MAX_FACT_LEN} characters")]
     InvalidFact(String),
+    /// A fact given at the start that neither the flow nor a flow it links to takes as an
+    /// input. The name is cut short when it is long.
+    #[error("this flow takes no fact `{name}`; it takes {accepted}")]
+    UndeclaredFact {
+        /// The fact's name, cut to a length fit for a message.
+        name: String,
+        /// The facts it takes, in words.
+        accepted: String,
+    },
     /// A flow the walk is pinned to is no longer available at that version.
     #[error("flow `{flow}` is not available at version {version}")]
     FlowUnavailable { flow: String, version: String },
@@ -236,15 +247,30 @@ impl Walk {
         flow: &str,
         facts: BTreeMap<String, String>,
     ) -> Result<(Walk, Step), WalkError> {
+        let first = src
+            .flow(flow, None)
+            .ok_or_else(|| WalkError::UnknownFlow(flow.to_owned()))?;
+        let inputs = inputs_reached(src, &first);
+        if let Some(name) = facts.keys().find(|name| !inputs.contains(name.as_str())) {
+            let accepted = match inputs.is_empty() {
+                true => "none".to_owned(),
+                false => inputs
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            return Err(WalkError::UndeclaredFact {
+                name: name.chars().take(MAX_NAME_IN_MESSAGE).collect(),
+                accepted,
+            });
+        }
         if let Some((name, _)) = facts
             .iter()
             .find(|(_, v)| v.trim().is_empty() || v.chars().count() > MAX_FACT_LEN)
         {
             return Err(WalkError::InvalidFact(name.clone()));
         }
-        let first = src
-            .flow(flow, None)
-            .ok_or_else(|| WalkError::UnknownFlow(flow.to_owned()))?;
         let mut walk = Walk {
             flow: flow.to_owned(),
             facts,
@@ -874,4 +900,24 @@ fn first_line(text: &str) -> &str {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("")
+}
+
+/// The facts a walk starting on `flow` may be given: the inputs of the flow and of every flow
+/// it links to, however far.
+fn inputs_reached(src: &impl FlowSource, flow: &Arc<Flow>) -> std::collections::BTreeSet<String> {
+    let mut inputs = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::from([flow.id().to_owned()]);
+    let mut next = vec![Arc::clone(flow)];
+    while let Some(flow) = next.pop() {
+        inputs.extend(flow.raw().inputs.iter().cloned());
+        for node in flow.raw().nodes.values() {
+            if let Node::Link { flow: linked } = node
+                && seen.insert(linked.clone())
+                && let Some(linked) = src.flow(linked, None)
+            {
+                next.push(linked);
+            }
+        }
+    }
+    inputs
 }

@@ -43,6 +43,11 @@ pub enum AppError {
         /// Seconds until another session may be started.
         retry_after: u64,
     },
+    #[error("too many moves in a short time; try again in {retry_after} s")]
+    TooManyMoves {
+        /// Seconds until another move is taken.
+        retry_after: u64,
+    },
     #[error("this method is not allowed here")]
     MethodNotAllowed,
     #[error("there is nothing here")]
@@ -105,6 +110,7 @@ fn app_status_and_code(error: &Error) -> (StatusCode, &'static str) {
             WalkError::InvalidDetails { .. } => (UNPROCESSABLE, "invalid_details"),
             WalkError::NotEscalated => (UNPROCESSABLE, "not_escalated"),
             WalkError::InvalidFact(_) => (UNPROCESSABLE, "invalid_fact"),
+            WalkError::UndeclaredFact { .. } => (UNPROCESSABLE, "undeclared_fact"),
             // Facts given at the start can make branches chase each other: the request is as
             // much the cause as the flow, so this is not a 500.
             WalkError::EndlessLoop => (UNPROCESSABLE, "flow_loops"),
@@ -142,7 +148,9 @@ impl AppError {
                 "headers_too_large",
             ),
             AppError::UriTooLong => (StatusCode::URI_TOO_LONG, "uri_too_long"),
-            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::RateLimited { .. } | AppError::TooManyMoves { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+            }
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
@@ -232,7 +240,8 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         }
-        if let AppError::RateLimited { retry_after } = self {
+        if let AppError::RateLimited { retry_after } | AppError::TooManyMoves { retry_after } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

@@ -65,6 +65,10 @@ pub struct Settings {
     pub frame_ancestors: String,
     /// Sessions one client address may start per minute; none means no limit.
     pub session_rate: Option<NonZeroU32>,
+    /// Moves (answer, back, restart, jump) one client address may make per minute.
+    pub client_move_rate: Option<NonZeroU32>,
+    /// Moves one session may take per minute, whoever sends them.
+    pub session_move_rate: Option<NonZeroU32>,
     /// Whether the client address is the last one in `X-Forwarded-For` (behind a proxy).
     pub forwarded_for: bool,
     /// The key of the hashes that stand for session ids in the logs; none means a random
@@ -76,6 +80,12 @@ pub struct Settings {
 
 /// Sessions a client address may start per minute unless configured otherwise.
 pub const DEFAULT_SESSION_RATE: u32 = 60;
+/// Moves a client address may make per minute unless configured otherwise: five a second
+/// for an office behind one address, far above what one person clicks.
+pub const DEFAULT_CLIENT_MOVE_RATE: u32 = 300;
+/// Moves one session may take per minute unless configured otherwise: a walk has a few
+/// dozen steps at the most, answered one at a time.
+pub const DEFAULT_SESSION_MOVE_RATE: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -92,6 +102,8 @@ impl Default for Settings {
             retain: None,
             frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
             session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
+            client_move_rate: NonZeroU32::new(DEFAULT_CLIENT_MOVE_RATE),
+            session_move_rate: NonZeroU32::new(DEFAULT_SESSION_MOVE_RATE),
             forwarded_for: false,
             log_key: None,
             allow_remote_images: false,
@@ -200,7 +212,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(limits::Limits::new(
-                settings.session_rate,
+                limits::Rates {
+                    sessions: settings.session_rate,
+                    client_moves: settings.client_move_rate,
+                    session_moves: settings.session_move_rate,
+                },
                 settings.forwarded_for,
             )),
             limits::guard,

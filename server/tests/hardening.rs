@@ -300,3 +300,170 @@ async fn pages_with_a_customers_answers_are_never_cached_nor_load_remote_images(
     assert!(image_sources(&page).contains("https:"));
     server.stop().await;
 }
+
+/// A server that counts each test client by the address it names in `X-Forwarded-For`.
+async fn behind_a_proxy(store: &std::path::Path, settings: Settings) -> TestServer {
+    TestServer::start_with(Config {
+        flows: support::workspace_root().join("flows"),
+        store: support::sqlite(store),
+        settings: Settings {
+            forwarded_for: true,
+            ..settings
+        },
+        watch: false,
+    })
+    .await
+}
+
+/// Moves session `id` back and forth as the client `forwarded` until one is refused; the
+/// statuses and the refusal.
+async fn move_until_refused(
+    server: &TestServer,
+    id: &str,
+    forwarded: &str,
+    most: usize,
+) -> (usize, Option<reqwest::Response>) {
+    for made in 0..most {
+        let step = if made % 2 == 0 { "answer" } else { "back" };
+        let response = support::no_redirects()
+            .post(server.client.url(&format!("/api/v1/sessions/{id}/{step}")))
+            .header("x-forwarded-for", forwarded)
+            .json(&if step == "answer" {
+                json!({"answer": "in"})
+            } else {
+                json!({})
+            })
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            return (made, Some(response));
+        }
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    (most, None)
+}
+
+#[tokio::test]
+async fn moves_are_limited_per_session_and_per_client() {
+    use std::num::NonZeroU32;
+    let store = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        session_rate: None,
+        client_move_rate: NonZeroU32::new(30),
+        session_move_rate: NonZeroU32::new(10),
+        ..Settings::default()
+    };
+    let server = behind_a_proxy(store.path(), settings).await;
+    let (id, _) = server.client.start("deposit-missing-memo", json!({})).await;
+    let (made, refused) = move_until_refused(&server, &id, "192.0.2.1", 100).await;
+    // The allowance comes back by one every six seconds: a slow machine may earn one more.
+    assert!((10..=11).contains(&made), "the session's allowance: {made}");
+    let refused = refused.unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    let (_, body) = support::json(refused).await;
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    // The session stays as the last accepted move left it.
+    let (_, now) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(now["history"].as_array().map(Vec::len), Some(1), "{now}");
+
+    // One client over many sessions: its own allowance, whatever the proxy wrote for it.
+    let mut made = 0;
+    for _ in 0..10 {
+        let (id, _) = server.client.start("deposit-missing-memo", json!({})).await;
+        let (here, refused) = move_until_refused(&server, &id, "[2001:db8::7]:4711", 4).await;
+        made += here;
+        if refused.is_some() {
+            break;
+        }
+    }
+    assert!((30..=32).contains(&made), "the client's allowance: {made}");
+    // Another client is not held up.
+    let (id, _) = server.client.start("deposit-missing-memo", json!({})).await;
+    assert_eq!(
+        move_until_refused(&server, &id, "198.51.100.2", 4).await.0,
+        4
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_the_proxy_names_unreadably_is_limited_all_the_same() {
+    use std::num::NonZeroU32;
+    let store = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        session_rate: NonZeroU32::new(2),
+        ..Settings::default()
+    };
+    let server = behind_a_proxy(store.path(), settings).await;
+    for forwarded in ["192.0.2.9:5555", "[2001:db8::9]:443", "", "unknown"] {
+        let statuses = {
+            let mut statuses = Vec::new();
+            for _ in 0..3 {
+                let response = support::no_redirects()
+                    .post(server.client.url("/api/v1/sessions"))
+                    .header("x-forwarded-for", format!("10.0.0.1, {forwarded}"))
+                    .json(&json!({"flow": "deposit-missing-memo"}))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(response.status().as_u16());
+            }
+            statuses
+        };
+        assert_eq!(
+            statuses,
+            [201, 201, 429],
+            "X-Forwarded-For: 10.0.0.1, {forwarded}"
+        );
+    }
+    for forwarded in ["for=192.0.2.60;proto=https", "for=\"[2001:db8:2::60]:8080\""] {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let response = support::no_redirects()
+                .post(server.client.url("/api/v1/sessions"))
+                .header("forwarded", forwarded)
+                .json(&json!({"flow": "deposit-missing-memo"}))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(response.status().as_u16());
+        }
+        assert_eq!(statuses, [201, 201, 429], "Forwarded: {forwarded}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn facts_a_flow_does_not_take_are_refused_and_never_echoed_whole() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&support::workspace_root().join("flows"), store.path()).await;
+    let long = "n".repeat(60_000);
+    for (flow, facts) in [
+        ("deposit-missing-memo", json!({"platform": "app"})),
+        ("facial-recognition-fails", json!({"colour": "blue"})),
+        ("facial-recognition-fails", json!({ long.clone(): "x" })),
+        (
+            "facial-recognition-fails",
+            json!({"platform\u{202e}": "app"}),
+        ),
+    ] {
+        let (status, body) = server
+            .client
+            .post("/api/v1/sessions", json!({"flow": flow, "facts": facts}))
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["code"], "undeclared_fact", "{body}");
+        assert!(
+            body.to_string().len() < 1_000,
+            "the reply repeats the name whole"
+        );
+    }
+    // A declared fact is taken, and so is one a linked flow declares.
+    let (_, started) = server
+        .client
+        .start("facial-recognition-fails", json!({"platform": "app"}))
+        .await;
+    assert_eq!(started["status"], "active");
+    server.stop().await;
+}

@@ -96,7 +96,7 @@ async fn or_moved<T>(state: &AppState, id: &str, result: Result<T, Error>) -> Re
         (status = 413, description = "`body_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody),
-        (status = 422, description = "`invalid_fact`", body = ErrorBody),
+        (status = 422, description = "`invalid_fact`, or `undeclared_fact`: a fact the flow does not take as an input", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many sessions from this address",
          body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait")))
     )

@@ -9,7 +9,10 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
 use stepwise::security;
-use stepwise::serve::{Config, DEFAULT_SESSION_RATE, ServeError, Settings};
+use stepwise::serve::{
+    Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
+    Settings,
+};
 use stepwise_store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -96,6 +99,13 @@ pub struct ServeArgs {
     /// session is answered 429 with `Retry-After`.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
     session_rate: u32,
+    /// Moves (answer, back, restart, jump) one client address may make per minute (0: no
+    /// limit). Past it, a move is answered 429 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLIENT_MOVE_RATE)]
+    move_rate: u32,
+    /// Moves one session may take per minute, whoever sends them (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_MOVE_RATE)]
+    session_move_rate: u32,
     /// Count clients by the last address in `X-Forwarded-For`: set it only behind a reverse
     /// proxy that appends the client's address, or anyone can pick their own.
     #[arg(long)]
@@ -150,6 +160,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
             frame_ancestors: args.frame_ancestors,
             session_rate: NonZeroU32::new(args.session_rate),
+            client_move_rate: NonZeroU32::new(args.move_rate),
+            session_move_rate: NonZeroU32::new(args.session_move_rate),
             forwarded_for: args.trust_forwarded_for,
             log_key: args.log_key.filter(|k| !k.is_empty()),
             allow_remote_images: args.allow_remote_images,
