@@ -39,13 +39,18 @@ impl AgentKey {
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .any(|(name, value)| name == COOKIE && same(value, &self.hash));
-        let by_bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|token| self.accepts(token.trim()));
+        let by_bearer = bearer(headers).is_some_and(|token| self.accepts(token));
         by_cookie || by_bearer
     }
+}
+
+/// The token of `Authorization: Bearer TOKEN`, if the request carries one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 fn hash(token: &str) -> String {

@@ -54,6 +54,8 @@ pub enum AppError {
     NotFound,
     #[error("this needs the agent token")]
     Unauthorized,
+    #[error("this needs the metrics token, as `Authorization: Bearer TOKEN`")]
+    MetricsUnauthorized,
     #[error("the request took too long")]
     Timeout,
     #[error("the server is not available")]
@@ -153,7 +155,9 @@ impl AppError {
             }
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Unauthorized | AppError::MetricsUnauthorized => {
+                (StatusCode::UNAUTHORIZED, "unauthorized")
+            }
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -3,6 +3,7 @@
 //! tests bind port 0 and stop the server when they choose.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -76,6 +77,10 @@ pub struct Settings {
     pub log_key: Option<String>,
     /// Whether pages may show images from other sites (`--allow-remote-images`).
     pub allow_remote_images: bool,
+    /// The token `/metrics` asks for as `Authorization: Bearer`; none: anyone may scrape.
+    pub metrics_token: Option<String>,
+    /// A listener of their own for the metrics, off the public one.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Sessions a client address may start per minute unless configured otherwise.
@@ -107,6 +112,8 @@ impl Default for Settings {
             forwarded_for: false,
             log_key: None,
             allow_remote_images: false,
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }
@@ -120,6 +127,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// What lets staff into the agent console.
     pub agent: Arc<AgentKey>,
+    /// What lets a scraper read the metrics, when they are not open to all.
+    pub metrics_key: Option<Arc<AgentKey>>,
     openapi: Arc<str>,
 }
 
@@ -147,9 +156,14 @@ impl AppState {
                 AgentKey::new(&token)
             }
         };
+        let metrics_key = settings
+            .metrics_token
+            .as_deref()
+            .map(|token| Arc::new(AgentKey::new(token)));
         Ok(AppState {
             app,
             agent: Arc::new(agent),
+            metrics_key,
             settings: Arc::new(settings),
             openapi: openapi.into(),
         })
@@ -245,6 +259,21 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware)
+        .with_state(state)
+}
+
+/// The router of the metrics' own listener (`--metrics-listen`): `/metrics` and nothing else.
+fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(
+                |State(state): State<AppState>, headers: axum::http::HeaderMap| async move {
+                    api::ops::scrape(&state, &headers)
+                },
+            ),
+        )
+        .fallback(|| async { AppError::NotFound })
         .with_state(state)
 }
 
@@ -376,7 +405,30 @@ pub async fn run(
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
     };
+    // The metrics' own listener stops when the public one does.
+    let (stopped, stopping) = tokio::sync::watch::channel(false);
+    let metrics = match state.settings.metrics_listen {
+        Some(address) => {
+            let listener = TcpListener::bind(address).await?;
+            tracing::info!(listen = %listener.local_addr()?, "metrics are served apart");
+            let mut stopping = stopping.clone();
+            let done = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            Some(tokio::spawn(connections::serve(
+                listener,
+                metrics_app(state.clone()),
+                limits,
+                done,
+            )))
+        }
+        None => None,
+    };
     connections::serve(listener, app(state), limits, shutdown).await;
+    let _ = stopped.send(true);
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     if let Some(watcher) = watcher {
         watcher.abort();
     }

@@ -417,7 +417,10 @@ async fn a_client_the_proxy_names_unreadably_is_limited_all_the_same() {
             "X-Forwarded-For: 10.0.0.1, {forwarded}"
         );
     }
-    for forwarded in ["for=192.0.2.60;proto=https", "for=\"[2001:db8:2::60]:8080\""] {
+    for forwarded in [
+        "for=192.0.2.60;proto=https",
+        "for=\"[2001:db8:2::60]:8080\"",
+    ] {
         let mut statuses = Vec::new();
         for _ in 0..3 {
             let response = support::no_redirects()
@@ -465,5 +468,77 @@ async fn facts_a_flow_does_not_take_are_refused_and_never_echoed_whole() {
         .start("facial-recognition-fails", json!({"platform": "app"}))
         .await;
     assert_eq!(started["status"], "active");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_can_ask_for_a_token_or_live_on_a_listener_of_their_own() {
+    let store = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(Config {
+        flows: support::fixtures(),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            metrics_token: Some("scraper".to_owned()),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let url = server.client.url("/metrics");
+    let refused = http.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let (_, body) = support::json(refused).await;
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let wrong = http.get(&url).bearer_auth("guess").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let scraped = http.get(&url).bearer_auth("scraper").send().await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    assert!(
+        scraped
+            .text()
+            .await
+            .unwrap()
+            .contains("stepwise_http_requests_total")
+    );
+    server.stop().await;
+
+    // A free port for the metrics' own listener.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let server = TestServer::start_with(Config {
+        flows: support::fixtures(),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            metrics_listen: Some(address),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let (status, body) = server.client.get("/metrics").await;
+    assert_eq!(status, 404, "{body}");
+    let private = support::eventually("the metrics listener serves", || async {
+        let response = http
+            .get(format!("http://{address}/metrics"))
+            .send()
+            .await
+            .ok()?;
+        Some(response.text().await.ok()?)
+    })
+    .await;
+    assert!(
+        private.contains("stepwise_http_requests_total"),
+        "{private}"
+    );
+    let (status, _) = support::json(
+        http.get(format!("http://{address}/api/v1/flows"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404, "nothing else is on the metrics listener");
     server.stop().await;
 }

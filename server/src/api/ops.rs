@@ -2,16 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use stepwise_app::Error;
+use stepwise_store::StoreError;
 use utoipa::ToSchema;
 
-use stepwise_app::Error;
-
+use crate::auth;
 use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
-use stepwise_store::StoreError;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,16 +55,35 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
     Ok(Json(Health { status: "ready" }))
 }
 
-/// Metrics in the Prometheus (OpenMetrics) text format.
+/// Metrics in the Prometheus (OpenMetrics) text format. Not on this listener when the
+/// operator gave them one of their own (`--metrics-listen`); behind `--metrics-token` when
+/// one is set.
 #[utoipa::path(
     get,
     path = "/metrics",
     operation_id = "metrics",
     tag = "operations",
-    responses((status = 200, description = "Requests and latency per route, sessions by flow and outcome, store commits",
-               content_type = "application/openmetrics-text"))
+    responses(
+        (status = 200, description = "Requests and latency per route, sessions by flow and outcome, store commits",
+         content_type = "application/openmetrics-text"),
+        (status = 401, description = "`unauthorized`: the server has a metrics token and the request does not carry it", body = ErrorBody),
+        (status = 404, description = "`not_found`: the metrics are served on a listener of their own", body = ErrorBody)
+    )
 )]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if state.settings.metrics_listen.is_some() {
+        return AppError::NotFound.into_response();
+    }
+    scrape(&state, &headers)
+}
+
+/// The metrics, if the request may read them.
+pub fn scrape(state: &AppState, headers: &HeaderMap) -> Response {
+    if let Some(key) = &state.metrics_key
+        && !auth::bearer(headers).is_some_and(|token| key.accepts(token))
+    {
+        return AppError::MetricsUnauthorized.into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -72,4 +91,5 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+        .into_response()
 }

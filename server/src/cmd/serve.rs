@@ -77,6 +77,18 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     log_key: Option<String>,
+    /// Ask scrapers of /metrics for this token, as `Authorization: Bearer TOKEN`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "STEPWISE_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
+    /// Serve /metrics on this address of its own (e.g. 127.0.0.1:9090), and not on the
+    /// public listener.
+    #[arg(long, value_name = "ADDRESS")]
+    metrics_listen: Option<std::net::SocketAddr>,
     /// Let pages show images from other sites. Off by default: whoever serves an image
     /// learns which customer reads the step (`stepwise check` warns of such images).
     #[arg(long)]
@@ -165,6 +177,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             forwarded_for: args.trust_forwarded_for,
             log_key: args.log_key.filter(|k| !k.is_empty()),
             allow_remote_images: args.allow_remote_images,
+            metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
+            metrics_listen: args.metrics_listen,
         },
         watch: args.watch,
     };
