@@ -4,21 +4,10 @@
 
 #![no_main]
 
-use std::path::Path;
-use std::sync::OnceLock;
-
 use arbitrary::Arbitrary;
-use axum::Router;
-use axum::body::{Body, to_bytes};
-use axum::http::{Request, header};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
-use stepwise::serve::{AppState, Settings, app};
-use stepwise_app::library::Library;
-use stepwise_app::metrics::Metrics;
-use stepwise_store::StoreConfig;
-use tokio::runtime::Runtime;
-use tower::ServiceExt;
+
+mod router;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -30,75 +19,8 @@ struct Input {
 
 const ROUTES: [&str; 6] = ["", "/answer", "/details", "/feedback", "/back", "/restart"];
 
-struct Server {
-    runtime: Runtime,
-    router: Router,
-    sessions: Vec<String>,
-}
-
-/// One server for the whole run, with a session on every bundled flow to send bodies to.
-fn server() -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let runtime = Runtime::new().expect("a runtime");
-        let dir = tempfile::tempdir().expect("a temporary directory").keep();
-        let flows = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows");
-        let store: StoreConfig =
-            format!("sqlite://{}?synchronous=off", dir.join("fuzz.db").display())
-                .parse()
-                .expect("a store URL");
-        let (router, sessions) = runtime.block_on(async {
-            let (library, _) = Library::load(&flows);
-            let ids: Vec<String> = library
-                .catalog()
-                .iter()
-                .map(|f| f.id().to_owned())
-                .collect();
-            let metrics = Metrics::new();
-            let store = store
-                .open(metrics.store.clone())
-                .await
-                .expect("the store opens");
-            let state = AppState::new(library, store, metrics, Settings::default())
-                .await
-                .expect("the state");
-            let router = app(state);
-            let mut sessions = Vec::new();
-            for flow in ids {
-                let body = serde_json::json!({ "flow": flow }).to_string();
-                let (_, value) = send(&router, "/api/v1/sessions", body.into_bytes(), true).await;
-                if let Some(id) = value["id"].as_str() {
-                    sessions.push(id.to_owned());
-                }
-            }
-            (router, sessions)
-        });
-        assert!(!sessions.is_empty(), "sessions were started");
-        Server {
-            runtime,
-            router,
-            sessions,
-        }
-    })
-}
-
-async fn send(router: &Router, path: &str, body: Vec<u8>, json: bool) -> (u16, Value) {
-    let mut request = Request::post(path);
-    if json {
-        request = request.header(header::CONTENT_TYPE, "application/json");
-    }
-    let request = request.body(Body::from(body)).expect("a request");
-    let response = router.clone().oneshot(request).await.expect("a response");
-    let status = response.status().as_u16();
-    let bytes = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("the body");
-    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, value)
-}
-
 fuzz_target!(|input: Input| {
-    let server = server();
+    let server = router::server();
     let route = ROUTES[usize::from(input.route) % ROUTES.len()];
     let path = match route {
         "" => "/api/v1/sessions".to_owned(),
@@ -107,11 +29,13 @@ fuzz_target!(|input: Input| {
             format!("/api/v1/sessions/{id}{route}")
         }
     };
-    let (status, body) = server.runtime.block_on(send(
+    let content_type = input.json_content_type.then_some("application/json");
+    let (status, body) = server.runtime.block_on(router::send(
         &server.router,
         &path,
         input.body,
-        input.json_content_type,
+        content_type,
+        false,
     ));
     assert!(status < 500, "{path} answered {status}: {body}");
     if status >= 400 {

@@ -157,7 +157,8 @@ pub async fn show(
         (status = 409, description = "`conflict`: the session is no longer at the `revision` \
          sent, or another answer was stored first; `session` holds it as it is now",
          body = ErrorBody),
-        (status = 422, description = "`answer_not_offered` or `finished`", body = ErrorBody)
+        (status = 422, description = "`answer_not_offered` or `finished`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many moves from this address or on this session; see `Retry-After`", body = ErrorBody)
     )
 )]
 pub async fn answer(
@@ -188,6 +189,8 @@ pub async fn answer(
     responses(
         (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The step before", body = SessionView),
+        (status = 429, description = "`rate_limited`: too many moves from this address or on this session; see `Retry-After`", body = ErrorBody),
+
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
          it as it is now", body = ErrorBody),
@@ -214,6 +217,8 @@ pub async fn back(
     responses(
         (status = 400, description = "`invalid_locale`: `lang` is not a language tag", body = ErrorBody),
         (status = 200, description = "The first step", body = SessionView),
+        (status = 429, description = "`rate_limited`: too many moves from this address or on this session; see `Retry-After`", body = ErrorBody),
+
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 409, description = "`conflict`: the session moved meanwhile; `session` holds \
          it as it is now", body = ErrorBody)
