@@ -3,7 +3,7 @@
 //! process with a store of its own; screenshots of the key pages go to
 //! `target/screenshots/`. `tests/run` installs chromium and chromedriver when missing.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! balancer: a session moves freely between them, and of answers racing on one session
 //! across both exactly one is applied.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

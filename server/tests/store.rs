@@ -1,7 +1,7 @@
 //! One test suite for every store: each test below runs once against a real SQLite file and
 //! once against a real PostgreSQL database of its own, so both keep the same promises.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

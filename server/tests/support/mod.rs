@@ -1,8 +1,6 @@
 //! Shared helpers for the server's end-to-end tests: a server in this process on a loopback
 //! port, the real binary as a child process, and a small JSON client.
 
-#![allow(dead_code)] // Each test file uses its own part of this module.
-
 pub mod postgres;
 
 use std::future::Future;
