@@ -8,7 +8,7 @@
 //! translation and falls back to the source text node by node, marking where it did.
 //!
 //! - [`parse`]: RON → [`Translation`], with where each entry stands;
-//! - [`rules`]: missing, stale and orphaned translations as diagnostics;
+//! - `rules`: missing, stale and orphaned translations as diagnostics;
 //! - [`apply`]: a flow in another language;
 //! - [`extract`]: writing or updating a translation file's skeleton.
 
