@@ -4,10 +4,10 @@
 //! parses gets every rule, and cross-flow rules use whatever parsed. Only flows without
 //! errors (and without links to flows with errors) reach the [`Catalog`].
 //!
-//! - [`parse`]: RON → [`RawFlow`], ron's errors as diagnostics;
-//! - [`rules`]: one flow on its own (start, answers, summary, file name);
-//! - [`graph`]: one flow as a graph (targets, reachability, traps, long paths);
-//! - [`links`]: flows together (links, link loops, facts, flows with errors).
+//! - `parse`: RON → [`RawFlow`], ron's errors as diagnostics;
+//! - `rules`: one flow on its own (start, answers, summary, file name);
+//! - `graph`: one flow as a graph (targets, reachability, traps, long paths);
+//! - `links`: flows together (links, link loops, facts, flows with errors).
 
 mod graph;
 mod links;

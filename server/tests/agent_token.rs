@@ -2,7 +2,7 @@
 //! wrong one, and with a forged cookie, and changes nothing when it refuses. Session ids are
 //! unguessable and sessions can only be read by id: there is no listing.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

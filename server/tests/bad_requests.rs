@@ -1,7 +1,7 @@
 //! Bad requests get a JSON error with a stable code and the right status, never a 500, and
 //! never change a session. Each error body is kept as a snapshot.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::time::Duration;

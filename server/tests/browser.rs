@@ -1,9 +1,10 @@
 //! The website in a real browser: Debian's chromium, headless, driven over WebDriver by
 //! chromedriver. Each test starts its own chromedriver on a free port and a server in this
 //! process with a store of its own; screenshots of the key pages go to
-//! `target/screenshots/`. `tests/run` installs chromium and chromedriver when missing.
+//! `target/screenshots/`. `tests/run` installs chromium and chromedriver when missing; without
+//! them on `PATH` the tests skip, unless `STEPWISE_TEST_REQUIRE_BROWSER` is set.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,28 +16,46 @@ use serde_json::json;
 use stepwise::serve::{Config, Settings};
 use support::TestServer;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TOKEN: &str = "browser-agent-token";
+
+/// Set (to `1`) to fail rather than skip these tests when chromium or chromedriver is missing.
+const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_BROWSER";
 
 /// chromedriver, stopped when dropped.
 struct Driver {
     child: Child,
     url: String,
+    chromium: PathBuf,
     _profiles: tempfile::TempDir,
 }
 
+/// Where `program` is on `PATH`.
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
 impl Driver {
-    fn start() -> Driver {
-        assert!(
-            Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
-            "the browser tests need Debian's chromium and chromium-driver; tests/run installs them"
-        );
+    /// `None`, the test skipped, without chromium and chromedriver (see [`REQUIRE`]).
+    fn start_or_skip() -> Option<Driver> {
+        let (chromium, chromedriver) = match (on_path("chromium"), on_path("chromedriver")) {
+            (Some(chromium), Some(chromedriver)) => (chromium, chromedriver),
+            (chromium, _) => {
+                let missing = if chromium.is_none() {
+                    "chromium"
+                } else {
+                    "chromedriver"
+                };
+                support::skip_unless_required(REQUIRE, &format!("{missing} is not on PATH"));
+                return None;
+            }
+        };
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .unwrap()
             .port();
-        let child = Command::new(CHROMEDRIVER)
+        let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -47,11 +66,12 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver {
+        Some(Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            chromium,
             _profiles: tempfile::tempdir().unwrap(),
-        }
+        })
     }
 
     /// A new headless browser; `javascript` false turns scripts off.
@@ -77,7 +97,7 @@ impl Driver {
         if !javascript {
             args.push("--blink-settings=scriptEnabled=false".to_owned());
         }
-        let mut options = json!({ "binary": CHROMIUM, "args": args });
+        let mut options = json!({ "binary": self.chromium, "args": args });
         if !javascript {
             options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
         }
@@ -206,7 +226,9 @@ async fn session_id(browser: &Client) -> String {
 async fn a_customer_walks_in_german_and_switches_to_english() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let browser = driver.browser(true).await;
     let base = &server.client.base;
 
@@ -256,7 +278,9 @@ async fn a_customer_walks_in_german_and_switches_to_english() {
 async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let browser = driver.browser(true).await;
     let base = &server.client.base;
 
@@ -338,7 +362,9 @@ async fn a_customer_fixes_facial_recognition_and_says_it_helped() {
 async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let customer = driver.browser(true).await;
     let base = &server.client.base;
 
@@ -478,7 +504,9 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
 async fn an_agent_runs_a_flow_jumps_and_notes() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let agent = driver.browser(true).await;
     let base = &server.client.base;
 
@@ -561,7 +589,9 @@ async fn an_agent_runs_a_flow_jumps_and_notes() {
 async fn the_wizard_works_with_javascript_off() {
     let store = tempfile::tempdir().unwrap();
     let server = server(bundled(), store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let browser = driver.browser(false).await;
     let base = &server.client.base;
 
@@ -609,7 +639,9 @@ async fn script_in_a_flow_never_runs() {
     let store = tempfile::tempdir().unwrap();
     let flows = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
     let server = server(flows, store.path()).await;
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let browser = driver.browser(true).await;
     let base = &server.client.base;
 
@@ -662,7 +694,9 @@ async fn an_owner_sees_where_sessions_of_a_flow_stop() {
             assert!(status.is_success(), "{body}");
         }
     }
-    let driver = Driver::start();
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
     let owner = driver.browser(true).await;
     let base = &client.base;
 

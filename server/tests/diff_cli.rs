@@ -1,7 +1,7 @@
 //! `stepwise diff`: a prepared pair of flow files compared as paths (a reviewed snapshot),
 //! git's seven-argument driver form, exit codes, and a real `git diff` using the driver.
 
-mod cli;
+use crate::cli;
 
 use std::process::Command;
 

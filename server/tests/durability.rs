@@ -2,7 +2,7 @@
 //! started again on the same store, and the session is exactly where it was — also when it
 //! is killed under load, with clients logging every answer the server acknowledged.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,6 @@
 //! Listing, searching and mapping flows.
 
-mod support;
+use crate::support;
 
 use support::TestServer;
 

@@ -1,7 +1,7 @@
 //! `stepwise graph`: finding the flow by id or path, the three formats, and refusing flows
 //! that fail the checks.
 
-mod cli;
+use crate::cli;
 
 use cli::{stderr, stdout, stepwise};
 

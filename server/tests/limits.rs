@@ -2,7 +2,7 @@
 //! `Retry-After`), and the limits on body, URI and header size (413, 414, 431), each answered
 //! with our JSON error.
 
-mod support;
+use crate::support;
 
 use std::num::NonZeroU32;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! English and say so; search in each language; transcripts in the customer's language, and
 //! in English for an agent who asks.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! `stepwise new`: the template passes `stepwise check` with no errors or warnings and its
 //! scenarios pass; existing files and invalid ids are refused.
 
-mod cli;
+use crate::cli;
 
 use cli::{stderr, stdout, stepwise_in as stepwise};
 

@@ -1,7 +1,7 @@
 //! The OpenAPI document describes every route the server has, and is a valid OpenAPI 3.1
 //! document whose references all resolve.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

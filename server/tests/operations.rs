@@ -2,7 +2,7 @@
 //! from an allow-list, request ids, graceful shutdown, and sessions that stay whole when
 //! answers race.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::time::Duration;

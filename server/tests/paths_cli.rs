@@ -1,7 +1,7 @@
 //! `stepwise paths`: every path of a bundled flow as a reviewed snapshot, and refusing flows
 //! that are missing or fail the checks.
 
-mod cli;
+use crate::cli;
 
 use cli::{stderr, stdout, stepwise};
 

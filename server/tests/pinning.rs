@@ -1,7 +1,7 @@
 //! A session stays on the flow version it started on: when a flow file changes (and the
 //! server restarts), sessions in progress finish on the old version, new ones get the new.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! `/api/v1/diagnostics`, while new sessions keep getting the last good version; a good file
 //! is served again once it is fixed.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Every session carries a revision; an answer may name the one it was given for, and an
 //! answer to a step that has moved on is refused with 409 and the session as it is now.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::json;

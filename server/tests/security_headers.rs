@@ -1,7 +1,7 @@
 //! Security headers on every kind of page and response, and templates that keep to what the
 //! Content-Security-Policy allows: no inline script, no inline event handlers, no `style=`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! Only lower bounds on time are asserted (a connection is never cut before its timeout);
 //! the upper bounds are generous deadlines after which the test fails as "never cut off".
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

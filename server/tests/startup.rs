@@ -2,7 +2,7 @@
 //! are served; SIGTERM stops the server cleanly; a timeout or connection cap of zero, which
 //! would refuse every client, is refused at start.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -2,8 +2,8 @@
 //! and `GET /api/v1/flows/{id}/stats` and `stepwise stats` must give the figures counted by
 //! hand; retention deletes old sessions with their events.
 
-mod cli;
-mod support;
+use crate::cli;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! The faults are real SQLite ones on a real file under a running server: the writer's
 //! connection is reopened read-only, or capped at its current size with `max_page_count`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `stepwise test`: the bundled flows' scenarios all pass; a fixture with failing scenarios
 //! renders each failure at its line (a reviewed snapshot); finding scenario files.
 
-mod cli;
+use crate::cli;
 
 use cli::{stderr, stdout, stepwise, stepwise_in, workspace};
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-mod cli;
+use crate::cli;
 
 use cli::{stderr, stdout, stepwise_in as stepwise};
 

@@ -2,7 +2,7 @@
 //! at least once across the runs. The walk is driven by what the API says (the flow's map and
 //! each step), not by knowledge of particular flows.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! clears the report; a deleted file's flow is no longer offered; sessions in progress stay
 //! on the version they started on. Without `--watch`, nothing changes until a restart.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The website over plain HTTP, as a browser without JavaScript uses it: forms, 303
 //! redirects, stale forms, the agent token, and flow text that tries to inject script.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};

@@ -2,7 +2,7 @@
 //! words, flow text in German with English marked where a step has no translation, and the
 //! agent console showing a German customer's transcript in both languages.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;

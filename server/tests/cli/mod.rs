@@ -1,8 +1,5 @@
 //! Running the `stepwise` binary from the command-line tests.
 
-// Each test file uses the helpers it needs; the others would warn as unused there.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,12 +1,10 @@
 //! Shared helpers for the server's end-to-end tests: a server in this process on a loopback
 //! port, the real binary as a child process, and a small JSON client.
 
-#![allow(dead_code)] // Each test file uses its own part of this module.
-
 pub mod postgres;
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -18,6 +16,27 @@ use stepwise::serve::{Config, ServeError, Settings};
 use stepwise_store::StoreConfig;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Whether the environment variable `require` asks for the tests that need some service to
+/// run: set to anything but empty or `0`.
+pub fn required(require: &str) -> bool {
+    std::env::var_os(require).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Skips the calling test, saying why, since a service it needs is `missing`; or fails it when
+/// `require` is set (see [`required`]), as `tests/run` does so that no test goes unrun.
+pub fn skip_unless_required(require: &str, missing: &str) {
+    if required(require) {
+        panic!("{missing}, and {require} is set");
+    }
+    let thread = std::thread::current();
+    let test = thread.name().filter(|n| *n != "main").unwrap_or("a test");
+    // Straight to stderr: libtest hides what a passing test prints, and a skip should show.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: {missing} (set {require}=1 to make this a failure)"
+    );
+}
 
 /// The workspace's root directory.
 pub fn workspace_root() -> PathBuf {

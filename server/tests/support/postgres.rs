@@ -1,8 +1,17 @@
 //! A PostgreSQL database of a test's own: created with a unique name on the server at
 //! `STEPWISE_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432`, which `tests/run`
-//! starts), and dropped when the test ends, whether it passed or not.
+//! starts), and dropped when the test ends, whether it passed or not. Where no server listens
+//! there, the tests skip, unless `STEPWISE_TEST_REQUIRE_POSTGRES` is set.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use tokio_postgres::NoTls;
+use tokio_postgres::config::Host;
+
+/// Set (to `1`) to fail rather than skip the PostgreSQL tests when no server listens.
+pub const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_POSTGRES";
 
 /// The server tests create their databases on, without a database name.
 pub fn server_url() -> String {
@@ -20,15 +29,46 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Creates an empty database with a name no other test uses.
-    pub async fn create() -> TestDatabase {
+    /// Creates an empty database with a name no other test uses; `None`, the test skipped, when
+    /// no server listens (see [`REQUIRE`]).
+    pub async fn create_or_skip() -> Option<TestDatabase> {
+        if let Some(missing) = unreachable() {
+            super::skip_unless_required(REQUIRE, missing);
+            return None;
+        }
         let name = format!("stepwise_test_{}", uuid::Uuid::new_v4().simple());
         admin(&format!("CREATE DATABASE {name}")).await;
-        TestDatabase {
+        Some(TestDatabase {
             url: format!("{}/{name}", server_url()),
             name,
-        }
+        })
     }
+}
+
+/// Why the server cannot be reached, if nothing listens where [`server_url`] says; probed once
+/// per process. Only the connection is probed: a server that refuses the tests' user is a
+/// failure to see, not a reason to skip.
+fn unreachable() -> Option<&'static str> {
+    static UNREACHABLE: OnceLock<Option<String>> = OnceLock::new();
+    UNREACHABLE
+        .get_or_init(|| {
+            let url = server_url();
+            let config: tokio_postgres::Config = url
+                .parse()
+                .unwrap_or_else(|e| panic!("STEPWISE_TEST_POSTGRES={url} is not a URL: {e}"));
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            let listening = match config.get_hosts().first() {
+                Some(Host::Tcp(host)) => {
+                    (host.as_str(), port).to_socket_addrs().is_ok_and(|mut a| {
+                        a.any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok())
+                    })
+                }
+                Some(Host::Unix(dir)) => dir.join(format!(".s.PGSQL.{port}")).exists(),
+                None => false,
+            };
+            (!listening).then(|| format!("PostgreSQL is not reachable at {url}"))
+        })
+        .as_deref()
 }
 
 impl Drop for TestDatabase {
