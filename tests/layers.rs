@@ -44,9 +44,8 @@ fn host() -> String {
         .to_owned()
 }
 
-/// Every crate each workspace crate builds with (normal and build dependencies, followed all
-/// the way down), by crate name.
-fn reach() -> BTreeMap<String, BTreeSet<String>> {
+/// `cargo metadata` of the workspace, for this machine's platform.
+fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // For this machine's platform only: the others' crates need not be downloaded.
     let output = Command::new(cargo)
@@ -60,7 +59,13 @@ fn reach() -> BTreeMap<String, BTreeSet<String>> {
         "cargo metadata failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let metadata: Value = serde_json::from_slice(&output.stdout).expect("cargo metadata is JSON");
+    serde_json::from_slice(&output.stdout).expect("cargo metadata is JSON")
+}
+
+/// Every crate each workspace crate builds with (normal and build dependencies, followed all
+/// the way down), by crate name.
+fn reach() -> BTreeMap<String, BTreeSet<String>> {
+    let metadata = metadata();
     let names: BTreeMap<&str, &str> = metadata["packages"]
         .as_array()
         .into_iter()
@@ -124,6 +129,23 @@ fn refuse(reach: &BTreeMap<String, BTreeSet<String>>, krate: &str, forbidden: &[
         .unwrap_or_else(|| panic!("{krate} is not in the workspace"));
     let found: Vec<&&str> = forbidden.iter().filter(|f| reached.contains(**f)).collect();
     assert!(found.is_empty(), "{krate} must not depend on {found:?}");
+}
+
+#[test]
+fn every_crate_says_the_rust_it_needs() {
+    let metadata = metadata();
+    let members: BTreeSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        if members.contains(package["id"].as_str().unwrap_or_default()) {
+            // The code uses let chains, stable since 1.88.
+            assert_eq!(package["rust_version"], "1.88", "{}", package["name"]);
+        }
+    }
 }
 
 #[test]
