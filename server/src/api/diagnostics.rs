@@ -2,10 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde::Serialize;
 use stepwise_engine::Diagnostic;
 use utoipa::ToSchema;
 
+use crate::error::{AppError, ErrorBody};
 use crate::serve::AppState;
 
 /// One problem in a flow file.
@@ -42,16 +44,27 @@ impl From<&Diagnostic> for DiagnosticView {
     }
 }
 
-/// The problems in the flow files as of the last check: at startup, or the last reload under
-/// `--watch`. Empty when every file passes.
+/// The problems in the flow files as of the last check: at startup, or the last reload.
+/// Empty when every file passes. They name the server's files, so they are for staff (the
+/// agent token), except while writers preview (`--watch`), when they are the point.
 #[utoipa::path(
     get,
     path = "/api/v1/diagnostics",
     operation_id = "list_diagnostics",
     tag = "flows",
-    responses((status = 200, description = "Every error and warning, by file then position",
-               body = [DiagnosticView]))
+    responses(
+        (status = 200, description = "Every error and warning, by file then position",
+         body = [DiagnosticView]),
+        (status = 401, description = "`unauthorized`: not previewing, and the agent token is missing or wrong", body = ErrorBody)
+    ),
+    security((), ("agent_token" = []))
 )]
-pub async fn list(State(state): State<AppState>) -> Json<Vec<DiagnosticView>> {
-    Json(state.diagnostics())
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<DiagnosticView>>, AppError> {
+    if !state.previewing() && !state.agent.admits(&headers) {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(Json(state.diagnostics()))
 }

@@ -206,6 +206,9 @@ impl TestServer {
     }
 }
 
+/// The agent token of every server [`Binary::spawn`] starts.
+pub const AGENT_TOKEN: &str = "binary-agent-token";
+
 /// The real `stepwise` binary, serving in a child process.
 pub struct Binary {
     pub client: Client,
@@ -217,6 +220,7 @@ impl Binary {
     pub fn spawn(flows: &Path, store: &str) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--agent-token", AGENT_TOKEN])
             .arg("--flows")
             .arg(flows)
             .args(["--store", store])
