@@ -417,7 +417,10 @@ async fn a_client_the_proxy_names_unreadably_is_limited_all_the_same() {
             "X-Forwarded-For: 10.0.0.1, {forwarded}"
         );
     }
-    for forwarded in ["for=192.0.2.60;proto=https", "for=\"[2001:db8:2::60]:8080\""] {
+    for forwarded in [
+        "for=192.0.2.60;proto=https",
+        "for=\"[2001:db8:2::60]:8080\"",
+    ] {
         let mut statuses = Vec::new();
         for _ in 0..3 {
             let response = support::no_redirects()
