@@ -615,3 +615,95 @@ fn check_paths_reads_a_directory_and_reports_what_it_cannot_read() {
         assert!(!d.render(Style::Plain).is_empty());
     }
 }
+
+/// "café" with `é` as one character (NFC) and as `e` and a combining accent (NFD).
+const CAFE_NFC: &str = "caf\u{e9}";
+const CAFE_NFD: &str = "cafe\u{301}";
+
+#[test]
+fn answer_ids_that_are_the_same_in_nfc_are_duplicates() {
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", answers: [
+                (id: "{CAFE_NFC}", label: "Coffee", goto: "done"),
+                (id: "{CAFE_NFD}", label: "Also coffee", goto: "done"),
+            ]), {DONE}"#
+        ),
+    )]);
+    let d = only(&report, Code::DuplicateAnswer);
+    assert_eq!(
+        d.message,
+        format!("answer id `{CAFE_NFC}` is used twice in question `q`")
+    );
+    assert_eq!(pointed(d), format!("\"{CAFE_NFD}\""));
+    let first = d.secondary[0].span;
+    assert_eq!(
+        &d.source.text[first.start..first.end],
+        format!("\"{CAFE_NFC}\"")
+    );
+    assert!(report.catalog.is_empty());
+}
+
+#[test]
+fn node_ids_that_are_the_same_in_nfc_are_duplicates() {
+    let report = run(&[flow(
+        "f",
+        CAFE_NFC,
+        &format!(
+            r#""{CAFE_NFC}": Done(text: "ok"),
+            "{CAFE_NFD}": Resolved(text: "ok"),"#
+        ),
+    )]);
+    let d = only(&report, Code::DuplicateNode);
+    assert_eq!(d.message, format!("node id `{CAFE_NFC}` is used twice"));
+    assert_eq!(pointed(d), format!("\"{CAFE_NFD}\""));
+    let first = d.secondary[0].span;
+    assert_eq!(
+        &d.source.text[first.start..first.end],
+        format!("\"{CAFE_NFC}\"")
+    );
+    let json = d.to_json();
+    assert_eq!((json.line, json.column), (Some(3), Some(13)));
+}
+
+#[test]
+fn ids_and_references_are_read_in_nfc() {
+    let nodes = |cafe: &str| {
+        format!(
+            r#""q": Question(text: "?", fact: "{cafe}-fact", answers: [
+                (id: "{cafe}", label: "Coffee", goto: "{cafe}-node"),
+                (id: "tea", label: "Tea", goto: "b"),
+            ]),
+            "b": Branch(fact: "{cafe}-fact", cases: {{"{cafe}": "{cafe}-node"}}, default: "esc"),
+            "esc": Escalate(text: "call", collect: [(id: "{cafe}-detail", label: "L")]),
+            "{cafe}-node": Info(text: "i", next: "l"),
+            "l": Link(flow: "{cafe}"),"#
+        )
+    };
+    let linked = |cafe: &str| {
+        let (_, text) = flow(cafe, "done", DONE);
+        (
+            format!("{cafe}.ron"),
+            text.replace("start:", &format!("inputs: [\"{cafe}-in\"], start:")),
+        )
+    };
+    let composed = run(&[flow("f", "q", &nodes(CAFE_NFC)), linked(CAFE_NFC)]);
+    let decomposed = run(&[flow("f", "q", &nodes(CAFE_NFD)), linked(CAFE_NFD)]);
+    assert_eq!(codes(&decomposed), []);
+    for id in ["f", CAFE_NFC] {
+        let (a, b) = (composed.catalog.get(id), decomposed.catalog.get(id));
+        assert_eq!(a.map(|f| f.raw()), b.map(|f| f.raw()), "{id}");
+        assert!(a.is_some(), "{id}");
+    }
+    // Looked up by either form.
+    assert!(decomposed.catalog.get(CAFE_NFD).is_some());
+}
+
+#[test]
+fn a_file_name_in_nfd_matches_its_id_in_nfc() {
+    let (_, text) = flow(CAFE_NFC, "done", DONE);
+    let report = run(&[(format!("{CAFE_NFD}.ron"), text)]);
+    assert_eq!(codes(&report), []);
+}

@@ -37,7 +37,7 @@ pub struct Index {
 /// The positions of one node's parts.
 #[derive(Debug, Default)]
 pub struct NodeSpans {
-    /// The node id, unescaped.
+    /// The node id, unescaped, in NFC as ids are compared.
     pub id: String,
     /// The key, with its quotes.
     pub key: Span,
@@ -143,7 +143,7 @@ impl Index {
 /// One node, after its key and colon.
 fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
     let mut node = NodeSpans {
-        id: reader.unescaped(key)?,
+        id: reader.id(key)?,
         key: key.span,
         ..NodeSpans::default()
     };

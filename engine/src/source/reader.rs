@@ -251,6 +251,12 @@ impl<'a> Reader<'a> {
         };
         Some(unescape(self.slice(token.span), raw, escaped).into_owned())
     }
+
+    /// The id a string token names: its text without quotes and escapes, in NFC as ids are
+    /// compared (see [`crate::ids`]).
+    pub(crate) fn id(&self, token: Token) -> Option<String> {
+        self.unescaped(token).map(crate::ids::into_nfc)
+    }
 }
 
 /// The text of a string token, without quotes and escapes.
