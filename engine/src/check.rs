@@ -6,10 +6,12 @@
 //!
 //! - [`parse`]: RON → [`RawFlow`], ron's errors as diagnostics;
 //! - [`rules`]: one flow on its own (start, answers, summary, file name);
+//! - [`ids`]: how a flow's ids are written (invisible characters, mixed alphabets);
 //! - [`graph`]: one flow as a graph (targets, reachability, traps, long paths);
 //! - [`links`]: flows together (links, link loops, facts, flows with errors).
 
 mod graph;
+mod ids;
 mod links;
 mod parse;
 mod rules;

@@ -206,6 +206,45 @@ impl RawFlow {
             }
         }
     }
+
+    /// Calls `f` with every id and every reference to one: the flow's own, then each
+    /// node's (kept in step with [`RawFlow::normalize_ids`]).
+    pub(crate) fn each_id<'a>(&'a self, mut f: impl FnMut(&'a str)) {
+        f(&self.id);
+        self.inputs.iter().for_each(|input| f(input));
+        f(&self.start);
+        for (id, node) in &self.nodes {
+            f(id);
+            match node {
+                Node::Question { fact, answers, .. } => {
+                    if let Some(fact) = fact {
+                        f(fact);
+                    }
+                    for answer in answers {
+                        f(&answer.id);
+                        f(&answer.goto);
+                    }
+                }
+                Node::Remedy { otherwise, .. } => f(otherwise),
+                Node::Info { next, .. } => f(next),
+                Node::Branch {
+                    fact,
+                    cases,
+                    default,
+                } => {
+                    f(fact);
+                    for (value, to) in cases {
+                        f(value);
+                        f(to);
+                    }
+                    f(default);
+                }
+                Node::Link { flow } => f(flow),
+                Node::Escalate { collect, .. } => collect.iter().for_each(|d| f(&d.id)),
+                Node::Resolved { .. } | Node::Done { .. } => {}
+            }
+        }
+    }
 }
 
 /// Reads a flow's nodes, refusing an id written twice.

@@ -259,6 +259,18 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The id written by the string token at `span` of `text` (see [`Reader::id`]).
+pub(crate) fn id_at(text: &str, span: Span) -> Option<String> {
+    let token = Lexer::new(text.get(span.start..span.end)?).next()?;
+    let Kind::Str { raw, escaped, .. } = token.kind else {
+        return None;
+    };
+    let slice = text.get(span.start + token.span.start..span.start + token.span.end)?;
+    Some(crate::ids::into_nfc(
+        unescape(slice, raw, escaped).into_owned(),
+    ))
+}
+
 /// The text of a string token, without quotes and escapes.
 pub(crate) fn unescape(token: &str, raw: bool, escaped: bool) -> Cow<'_, str> {
     let token = token.strip_prefix('b').unwrap_or(token);
