@@ -6,10 +6,12 @@
 //!
 //! - `parse`: RON → [`RawFlow`], ron's errors as diagnostics;
 //! - `rules`: one flow on its own (start, answers, summary, file name);
+//! - `ids`: how a flow's ids are written (invisible characters, mixed alphabets);
 //! - `graph`: one flow as a graph (targets, reachability, traps, long paths);
 //! - `links`: flows together (links, link loops, facts, flows with errors).
 
 mod graph;
+mod ids;
 mod links;
 mod parse;
 mod rules;
@@ -21,6 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::files::{file_name_parts, is_flow_file};
 use crate::flow::{Catalog, Flow};
+use crate::ids::nfc;
 use crate::model::RawFlow;
 use crate::source::Source;
 use crate::source::index::{Index, NodeSpans};
@@ -120,7 +123,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
                 Ok(source) => sources.push(source),
                 Err(d) => {
                     if let Some(stem) = d.source.stem() {
-                        unread.insert(stem.to_owned());
+                        unread.insert(nfc(stem).into_owned());
                     }
                     problems.push(*d);
                 }
@@ -137,7 +140,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             .diagnostics
             .iter()
             .filter(|d| d.is_error())
-            .filter_map(|d| d.source.stem().map(str::to_owned)),
+            .filter_map(|d| d.source.stem().map(|stem| nfc(stem).into_owned())),
     );
     let mut with_translations: Vec<PathBuf> = paths.to_vec();
     for path in paths {
@@ -260,7 +263,7 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
             }),
             Err(d) => {
                 if let Some(stem) = source.stem() {
-                    unparsed.insert(stem.to_owned());
+                    unparsed.insert(nfc(stem).into_owned());
                 }
                 diagnostics.push(*d);
             }

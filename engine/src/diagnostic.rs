@@ -74,6 +74,8 @@ codes! {
     DuplicateNode = "duplicate-node", Error;
     /// Two answers of one question with the same id.
     DuplicateAnswer = "duplicate-answer", Error;
+    /// An id that holds a character that cannot be seen, reorders text, or is whitespace.
+    InvisibleCharacter = "invisible-character", Error;
     /// A question with no answers.
     NoAnswers = "no-answers", Error;
     /// A `goto`, `otherwise`, `next`, `default` or case naming no node.
@@ -110,6 +112,8 @@ codes! {
     LongPath = "long-path", Warning;
     /// A flow without a summary.
     MissingSummary = "missing-summary", Warning;
+    /// An id that mixes Latin, Cyrillic or Greek letters, which look alike.
+    ConfusableId = "confusable-id", Warning;
     /// A text shows an image from another site, which learns who reads the step.
     RemoteImage = "remote-image", Warning;
     /// Texts of a flow its translation into a language does not translate.

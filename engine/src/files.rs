@@ -30,7 +30,8 @@ pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
         return None;
     }
     let locale = normalize_locale(locale)?;
-    Some((flow.to_owned(), locale))
+    // The flow's id, in NFC as ids are compared.
+    Some((crate::ids::nfc(flow).into_owned(), locale))
 }
 
 /// Whether a file is a flow: `*.ron`, but neither a scenario file nor a translation.

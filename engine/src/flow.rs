@@ -211,9 +211,9 @@ impl Catalog {
         }
     }
 
-    /// The current flow with this id.
+    /// The current flow with this id (in any normalisation form: ids are kept in NFC).
     pub fn get(&self, id: &str) -> Option<&Arc<Flow>> {
-        self.flows.get(id)
+        self.flows.get(crate::ids::nfc(id).as_ref())
     }
 
     /// Every flow, ordered by id.
@@ -234,7 +234,7 @@ impl Catalog {
 
 impl FlowSource for Catalog {
     fn flow(&self, id: &str, version: Option<&Version>) -> Option<Arc<Flow>> {
-        let flow = self.flows.get(id)?;
+        let flow = self.get(id)?;
         match version {
             Some(v) if v != flow.version() => None,
             _ => Some(Arc::clone(flow)),

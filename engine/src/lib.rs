@@ -44,6 +44,7 @@ mod diagnostic;
 mod exit;
 mod files;
 mod flow;
+mod ids;
 mod locale;
 mod model;
 mod paths;

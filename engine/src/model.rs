@@ -161,6 +161,92 @@ impl Node {
     }
 }
 
+impl RawFlow {
+    /// Brings every id and every reference to one to NFC, so that ids that look the same
+    /// are the same (see [`crate::ids`]). Node ids, the map's keys, are brought to NFC as
+    /// they are read, where two that are the same in NFC are refused as a duplicate.
+    pub(crate) fn normalize_ids(&mut self) {
+        use crate::ids::{into_nfc, to_nfc};
+        to_nfc(&mut self.id);
+        to_nfc(&mut self.start);
+        self.inputs.iter_mut().for_each(to_nfc);
+        for node in self.nodes.values_mut() {
+            match node {
+                Node::Question { fact, answers, .. } => {
+                    fact.iter_mut().for_each(to_nfc);
+                    for answer in answers {
+                        to_nfc(&mut answer.id);
+                        to_nfc(&mut answer.goto);
+                    }
+                }
+                Node::Remedy { otherwise, .. } => to_nfc(otherwise),
+                Node::Info { next, .. } => to_nfc(next),
+                Node::Branch {
+                    fact,
+                    cases,
+                    default,
+                } => {
+                    to_nfc(fact);
+                    to_nfc(default);
+                    // Rebuilt only when needed: a map's keys cannot change in place.
+                    if cases.keys().any(|value| !value.is_ascii()) {
+                        *cases = std::mem::take(cases)
+                            .into_iter()
+                            .map(|(value, to)| (into_nfc(value), into_nfc(to)))
+                            .collect();
+                    } else {
+                        cases.values_mut().for_each(to_nfc);
+                    }
+                }
+                Node::Link { flow } => to_nfc(flow),
+                Node::Escalate { collect, .. } => {
+                    collect.iter_mut().for_each(|detail| to_nfc(&mut detail.id));
+                }
+                Node::Resolved { .. } | Node::Done { .. } => {}
+            }
+        }
+    }
+
+    /// Calls `f` with every id and every reference to one: the flow's own, then each
+    /// node's (kept in step with [`RawFlow::normalize_ids`]).
+    pub(crate) fn each_id<'a>(&'a self, mut f: impl FnMut(&'a str)) {
+        f(&self.id);
+        self.inputs.iter().for_each(|input| f(input));
+        f(&self.start);
+        for (id, node) in &self.nodes {
+            f(id);
+            match node {
+                Node::Question { fact, answers, .. } => {
+                    if let Some(fact) = fact {
+                        f(fact);
+                    }
+                    for answer in answers {
+                        f(&answer.id);
+                        f(&answer.goto);
+                    }
+                }
+                Node::Remedy { otherwise, .. } => f(otherwise),
+                Node::Info { next, .. } => f(next),
+                Node::Branch {
+                    fact,
+                    cases,
+                    default,
+                } => {
+                    f(fact);
+                    for (value, to) in cases {
+                        f(value);
+                        f(to);
+                    }
+                    f(default);
+                }
+                Node::Link { flow } => f(flow),
+                Node::Escalate { collect, .. } => collect.iter().for_each(|d| f(&d.id)),
+                Node::Resolved { .. } | Node::Done { .. } => {}
+            }
+        }
+    }
+}
+
 /// Reads a flow's nodes, refusing an id written twice.
 fn unique_node_ids<'de, D>(deserializer: D) -> Result<IndexMap<String, Node>, D::Error>
 where
@@ -172,8 +258,9 @@ where
     })
 }
 
-/// Reads a map, refusing a key written twice (a plain map would silently keep the last);
-/// `twice` says what is wrong with a key written again.
+/// Reads a map keyed by ids, refusing a key written twice (a plain map would silently keep
+/// the last); `twice` says what is wrong with a key written again. Keys are brought to NFC,
+/// so two spellings of one id that look the same are the same key (see [`crate::ids`]).
 pub(crate) fn unique_keys<'de, D, V>(
     deserializer: D,
     expecting: &'static str,
@@ -202,6 +289,7 @@ where
         {
             let mut entries = IndexMap::new();
             while let Some(key) = map.next_key::<String>()? {
+                let key = crate::ids::into_nfc(key);
                 if entries.contains_key(&key) {
                     return Err(serde::de::Error::custom((self.twice)(&key)));
                 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit::SOLVED;
 use crate::flow::{Flow, FlowSource, Version};
+use crate::ids::{into_nfc, nfc};
 use crate::model::{Detail, Node};
 use crate::phrases::{self, Phrases};
 
@@ -247,6 +248,13 @@ impl Walk {
         flow: &str,
         facts: BTreeMap<String, String>,
     ) -> Result<(Walk, Step), WalkError> {
+        // Ids in flows are in NFC: so must be the flow, facts and values a site sends.
+        let flow = nfc(flow);
+        let flow = flow.as_ref();
+        let facts: BTreeMap<String, String> = facts
+            .into_iter()
+            .map(|(name, value)| (into_nfc(name), into_nfc(value)))
+            .collect();
         let first = src
             .flow(flow, None)
             .ok_or_else(|| WalkError::UnknownFlow(flow.to_owned()))?;
@@ -352,6 +360,9 @@ impl Walk {
 
     /// Answers the current step with one of the answers it offers and returns the next step.
     pub fn answer(&mut self, src: &impl FlowSource, answer: &str) -> Result<Step, WalkError> {
+        // Answer ids are in NFC; a client may send another form of the same id.
+        let answer = nfc(answer);
+        let answer = answer.as_ref();
         let here = self.here()?;
         let flow = self.pinned(src, &here.flow)?;
         let node = node_of(&flow, &here.node)?;
@@ -423,6 +434,9 @@ impl Walk {
     /// customer is further along than the script. The jump is recorded like an answer, so
     /// back undoes it.
     pub fn jump(&mut self, src: &impl FlowSource, node: &str) -> Result<Step, WalkError> {
+        // Node ids are in NFC; an agent's tool may send another form of the same id.
+        let node = nfc(node);
+        let node = node.as_ref();
         let here = self.here()?;
         let flow = self.pinned(src, &here.flow)?;
         node_of(&flow, node)?;
@@ -456,6 +470,10 @@ impl Walk {
         src: &impl FlowSource,
         details: BTreeMap<String, String>,
     ) -> Result<(), WalkError> {
+        let details: BTreeMap<String, String> = details
+            .into_iter()
+            .map(|(id, value)| (into_nfc(id), value))
+            .collect();
         let step = self.current(src)?;
         let Some(Outcome {
             kind: Status::Escalated,

@@ -285,3 +285,73 @@ fn a_jump_from_an_outcome_reopens_the_walk() {
     assert_eq!(step.node, "lights");
     assert_eq!(walk.status(), Status::Active);
 }
+
+/// A flow whose ids have accents, written in `form` (an id in NFC or NFD), in a file named
+/// after its id in that form.
+fn accented(form: fn(&str) -> String) -> Catalog {
+    let text = format!(
+        r#"Flow(id: "{menu}", title: "Menu", summary: "S", inputs: ["{region}"], start: "{choice}",
+        nodes: {{
+            "{choice}": Branch(fact: "{region}", cases: {{"{orleans}": "{end}"}}, default: "{drink}"),
+            "{drink}": Question(text: "?", answers: [
+                (id: "{cafe}", label: "Coffee", goto: "{end}"),
+                (id: "the", label: "Tea", goto: "{cream}"),
+            ]),
+            "{cream}": Done(text: "Milk?"),
+            "{end}": Resolved(text: "Enjoy."),
+        }})"#,
+        menu = form("menu-caf\u{e9}"),
+        region = form("r\u{e9}gion"),
+        choice = form("o\u{f9}"),
+        orleans = form("orl\u{e9}ans"),
+        end = form("fin-\u{e9}t\u{e9}"),
+        drink = form("boisson-caf\u{e9}"),
+        cafe = form("caf\u{e9}"),
+        cream = form("cr\u{e8}me"),
+    );
+    let report = check_sources(vec![Source::new(
+        format!("{}.ron", form("menu-caf\u{e9}")),
+        text,
+    )]);
+    assert_eq!(report.catalog.len(), 1, "{:?}", report.diagnostics);
+    report.catalog
+}
+
+/// The NFD form of the few accented letters `accented` uses.
+fn nfd(id: &str) -> String {
+    id.replace('\u{e9}', "e\u{301}")
+        .replace('\u{e8}', "e\u{300}")
+        .replace('\u{f9}', "u\u{300}")
+}
+
+#[test]
+fn ids_from_a_client_match_in_any_normalisation_form() {
+    for (written, sent) in [
+        (
+            str::to_owned as fn(&str) -> String,
+            nfd as fn(&str) -> String,
+        ),
+        (nfd, str::to_owned),
+    ] {
+        let flows = accented(written);
+        let (mut walk, step) =
+            Walk::start(&flows, &sent("menu-caf\u{e9}"), BTreeMap::new()).unwrap();
+        assert_eq!(step.node, "boisson-caf\u{e9}", "ids are kept in NFC");
+        let step = walk.answer(&flows, &sent("caf\u{e9}")).unwrap();
+        assert_eq!(step.kind, StepKind::Resolved);
+        let history = walk.history(&flows).unwrap();
+        let answered = history.iter().find(|entry| !entry.automatic).unwrap();
+        assert_eq!(answered.answer.as_ref().unwrap().id, "caf\u{e9}");
+
+        walk.back(&flows).unwrap();
+        let step = walk.jump(&flows, &sent("cr\u{e8}me")).unwrap();
+        assert_eq!(step.node, "cr\u{e8}me");
+
+        let given = facts(&[(&sent("r\u{e9}gion"), &sent("orl\u{e9}ans"))]);
+        let (_, step) = Walk::start(&flows, "menu-caf\u{e9}", given).unwrap();
+        assert_eq!(
+            step.node, "fin-\u{e9}t\u{e9}",
+            "the fact's name and value match the branch"
+        );
+    }
+}

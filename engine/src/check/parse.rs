@@ -17,12 +17,15 @@ pub(crate) const FLOW: Grammar = Grammar {
     field_hint,
 };
 
-/// Reads a flow; writers may write `fact: "platform"` rather than `Some("platform")`.
+/// Reads a flow, its ids in NFC; writers may write `fact: "platform"` rather than
+/// `Some("platform")`.
 pub(crate) fn parse(source: &Source) -> Result<RawFlow, Box<Diagnostic>> {
-    ron::Options::default()
+    let mut raw = ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
         .from_str::<RawFlow>(&source.text)
-        .map_err(|e| Box::new(diagnose(source, &e, &FLOW)))
+        .map_err(|e| Box::new(diagnose(source, &e, &FLOW)))?;
+    raw.normalize_ids();
+    Ok(raw)
 }
 
 /// What a missing field usually holds.

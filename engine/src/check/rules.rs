@@ -1,10 +1,11 @@
 //! Rules about one flow on its own: its id and file name, summary, start, and each
-//! question's answers and each branch's cases.
+//! question's answers and each branch's cases; how its ids are written is [`super::ids`].
 
 use std::collections::HashMap;
 
 use super::Parsed;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::ids::nfc;
 use crate::model::{Answer, Node};
 use crate::suggest::{Suggest, did_you_mean};
 
@@ -15,8 +16,10 @@ const PAIRWISE_ANSWERS: usize = 8;
 /// Checks everything about `flow` that needs no graph.
 pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
     let raw = &flow.raw;
+    super::ids::check(flow, out);
+    // The id is in NFC; a file name may not be (HFS+ stores names decomposed).
     if let Some(stem) = flow.source.stem()
-        && stem != raw.id
+        && nfc(stem) != raw.id.as_str()
     {
         out.push(
             flow.diagnostic(

@@ -615,3 +615,292 @@ fn check_paths_reads_a_directory_and_reports_what_it_cannot_read() {
         assert!(!d.render(Style::Plain).is_empty());
     }
 }
+
+/// "café" with `é` as one character (NFC) and as `e` and a combining accent (NFD).
+const CAFE_NFC: &str = "caf\u{e9}";
+const CAFE_NFD: &str = "cafe\u{301}";
+
+#[test]
+fn answer_ids_that_are_the_same_in_nfc_are_duplicates() {
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", answers: [
+                (id: "{CAFE_NFC}", label: "Coffee", goto: "done"),
+                (id: "{CAFE_NFD}", label: "Also coffee", goto: "done"),
+            ]), {DONE}"#
+        ),
+    )]);
+    let d = only(&report, Code::DuplicateAnswer);
+    assert_eq!(
+        d.message,
+        format!("answer id `{CAFE_NFC}` is used twice in question `q`")
+    );
+    assert_eq!(pointed(d), format!("\"{CAFE_NFD}\""));
+    let first = d.secondary[0].span;
+    assert_eq!(
+        &d.source.text[first.start..first.end],
+        format!("\"{CAFE_NFC}\"")
+    );
+    assert!(report.catalog.is_empty());
+}
+
+#[test]
+fn node_ids_that_are_the_same_in_nfc_are_duplicates() {
+    let report = run(&[flow(
+        "f",
+        CAFE_NFC,
+        &format!(
+            r#""{CAFE_NFC}": Done(text: "ok"),
+            "{CAFE_NFD}": Resolved(text: "ok"),"#
+        ),
+    )]);
+    let d = only(&report, Code::DuplicateNode);
+    assert_eq!(d.message, format!("node id `{CAFE_NFC}` is used twice"));
+    assert_eq!(pointed(d), format!("\"{CAFE_NFD}\""));
+    let first = d.secondary[0].span;
+    assert_eq!(
+        &d.source.text[first.start..first.end],
+        format!("\"{CAFE_NFC}\"")
+    );
+    let json = d.to_json();
+    assert_eq!((json.line, json.column), (Some(3), Some(13)));
+}
+
+#[test]
+fn ids_and_references_are_read_in_nfc() {
+    let nodes = |cafe: &str| {
+        format!(
+            r#""q": Question(text: "?", fact: "{cafe}-fact", answers: [
+                (id: "{cafe}", label: "Coffee", goto: "{cafe}-node"),
+                (id: "tea", label: "Tea", goto: "b"),
+            ]),
+            "b": Branch(fact: "{cafe}-fact", cases: {{"{cafe}": "{cafe}-node"}}, default: "esc"),
+            "esc": Escalate(text: "call", collect: [(id: "{cafe}-detail", label: "L")]),
+            "{cafe}-node": Info(text: "i", next: "l"),
+            "l": Link(flow: "{cafe}"),"#
+        )
+    };
+    let linked = |cafe: &str| {
+        let (_, text) = flow(cafe, "done", DONE);
+        (
+            format!("{cafe}.ron"),
+            text.replace("start:", &format!("inputs: [\"{cafe}-in\"], start:")),
+        )
+    };
+    let composed = run(&[flow("f", "q", &nodes(CAFE_NFC)), linked(CAFE_NFC)]);
+    let decomposed = run(&[flow("f", "q", &nodes(CAFE_NFD)), linked(CAFE_NFD)]);
+    assert_eq!(codes(&decomposed), []);
+    for id in ["f", CAFE_NFC] {
+        let (a, b) = (composed.catalog.get(id), decomposed.catalog.get(id));
+        assert_eq!(a.map(|f| f.raw()), b.map(|f| f.raw()), "{id}");
+        assert!(a.is_some(), "{id}");
+    }
+    // Looked up by either form.
+    assert!(decomposed.catalog.get(CAFE_NFD).is_some());
+}
+
+#[test]
+fn a_file_name_in_nfd_matches_its_id_in_nfc() {
+    let (_, text) = flow(CAFE_NFC, "done", DONE);
+    let report = run(&[(format!("{CAFE_NFD}.ron"), text)]);
+    assert_eq!(codes(&report), []);
+}
+
+#[test]
+fn a_zero_width_space_in_an_id_is_an_error_at_every_place_it_is_written() {
+    let id = "do\u{200b}ne";
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", answers: [
+                (id: "a", label: "A", goto: "{id}"),
+                (id: "b", label: "B", goto: "{id}"),
+            ]),
+            "{id}": Done(text: "ok"),"#
+        ),
+    )]);
+    let d = only(&report, Code::InvisibleCharacter);
+    assert_eq!(
+        d.message,
+        "the id `do\\u{200b}ne` holds U+200B ZERO WIDTH SPACE (an invisible character)"
+    );
+    assert_eq!(pointed(d), format!("\"{id}\""));
+    assert_eq!(
+        d.primary.as_ref().map(|l| l.text.as_str()),
+        Some("holds U+200B ZERO WIDTH SPACE")
+    );
+    assert_eq!(d.secondary.len(), 2);
+    let json = d.to_json();
+    assert_eq!((json.line, json.column), (Some(3), Some(45)));
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("retype the id")
+    );
+    assert_eq!(codes(&report), [Code::InvisibleCharacter]);
+    assert!(report.catalog.is_empty());
+}
+
+#[test]
+fn a_right_to_left_override_in_an_answer_id_is_an_error() {
+    let id = "on\u{202e}ly";
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", answers: [
+                (id: "yes", label: "Yes", goto: "done"),
+                (id: "{id}", label: "No", goto: "done"),
+            ]), {DONE}"#
+        ),
+    )]);
+    let d = only(&report, Code::InvisibleCharacter);
+    assert_eq!(
+        d.message,
+        "the id `on\\u{202e}ly` holds U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control)"
+    );
+    assert!(
+        !d.message.contains('\u{202e}'),
+        "the message shows no override"
+    );
+    assert_eq!(pointed(d), format!("\"{id}\""));
+}
+
+#[test]
+fn a_hidden_character_written_as_an_escape_is_found_too() {
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", fact: "pay\u{{2060}}ment", answers: [
+                (id: "card", label: "Card", goto: "done"),
+                (id: "bank", label: "Bank", goto: "done"),
+            ]), {DONE}"#
+        ),
+    )]);
+    let d = only(&report, Code::InvisibleCharacter);
+    assert!(d.message.contains("U+2060 WORD JOINER"), "{}", d.message);
+    assert_eq!(pointed(d), "\"pay\\u{2060}ment\"");
+}
+
+#[test]
+fn whitespace_in_an_id_is_an_error() {
+    let report = run(&[flow("f", "all done", r#""all done": Done(text: "ok"),"#)]);
+    let d = only(&report, Code::InvisibleCharacter);
+    assert_eq!(
+        d.message,
+        "the id `all done` holds U+0020 SPACE (whitespace)"
+    );
+    assert_eq!(pointed(d), "\"all done\"");
+    assert_eq!(d.secondary.len(), 1, "the start names it too");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("write `-` or `_`")
+    );
+}
+
+#[test]
+fn every_kind_of_id_is_checked() {
+    let bad = |what: &str| format!("{what}\u{feff}");
+    let (path, text) = flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", fact: "{asked}", answers: [
+                (id: "{answer}", label: "A", goto: "b"),
+                (id: "other", label: "B", goto: "b"),
+            ]),
+            "b": Branch(fact: "{given}", cases: {{"{value}": "esc"}}, default: "l"),
+            "esc": Escalate(text: "call", collect: [(id: "{detail}", label: "L")]),
+            "l": Link(flow: "{linked}"),"#,
+            asked = bad("asked"),
+            answer = bad("answer"),
+            given = bad("given"),
+            value = bad("value"),
+            detail = bad("detail"),
+            linked = bad("linked"),
+        ),
+    );
+    let text = text.replace("start:", &format!("inputs: [\"{}\"], start:", bad("given")));
+    let report = run(&[(path, text)]);
+    let found: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::InvisibleCharacter)
+        .map(|d| (pointed(d).to_owned(), d.secondary.len()))
+        .collect();
+    let quoted = |what: &str| format!("\"{}\"", bad(what));
+    assert_eq!(
+        found,
+        [
+            (quoted("given"), 1),
+            (quoted("asked"), 0),
+            (quoted("answer"), 0),
+            (quoted("value"), 0),
+            (quoted("detail"), 0),
+            (quoted("linked"), 0),
+        ]
+    );
+}
+
+#[test]
+fn a_cyrillic_look_alike_in_a_latin_id_is_a_warning() {
+    let id = "p\u{430}ssword";
+    let report = run(&[flow(
+        "f",
+        "q",
+        &format!(
+            r#""q": Question(text: "?", answers: [
+                (id: "{id}", label: "Password", goto: "done"),
+                (id: "other", label: "Other", goto: "done"),
+            ]), {DONE}"#
+        ),
+    )]);
+    let d = only(&report, Code::ConfusableId);
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.message,
+        format!("the id `{id}` mixes Latin and Cyrillic letters")
+    );
+    assert_eq!(pointed(d), format!("\"{id}\""));
+    assert_eq!(
+        d.primary.as_ref().map(|l| l.text.as_str()),
+        Some("`\u{430}` is Cyrillic (U+0430)")
+    );
+    assert_eq!(report.catalog.len(), 1, "a warning: the flow is served");
+}
+
+#[test]
+fn ids_in_one_alphabet_are_fine() {
+    let report = run(&[flow(
+        "f",
+        "пароль",
+        r#""пароль": Question(text: "?", fact: "способ", answers: [
+            (id: "почта", label: "Почта", goto: "готово"),
+            (id: "телефон-2", label: "Телефон", goto: "λήξη"),
+        ]),
+        "готово": Done(text: "ok"),
+        "λήξη": Done(text: "ok"),"#,
+    )]);
+    assert_eq!(codes(&report), []);
+}
+
+#[test]
+fn many_ids_with_spaces_are_each_reported_in_linear_time() {
+    let mut nodes: String = (0..20_000)
+        .map(|i| format!("\"s {i}\": Info(text: \"i\", next: \"s {}\"),\n", i + 1))
+        .collect();
+    nodes.push_str("\"s 20000\": Done(text: \"ok\"),");
+    let report = run(&[flow("f", "s 0", &nodes)]);
+    let found = codes(&report)
+        .into_iter()
+        .filter(|&c| c == Code::InvisibleCharacter)
+        .count();
+    assert_eq!(found, 20_001);
+}

@@ -28,6 +28,8 @@ pub struct Index {
     pub summary: Option<Span>,
     /// The value of `start`.
     pub start: Option<Span>,
+    /// Each fact named in `inputs`.
+    pub inputs: Vec<Span>,
     /// Every node, in the order written (a duplicated key appears twice).
     pub nodes: Vec<NodeSpans>,
     /// Node position by id (the first written), made on the first lookup by id.
@@ -37,7 +39,7 @@ pub struct Index {
 /// The positions of one node's parts.
 #[derive(Debug, Default)]
 pub struct NodeSpans {
-    /// The node id, unescaped.
+    /// The node id, unescaped, in NFC as ids are compared.
     pub id: String,
     /// The key, with its quotes.
     pub key: Span,
@@ -57,6 +59,8 @@ pub struct NodeSpans {
     pub default: Option<Span>,
     /// The value of `flow` (link).
     pub flow: Option<Span>,
+    /// The `id` of each detail an escalation collects.
+    pub details: Vec<Option<Span>>,
 }
 
 /// The positions of one answer's parts.
@@ -97,6 +101,9 @@ impl Index {
             "title" => index.title = reader.string(),
             "summary" => index.summary = reader.string(),
             "start" => index.start = reader.string(),
+            "inputs" if reader.peek_punct(0) == Some(b'[') => {
+                reader.items(|reader| index.inputs.extend(reader.string()));
+            }
             "nodes" if reader.peek_punct(0) == Some(b'{') => {
                 reader.entries(|reader, key| {
                     if let Some(node) = node(reader, key) {
@@ -143,7 +150,7 @@ impl Index {
 /// One node, after its key and colon.
 fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
     let mut node = NodeSpans {
-        id: reader.unescaped(key)?,
+        id: reader.id(key)?,
         key: key.span,
         ..NodeSpans::default()
     };
@@ -161,6 +168,9 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
         "answers" if reader.peek_punct(0) == Some(b'[') => {
             reader.items(|reader| node.answers.push(answer(reader)));
         }
+        "collect" if reader.peek_punct(0) == Some(b'[') => {
+            reader.items(|reader| node.details.push(detail(reader)));
+        }
         "cases" if reader.peek_punct(0) == Some(b'{') => {
             reader.entries(|reader, key| {
                 let at = reader.peek(0).map_or(key.span, |t| t.span);
@@ -173,6 +183,22 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
         }
     });
     Some(node)
+}
+
+/// The `id` of one detail, in a list after `collect:`.
+fn detail(reader: &mut Reader<'_>) -> Option<Span> {
+    if reader.open_group().is_none() {
+        reader.skip();
+        return None;
+    }
+    let mut id = None;
+    reader.fields(|reader, field| match field {
+        "id" => id = reader.string(),
+        _ => {
+            reader.skip();
+        }
+    });
+    id
 }
 
 /// One answer of a question, in a list after `answers:`.
@@ -258,6 +284,22 @@ Flow(
             text(index.node("fix").and_then(|n| n.otherwise)),
             "\"route\""
         );
+    }
+
+    #[test]
+    fn inputs_details_and_ids_in_nfc_are_found() {
+        let text = "Flow(inputs: [\"a\", \"b\"], nodes: {\"cafe\u{301}\": Escalate(text: \"\", \
+                    collect: [(id: \"txid\", label: \"T\"), (label: \"no id\")])})";
+        let index = Index::of(text);
+        let inputs: Vec<_> = index.inputs.iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(inputs, ["\"a\"", "\"b\""]);
+        let node = index.node("caf\u{e9}").expect("found by its NFC id");
+        let details: Vec<_> = node
+            .details
+            .iter()
+            .map(|s| s.map(|s| &text[s.start..s.end]))
+            .collect();
+        assert_eq!(details, [Some("\"txid\""), None]);
     }
 
     #[test]

@@ -251,6 +251,24 @@ impl<'a> Reader<'a> {
         };
         Some(unescape(self.slice(token.span), raw, escaped).into_owned())
     }
+
+    /// The id a string token names: its text without quotes and escapes, in NFC as ids are
+    /// compared (see [`crate::ids`]).
+    pub(crate) fn id(&self, token: Token) -> Option<String> {
+        self.unescaped(token).map(crate::ids::into_nfc)
+    }
+}
+
+/// The id written by the string token at `span` of `text` (see [`Reader::id`]).
+pub(crate) fn id_at(text: &str, span: Span) -> Option<String> {
+    let token = Lexer::new(text.get(span.start..span.end)?).next()?;
+    let Kind::Str { raw, escaped, .. } = token.kind else {
+        return None;
+    };
+    let slice = text.get(span.start + token.span.start..span.start + token.span.end)?;
+    Some(crate::ids::into_nfc(
+        unescape(slice, raw, escaped).into_owned(),
+    ))
 }
 
 /// The text of a string token, without quotes and escapes.

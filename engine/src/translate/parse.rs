@@ -39,7 +39,7 @@ pub struct Places {
 /// Where one node's entry stands.
 #[derive(Debug, Default)]
 pub struct NodePlace {
-    /// The node id.
+    /// The node id, in NFC as ids are compared.
     pub id: String,
     /// Its key, with quotes.
     pub key: Span,
@@ -54,7 +54,7 @@ pub struct NodePlace {
 /// Where one detail's entry stands.
 #[derive(Debug, Default)]
 pub struct DetailPlace {
-    /// The detail id.
+    /// The detail id, in NFC.
     pub id: String,
     /// Its key, with quotes.
     pub key: Span,
@@ -152,7 +152,7 @@ impl Places {
 
 fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodePlace> {
     let mut node = NodePlace {
-        id: reader.unescaped(key)?,
+        id: reader.id(key)?,
         key: key.span,
         ..NodePlace::default()
     };
@@ -164,7 +164,7 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodePlace> {
         "text" => node.text = text_place(reader),
         "answers" if reader.peek_punct(0) == Some(b'{') => {
             reader.entries(|reader, key| {
-                let id = reader.unescaped(key).unwrap_or_default();
+                let id = reader.id(key).unwrap_or_default();
                 let place = text_place(reader).unwrap_or(TextPlace {
                     whole: key.span,
                     ..TextPlace::default()
@@ -175,7 +175,7 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodePlace> {
         "details" if reader.peek_punct(0) == Some(b'{') => {
             reader.entries(|reader, key| {
                 let mut detail = DetailPlace {
-                    id: reader.unescaped(key).unwrap_or_default(),
+                    id: reader.id(key).unwrap_or_default(),
                     key: key.span,
                     ..DetailPlace::default()
                 };

@@ -137,3 +137,37 @@ fn a_flow_is_translated_once_per_source() {
     let again = german.flow("card", None).expect("card");
     assert!(Arc::ptr_eq(&first, &again));
 }
+
+#[test]
+fn a_translation_names_ids_in_any_normalisation_form() {
+    let flow = "Flow(id: \"menu\", title: \"Menu\", summary: \"S\", start: \"caf\u{e9}\", nodes: {
+        \"caf\u{e9}\": Question(text: \"Which?\", answers: [
+            (id: \"cr\u{e8}me\", label: \"Cream\", goto: \"fin\"),
+            (id: \"noir\", label: \"Black\", goto: \"fin\")]),
+        \"fin\": Done(text: \"Enjoy.\"),
+    })";
+    let report = check_flows(vec![Source::new("menu.ron", flow)]);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let german = format!(
+        "Translation(title: {}, summary: {}, nodes: {{
+            \"cafe\u{301}\": (text: {}, answers: {{\"cre\u{300}me\": {}, \"noir\": {}}}),
+            \"fin\": (text: {}),
+        }})",
+        t("Karte", "Menu"),
+        t("Z", "S"),
+        t("Welcher?", "Which?"),
+        t("Sahne", "Cream"),
+        t("Schwarz", "Black"),
+        t("Guten Appetit.", "Enjoy."),
+    );
+    let (translations, found) = check_sources(
+        &[Source::new("menu.de.ron", german)],
+        &report.catalog,
+        &BTreeSet::new(),
+    );
+    assert!(found.is_empty(), "{found:?}");
+    let in_german = InLocale::new(&report.catalog, &translations, "de");
+    let (_, step) = Walk::start(&in_german, "menu", BTreeMap::new()).expect("starts");
+    assert_eq!(step.text, "Welcher?");
+    assert_eq!(step.answers[0].label, "Sahne");
+}
