@@ -393,12 +393,10 @@ pub async fn run(
         store = %config.store,
         "stepwise is serving"
     );
-    // The first purge is done before serving, so a server never shows what it must not keep.
+    // The first purge is done before serving, so a server never shows what it must not keep
+    // (unless the store cannot take it: it is then tried again every minute).
     let retention = match state.settings.retain {
-        Some(keep) => {
-            retention::purge_logged(state.store.as_ref(), keep).await?;
-            Some(retention::spawn(Arc::clone(&state.store), keep))
-        }
+        Some(keep) => Some(retention::start(Arc::clone(&state.store), keep).await?),
         None => None,
     };
     let limits = ConnectionLimits {

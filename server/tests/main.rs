@@ -23,6 +23,7 @@ mod operations;
 mod paths_cli;
 mod pinning;
 mod play_cli;
+mod readiness;
 mod reload;
 mod revisions;
 mod security_headers;

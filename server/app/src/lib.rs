@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod stats;
 pub mod transcript;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use stepwise_store::{Store, StoreError};
@@ -48,22 +49,49 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// The operator's figures.
     pub metrics: Metrics,
+    /// Whether the current flows are still to be recorded in the store: it could not save
+    /// them at start.
+    unrecorded: Arc<AtomicBool>,
 }
 
 impl App {
     /// The application over `library` and `store`. Records the source of every current flow
     /// in the store, so sessions pinned to it can finish after the file changes.
+    ///
+    /// A store that cannot save them now is no reason not to serve: sessions are read all
+    /// the same, and the flows are recorded before the first session starts on them.
     pub async fn new(
         library: Library,
         store: Arc<dyn Store>,
         metrics: Metrics,
     ) -> Result<App, StoreError> {
-        store.archive_flows(library.archive()).await?;
+        let unrecorded = match store.archive_flows(library.archive()).await {
+            Ok(()) => false,
+            Err(e @ StoreError::Unavailable(_)) => {
+                tracing::warn!(
+                    error = %e,
+                    "the flows are not recorded in the store yet: sessions start once they are"
+                );
+                true
+            }
+            Err(e) => return Err(e),
+        };
         Ok(App {
             library: Arc::new(RwLock::new(Arc::new(library))),
             store,
             metrics,
+            unrecorded: Arc::new(AtomicBool::new(unrecorded)),
         })
+    }
+
+    /// Records the current flows in the store if that could not be done at start, so that no
+    /// session is pinned to a version the store does not hold.
+    pub(crate) async fn record_flows(&self) -> Result<(), StoreError> {
+        if self.unrecorded.load(Ordering::Acquire) {
+            self.store.archive_flows(self.library().archive()).await?;
+            self.unrecorded.store(false, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// The flows served now. A request keeps the one it got for its whole run, so a reload
@@ -79,6 +107,8 @@ impl App {
         self.store.archive_flows(library.archive()).await?;
         let library = Arc::new(library);
         *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
+        // The flows served from now on are recorded: those of before were never started on.
+        self.unrecorded.store(false, Ordering::Release);
         Ok(())
     }
 }

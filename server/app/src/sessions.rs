@@ -71,6 +71,7 @@ impl Session {
         facts: BTreeMap<String, String>,
         locale: &str,
     ) -> Result<(Session, Step), Error> {
+        app.record_flows().await?;
         let library = app.library();
         let (mut walk, step) = Walk::start(&library.in_locale(locale), flow, facts)?;
         walk.set_locale(locale);

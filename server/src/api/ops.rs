@@ -2,15 +2,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use stepwise_app::Error;
 use stepwise_store::StoreError;
 use utoipa::ToSchema;
 
 use crate::auth;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorDetail, RETRY_AFTER_SECS};
 use crate::serve::AppState;
 
 /// A health answer.
@@ -32,7 +31,51 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Whether the server can take sessions: its store answers.
+/// Why the server is not ready, and whether it still serves reads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    /// `read_only`: sessions and flows are read, changes are refused; `unavailable`: the store
+    /// does not answer at all.
+    #[schema(example = "read_only")]
+    pub status: &'static str,
+    /// Whether sessions and flows can still be read.
+    pub reads: bool,
+    /// `store_unavailable`, and why in words, e.g. `the store cannot save changes now: it is
+    /// full`.
+    pub error: ErrorDetail,
+}
+
+impl NotReady {
+    fn new(reads: bool, cause: &StoreError) -> NotReady {
+        NotReady {
+            status: if reads { "read_only" } else { "unavailable" },
+            reads,
+            error: ErrorDetail {
+                code: "store_unavailable",
+                message: cause.to_string(),
+                problems: Vec::new(),
+                offered: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A `503` with `Retry-After`, like every `store_unavailable`.
+impl IntoResponse for NotReady {
+    fn into_response(self) -> Response {
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(self)).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        response
+    }
+}
+
+/// Whether the server can take sessions: its store answers and can save changes.
+///
+/// A store that answers but cannot save changes (full, read-only, failing disk) is not ready
+/// although reads are still served: `503` with `status: read_only` and `reads: true`. The store
+/// checks again while asked, so readiness comes back by itself once it can save changes.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -40,18 +83,26 @@ pub async fn healthz() -> Json<Health> {
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "`store_unavailable`: the store does not answer", body = ErrorBody)
+        (status = 503, description = "`store_unavailable`: the store cannot save changes \
+            (`read_only`, reads are still served) or does not answer (`unavailable`)",
+         body = NotReady)
     )
 )]
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, NotReady> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "store not ready");
         let unavailable = match e {
             e @ (StoreError::Closed | StoreError::Unavailable(_)) => e,
             _ => StoreError::Unavailable("it does not answer".to_owned()),
         };
-        AppError::App(Error::StoreUnavailable(unavailable))
+        NotReady::new(false, &unavailable)
     })?;
+    // The store logs when it stops and starts saving changes; asking is not logged again.
+    state
+        .store
+        .writable()
+        .await
+        .map_err(|e| NotReady::new(matches!(e, StoreError::Unavailable(_)), &e))?;
     Ok(Json(Health { status: "ready" }))
 }
 

@@ -250,6 +250,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether the store can save changes now: [`StoreError::Unavailable`] with the reason
+    /// when it cannot (full, read-only, failing disk), even though it may still answer reads.
+    ///
+    /// Cheap while writes succeed: a store says what its last commit found and checks again,
+    /// with a small write of its own, only while it is failing, so asking is also how it
+    /// notices that it recovered. Stores that cannot tell (PostgreSQL, whose `ping` covers a
+    /// database that is down) say yes.
+    async fn writable(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Told of every commit a store makes, for the operator's figures. The store knows nothing

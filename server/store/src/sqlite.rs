@@ -10,14 +10,20 @@
 //! the writer also keeps the sessions it committed last in memory. Only the writer fills that
 //! cache, in commit order and before it acknowledges, so it never holds anything older than
 //! the database; a session not in it is read from the file.
+//!
+//! The writer also keeps whether the store can save changes, from its last commit, so that
+//! readiness can say so. While it cannot, asking runs a small write of its own (a probe), so
+//! the store notices by itself when it can again. A store that cannot be written when it is
+//! opened (the disk is full, the file may not be written) still opens if it can be read: it
+//! serves reads, refuses changes, and sets its writer up once it can.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, MAIN_DB, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -53,12 +59,20 @@ const MIGRATIONS: &[&str] = &[
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
 const PURGE_BATCH: i64 = 1000;
 
+/// Bytes the probe stores and deletes again: sixteen pages of 4 KiB, more than one change of a
+/// session needs, so a store with room for the probe has room for the changes it refused.
+const PROBE_BYTES: i64 = 64 * 1024;
+/// While the store cannot save changes, it is probed at most this often, however often it
+/// is asked.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+
 /// The SQLite store.
 pub struct SqliteStore {
     writer: Option<mpsc::Sender<Message>>,
     recent: Arc<Recent>,
     thread: Option<JoinHandle<()>>,
     readers: Arc<ReadPool>,
+    health: Arc<Health>,
 }
 
 /// What the writer thread is asked to do.
@@ -70,6 +84,8 @@ enum Message {
     Write(Job),
     /// Work on the writer's connection itself, between two commits.
     Maintain(Box<dyn FnOnce(&mut Connection) + Send>),
+    /// Whether a change can be saved now: the probe's result.
+    Probe(oneshot::Sender<Result<(), StoreError>>),
 }
 
 /// One write and where to send its result.
@@ -92,24 +108,26 @@ enum Write {
 
 impl SqliteStore {
     /// Opens the database at `path`, creating it and its tables on first use.
+    ///
+    /// A database that cannot be written now (the disk is full, the file may not be written)
+    /// but can be read, with this version's schema, opens all the same: reads are served,
+    /// changes are refused with [`StoreError::Unavailable`] until it can be written, and
+    /// [`Store::writable`] says why. One that cannot be read, or needs its schema upgraded,
+    /// is refused.
     pub fn open(
         path: &Path,
         synchronous: Synchronous,
         observer: impl CommitObserver,
     ) -> Result<SqliteStore, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Database(format!(
-                "the database cannot use a write-ahead log (journal mode is {mode})"
-            )));
-        }
-        conn.pragma_update(None, "synchronous", synchronous.pragma())?;
-        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
-        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
-        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
-        migrate(&mut conn)?;
+        let health = Arc::new(Health::default());
+        let mut writer = Writer {
+            conn: connect(path)?,
+            path: path.to_owned(),
+            synchronous,
+            ready: false,
+            health: Arc::clone(&health),
+        };
+        let writable = writer.check();
 
         let readers = Arc::new(ReadPool {
             path: path.to_owned(),
@@ -117,20 +135,26 @@ impl SqliteStore {
         });
         // Open one reader now, so that a file we cannot read fails here, not on a request.
         let first = readers.get()?;
+        if let Err(cause) = &writable {
+            readable(&first, cause)?;
+        }
         readers.put(first);
+        // Only now that the store is served: what is logged then says it serves reads.
+        health.record(writable.as_ref().map(drop));
 
         let (tx, rx) = mpsc::channel(QUEUE);
         let recent = Arc::new(Recent::new(CACHED_SESSIONS));
         let cache = Arc::clone(&recent);
         let thread = std::thread::Builder::new()
             .name("stepwise-store-writer".into())
-            .spawn(move || write_loop(conn, rx, &cache, Box::new(observer)))
+            .spawn(move || write_loop(writer, rx, &cache, Box::new(observer)))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
         Ok(SqliteStore {
             writer: Some(tx),
             recent,
             thread: Some(thread),
             readers,
+            health,
         })
     }
 
@@ -326,6 +350,209 @@ impl Store for SqliteStore {
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
             .await
     }
+
+    async fn writable(&self) -> Result<(), StoreError> {
+        match self.health.failing() {
+            None => Ok(()),
+            Some(failing) if failing.checked.elapsed() < PROBE_EVERY => {
+                Err(StoreError::Unavailable(failing.reason))
+            }
+            Some(_) => {
+                let writer = self.writer.as_ref().ok_or(StoreError::Closed)?;
+                let (done, probed) = oneshot::channel();
+                writer
+                    .send(Message::Probe(done))
+                    .await
+                    .map_err(|_| StoreError::Closed)?;
+                probed.await.map_err(|_| StoreError::Closed)?
+            }
+        }
+    }
+}
+
+/// Whether the store can save changes, as the writer's last commit or probe found. The writer
+/// keeps it; anyone may read it.
+#[derive(Default)]
+struct Health(Mutex<Option<Failing>>);
+
+/// Why the store cannot save changes, and when that was last found.
+#[derive(Clone)]
+struct Failing {
+    reason: String,
+    checked: Instant,
+}
+
+impl Health {
+    /// Why the store cannot save changes, if it cannot.
+    fn failing(&self) -> Option<Failing> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records that a commit or a probe saved something, or why it could not. Changes of
+    /// state are logged; a store that keeps failing is logged once per reason.
+    fn record(&self, outcome: Result<(), &StoreError>) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match outcome {
+            Ok(()) => {
+                if state.take().is_some() {
+                    tracing::info!("the store saves changes again");
+                }
+            }
+            Err(e) => {
+                let reason = match e {
+                    StoreError::Unavailable(reason) => reason.clone(),
+                    // The database's own words are in the log already; readiness is public.
+                    _ => "its writes fail".to_owned(),
+                };
+                if state.as_ref().is_none_or(|f| f.reason != reason) {
+                    tracing::warn!(
+                        %reason,
+                        "the store cannot save changes now: reads are served, changes refused \
+                         until it can"
+                    );
+                }
+                *state = Some(Failing {
+                    reason,
+                    checked: Instant::now(),
+                });
+            }
+        }
+    }
+}
+
+/// Whether a store whose writer cannot write (for `cause`) can be served for reading:
+/// `reader` reads it, and its schema is the one this version reads. Else `cause`, or why not.
+fn readable(reader: &Connection, cause: &StoreError) -> Result<(), StoreError> {
+    let StoreError::Unavailable(reason) = cause else {
+        return Err(cause.clone());
+    };
+    let schema: i64 = reader.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if usize::try_from(schema).ok() != Some(MIGRATIONS.len()) {
+        return Err(StoreError::Database(format!(
+            "the database must be upgraded (schema {schema} to {}) but cannot be written: \
+             {reason}",
+            MIGRATIONS.len()
+        )));
+    }
+    reader.query_row(
+        "SELECT count(*) FROM sessions WHERE seq = 0",
+        [],
+        |_| Ok(()),
+    )?;
+    Ok(())
+}
+
+/// A connection to the file at `path`, read-write if the file may be written, else read-only.
+fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// The writer thread's connection, and whether it is set up for writing.
+struct Writer {
+    conn: Connection,
+    path: PathBuf,
+    synchronous: Synchronous,
+    /// False until the connection is set up (write-ahead log, schema): a store opened while
+    /// it could not be written sets it up before its next commit or probe.
+    ready: bool,
+    health: Arc<Health>,
+}
+
+impl Writer {
+    /// Sets the connection up for writing, unless it is already.
+    fn prepare(&mut self) -> Result<(), StoreError> {
+        if self.ready {
+            return Ok(());
+        }
+        // SQLite opens a file it may not write read-only instead of failing, and such a
+        // connection never writes: it is opened again, until the file may be written.
+        if self.conn.is_readonly(MAIN_DB)? {
+            let conn = connect(&self.path)?;
+            if conn.is_readonly(MAIN_DB)? {
+                return Err(StoreError::Unavailable(
+                    "its file may not be written".to_owned(),
+                ));
+            }
+            self.conn = conn;
+        }
+        set_up(&mut self.conn, self.synchronous)?;
+        self.ready = true;
+        Ok(())
+    }
+
+    /// Whether a change can be saved now, by saving one that leaves nothing behind.
+    fn check(&mut self) -> Result<(), StoreError> {
+        self.prepare()?;
+        probe(&mut self.conn).map_err(StoreError::from)
+    }
+
+    /// [`Writer::check`], with the answer recorded.
+    fn probe(&mut self) -> Result<(), StoreError> {
+        let result = self.check();
+        self.health.record(result.as_ref().map(drop));
+        result
+    }
+
+    /// Commits `batch` (see [`commit`]); what it found is recorded. A commit that changed
+    /// nothing (every write refused, or nothing new to archive) wrote nothing, so it says
+    /// nothing of whether the store can write.
+    fn commit(
+        &mut self,
+        batch: &[Job],
+        recent: &Recent,
+    ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        let outcome = self.prepare().and_then(|()| {
+            let before = self.conn.total_changes();
+            let results = commit(&mut self.conn, batch, recent).map_err(|e| {
+                tracing::error!(error = %e, writes = batch.len(), "store commit failed");
+                StoreError::from(e)
+            })?;
+            if self.conn.total_changes() != before {
+                self.health.record(Ok(()));
+            }
+            Ok(results)
+        });
+        if let Err(e) = &outcome {
+            self.health.record(Err(e));
+        }
+        outcome
+    }
+}
+
+/// The connection set up for the writer: write-ahead log, sync and cache, schema up to date.
+fn set_up(conn: &mut Connection, synchronous: Synchronous) -> Result<(), StoreError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Database(format!(
+            "the database cannot use a write-ahead log (journal mode is {mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
+    migrate(conn)
+}
+
+/// Stores [`PROBE_BYTES`] and deletes them again, in one committed transaction: like a
+/// change, it needs pages to put them in and room in the log to commit, and it leaves
+/// nothing behind but free pages, which later changes use.
+fn probe(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction()?;
+    // Not a migration: it holds nothing between probes, and an older stepwise opens a file
+    // that has it all the same.
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS write_probe (bytes BLOB NOT NULL)")?;
+    tx.execute(
+        "INSERT INTO write_probe (bytes) VALUES (zeroblob(?1))",
+        [PROBE_BYTES],
+    )?;
+    tx.execute("DELETE FROM write_probe", [])?;
+    tx.commit()
 }
 
 /// Column `index` of `row`, read from JSON.
@@ -349,6 +576,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             MIGRATIONS.len()
         )));
     }
+    // Nothing to write: a store that cannot be written opens if it is up to date.
+    if applied == MIGRATIONS.len() {
+        return Ok(());
+    }
     let tx = conn.transaction()?;
     for migration in &MIGRATIONS[applied..] {
         tx.execute_batch(migration)?;
@@ -363,7 +594,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// is reported to each writer; the thread carries on, so writes succeed again once the store
 /// recovers.
 fn write_loop(
-    mut conn: Connection,
+    mut writer: Writer,
     mut rx: mpsc::Receiver<Message>,
     recent: &Recent,
     observer: Box<dyn CommitObserver>,
@@ -373,7 +604,20 @@ fn write_loop(
     while let Some(message) = next.take() {
         match message {
             Message::Maintain(work) => {
-                work(&mut conn);
+                work(&mut writer.conn);
+                next = rx.blocking_recv();
+                continue;
+            }
+            Message::Probe(done) => {
+                let result = match writer.health.failing() {
+                    None => Ok(()),
+                    // Probes asked for together are answered by the first.
+                    Some(failing) if failing.checked.elapsed() < PROBE_EVERY => {
+                        Err(StoreError::Unavailable(failing.reason))
+                    }
+                    Some(_) => writer.probe(),
+                };
+                let _ = done.send(result);
                 next = rx.blocking_recv();
                 continue;
             }
@@ -392,7 +636,7 @@ fn write_loop(
             }
         }
         let started = Instant::now();
-        let outcome = commit(&mut conn, &batch, recent);
+        let outcome = writer.commit(&batch, recent);
         observer.observe_commit(batch.len(), started.elapsed());
         match outcome {
             Ok(results) => {
@@ -405,9 +649,7 @@ fn write_loop(
                     let _ = job.done.send(result);
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, writes = batch.len(), "store commit failed");
-                let error = StoreError::from(e);
+            Err(error) => {
                 for job in batch.drain(..) {
                     let _ = job.done.send(Err(error.clone()));
                 }
@@ -791,6 +1033,126 @@ mod tests {
             .unwrap();
         assert_eq!(store.events("f", 0, 10, None).await.unwrap().len(), 1);
         assert_eq!(store.purge(2).await.unwrap(), 2);
+    }
+
+    /// The store at `path`, opened through a URI that makes SQLite open it read-only, as it
+    /// does a file it may not write.
+    fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        let uri = format!("file:{}?mode=ro", path.display());
+        SqliteStore::open(Path::new(&uri), Synchronous::Full, ())
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_be_written_opens_for_reading_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(open(&dir).insert_session(record("a"), Vec::new()).await);
+        let store = open_read_only(&path).unwrap();
+        assert_eq!(store.session("a").await.unwrap(), Some(record("a")));
+        store.ping().await.unwrap();
+        let refused = store.insert_session(record("b"), Vec::new()).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unavailable(_))),
+            "{refused:?}"
+        );
+        let Err(StoreError::Unavailable(reason)) = store.writable().await else {
+            panic!("a read-only store says it is writable");
+        };
+        assert_eq!(reason, "its file may not be written");
+    }
+
+    #[tokio::test]
+    async fn a_commit_that_wrote_nothing_does_not_make_a_failing_store_writable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let store = open(&dir);
+        store
+            .with_writer(move |conn| {
+                *conn =
+                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let refused = store.insert_session(record("a"), Vec::new()).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unavailable(_))),
+            "{refused:?}"
+        );
+        store.archive_flows(Vec::new()).await.unwrap();
+        let still = store.writable().await;
+        assert!(
+            matches!(&still, Err(StoreError::Unavailable(r)) if r == "it is read-only"),
+            "{still:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_that_must_be_upgraded_and_cannot_be_written_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let refused = open_read_only(&path).err().map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.contains("must be upgraded")),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_be_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(open_read_only(&dir.path().join("missing.db")).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_full_store_says_so_until_space_is_made_then_recovers_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store.writable().await.unwrap();
+        store
+            .with_writer(|conn| {
+                let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                conn.pragma_update(None, "max_page_count", pages)
+            })
+            .await
+            .unwrap();
+        let big = |i: usize| {
+            let mut s = record(&format!("s{i}"));
+            s.walk = "x".repeat(10_000);
+            s
+        };
+        let mut i = 0;
+        let refused = loop {
+            i += 1;
+            assert!(i < 1_000, "the store never filled up");
+            if let Err(e) = store.insert_session(big(i), Vec::new()).await {
+                break e;
+            }
+        };
+        assert!(matches!(&refused, StoreError::Unavailable(r) if r == "it is full"));
+        let full = || async {
+            matches!(store.writable().await, Err(StoreError::Unavailable(r)) if r == "it is full")
+        };
+        assert!(full().await);
+        // Probed again, it is still full: the probe needs the room a change needs.
+        tokio::time::sleep(PROBE_EVERY).await;
+        assert!(full().await);
+
+        store
+            .with_writer(|conn| conn.pragma_update(None, "max_page_count", 1_073_741_823))
+            .await
+            .unwrap();
+        tokio::time::sleep(PROBE_EVERY).await;
+        store.writable().await.unwrap();
+        store.insert_session(big(i), Vec::new()).await.unwrap();
     }
 
     #[tokio::test]
