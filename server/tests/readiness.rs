@@ -19,13 +19,10 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use rusqlite::Connection;
 use serde_json::{Value, json};
-use stepwise::serve::{AppState, Settings, app};
-use stepwise_app::library::Library;
 use stepwise_app::metrics::Metrics;
 use stepwise_store::sqlite::SqliteStore;
 use stepwise_store::{SessionRecord, Store, Synchronous};
-use support::{Binary, Client};
-use tokio::sync::oneshot;
+use support::{Binary, Client, OverStore};
 
 /// The largest `max_page_count` SQLite takes: no limit.
 const NO_CAP: i64 = 1_073_741_823;
@@ -33,9 +30,8 @@ const NO_CAP: i64 = 1_073_741_823;
 /// A server in this process over an SQLite store the test keeps a handle on.
 struct Server {
     client: Client,
+    served: OverStore,
     store: Arc<SqliteStore>,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 /// The store in `dir`, and its file.
@@ -59,35 +55,16 @@ async fn cap(store: &SqliteStore, capped: bool) {
 impl Server {
     /// Serves the fixtures over `store`.
     async fn start(store: Arc<SqliteStore>, metrics: Metrics) -> Server {
-        let (library, report) = Library::load(&support::fixtures());
-        assert_eq!(report.errors(), 0);
-        let state = AppState::new(library, store.clone(), metrics, Settings::default())
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = Client::new(format!("http://{}", listener.local_addr().unwrap()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let served = OverStore::start(store.clone(), metrics).await;
         Server {
-            client,
+            client: served.client.clone(),
+            served,
             store,
-            stop: Some(stop),
-            task,
         }
     }
 
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.await.unwrap();
+    async fn stop(self) {
+        self.served.stop().await;
     }
 }
 

@@ -14,21 +14,17 @@ use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
-use stepwise::serve::{AppState, Settings, app};
-use stepwise_app::library::Library;
 use stepwise_app::metrics::Metrics;
 use stepwise_store::Synchronous;
 use stepwise_store::sqlite::SqliteStore;
-use support::Client;
-use tokio::sync::oneshot;
+use support::{Client, OverStore};
 
 /// A server in this process over an SQLite store the test keeps a handle on.
 struct Faulty {
     client: Client,
+    served: OverStore,
     store: Arc<SqliteStore>,
     path: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl Faulty {
@@ -37,28 +33,12 @@ impl Faulty {
         let metrics = Metrics::new();
         let store =
             Arc::new(SqliteStore::open(&path, Synchronous::Full, metrics.store.clone()).unwrap());
-        let (library, report) = Library::load(&support::fixtures());
-        assert_eq!(report.errors(), 0);
-        let state = AppState::new(library, store.clone(), metrics, Settings::default())
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = Client::new(format!("http://{}", listener.local_addr().unwrap()));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let served = OverStore::start(store.clone(), metrics).await;
         Faulty {
-            client,
+            client: served.client.clone(),
+            served,
             store,
             path,
-            stop: Some(stop),
-            task,
         }
     }
 
@@ -90,11 +70,8 @@ impl Faulty {
             .unwrap();
     }
 
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.await.unwrap();
+    async fn stop(self) {
+        self.served.stop().await;
         drop(self.store);
         // Every connection is closed now: the file must be whole.
         let conn = Connection::open(&self.path).unwrap();

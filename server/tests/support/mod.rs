@@ -206,6 +206,52 @@ impl TestServer {
     }
 }
 
+/// The fixtures served in this process over a store the test opened itself, so that it can
+/// make the store fail under the running server.
+pub struct OverStore {
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl OverStore {
+    /// Serves the fixtures over `store` on a free loopback port.
+    pub async fn start(
+        store: std::sync::Arc<dyn stepwise_store::Store>,
+        metrics: stepwise_app::Metrics,
+    ) -> OverStore {
+        let (library, report) = stepwise_app::Library::load(&fixtures());
+        assert_eq!(report.errors(), 0);
+        let state = stepwise::serve::AppState::new(library, store, metrics, Settings::default())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = Client::new(format!("http://{}", listener.local_addr().unwrap()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, stepwise::serve::app(state))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        OverStore {
+            client,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Shuts down gracefully and waits until the server has stopped.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap();
+    }
+}
+
 /// The agent token of every server [`Binary::spawn`] starts.
 pub const AGENT_TOKEN: &str = "binary-agent-token";
 
