@@ -21,6 +21,12 @@ fn every_bundled_escalation_says_support_never_asks_for_secrets() {
             }
         }
     }
-    assert!(escalations >= 18, "expected the bundled escalations, found {escalations}");
-    assert!(missing.is_empty(), "escalations without the warning: {missing:?}");
+    assert!(
+        escalations >= 18,
+        "expected the bundled escalations, found {escalations}"
+    );
+    assert!(
+        missing.is_empty(),
+        "escalations without the warning: {missing:?}"
+    );
 }
