@@ -373,13 +373,7 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
         .await
         .unwrap();
     click(&customer, "Start").await;
-    for answer in [
-        "Into my account here",
-        "Continue",
-        "I left it empty",
-        "Another exchange",
-        "Continue",
-    ] {
+    for answer in ["Into my account here", "Continue", "I left it empty"] {
         click(&customer, answer).await;
     }
     assert_eq!(
