@@ -45,6 +45,11 @@ impl Lines {
         let Some(line) = self.index.line(position.line) else {
             return self.len;
         };
+        // The line's range runs to the start of the next: its end is before the newline.
+        let mut end = usize::from(line.end());
+        if end > usize::from(line.start()) && self.text.as_bytes().get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
         // A line has at least as many bytes as UTF-16 units: this bounds what follows.
         let wide = WideLineCol {
             line: position.line,
@@ -55,8 +60,8 @@ impl Lines {
             .to_utf8(WideEncoding::Utf16, wide)
             .and_then(|utf8| self.index.offset(utf8))
         {
-            Some(offset) => usize::from(offset).min(usize::from(line.end())),
-            None => usize::from(line.end()),
+            Some(offset) => usize::from(offset).min(end),
+            None => end,
         };
         let mut offset = offset.min(self.len);
         while !self.text.is_char_boundary(offset) {
