@@ -31,6 +31,7 @@ const REPLIES: &[&str] = &[
     "error_malformed_message",
     "error_outside_flows",
     "error_unknown_method",
+    "hostile_input",
     "hover",
     "references_of_a_node",
     "rename_flow",

@@ -86,6 +86,17 @@ pub fn hover(dir: &Directory, file: &File, offset: usize) -> Option<Hover> {
     })
 }
 
+/// The most characters of a node's text a hover shows.
+const HOVER_TEXT_CHARS: usize = 2_000;
+
+/// A text cut to [`HOVER_TEXT_CHARS`] characters, with `…` when cut.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(HOVER_TEXT_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// A node's kind and text, in Markdown.
 pub fn node_text(dir: &Directory, flow: &str, node: &str) -> Option<String> {
     let holder = dir.flow(flow)?;
@@ -97,7 +108,7 @@ pub fn node_text(dir: &Directory, flow: &str, node: &str) -> Option<String> {
     let mut out = format!("**{kind}** `{node}`");
     if let Some(body) = spans.text.and_then(text_of) {
         out.push_str("\n\n");
-        out.push_str(&body);
+        out.push_str(&shortened(&body));
     }
     if let Some(linked) = spans.flow.and_then(|s| holder.id_at(s)) {
         out.push_str(&format!("\n\ncontinues in flow `{linked}`"));

@@ -148,15 +148,19 @@ fn valid_id(to: &str) -> Result<(), String> {
     if to.is_empty() {
         return Err("an id cannot be empty".into());
     }
-    if let Some(c) = to
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '=' | '/'))
-    {
+    if let Some(c) = to.chars().find(|&c| {
+        c.is_whitespace() || c.is_control() || invisible(c) || matches!(c, '"' | '\\' | '=' | '/')
+    }) {
         return Err(format!(
             "an id cannot hold {c:?}: use letters, digits and `-`"
         ));
     }
     Ok(())
+}
+
+/// Characters that cannot be seen or that reorder text, which the checker refuses in ids.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 /// Why renaming `symbol` to `to` would merge it with another of its kind, if it would.

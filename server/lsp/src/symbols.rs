@@ -9,6 +9,9 @@ use stepwise_engine::{Span, Walk};
 
 use crate::workspace::{Directory, File, Places, Role};
 
+/// How many questions recording one fact value a branch case is matched with.
+const MAX_QUESTIONS_PER_VALUE: usize = 16;
+
 /// What an id names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Symbol {
@@ -141,8 +144,8 @@ fn flow(file: &File, add: &mut Add<'_>) {
             add(Symbol::Fact(fact), Use::Sets, span, Spelling::Whole);
         }
     }
-    // The facts each question records, for the answers branches match on.
-    let mut recorded: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    // The questions recording each fact value, for the answers branches match on.
+    let mut recorded: HashMap<(String, String), Vec<String>> = HashMap::new();
     for spans in &index.nodes {
         let fact = spans.fact.and_then(|s| file.id_at(s));
         if let Some(fact) = &fact
@@ -150,10 +153,11 @@ fn flow(file: &File, add: &mut Add<'_>) {
         {
             for answer in spans.answers.iter().filter_map(|a| a.id) {
                 if let Some(answer) = file.id_at(answer) {
-                    recorded
-                        .entry(fact.clone())
-                        .or_default()
-                        .push((spans.id.clone(), answer));
+                    let questions = recorded.entry((fact.clone(), answer)).or_default();
+                    // Flows have one or two; a bound keeps a hostile file linear.
+                    if questions.len() < MAX_QUESTIONS_PER_VALUE {
+                        questions.push(spans.id.clone());
+                    }
                 }
             }
         }
@@ -191,15 +195,14 @@ fn flow(file: &File, add: &mut Add<'_>) {
             target(Some(to), add);
             // A case matches the answer of a question that records the branch's fact.
             if let (Some(fact), Some(value_id)) = (&fact, file.id_at(value)) {
-                for (question, answer) in recorded.get(fact).into_iter().flatten() {
-                    if *answer == value_id {
-                        let symbol = Symbol::Answer {
-                            flow: flow_id.clone(),
-                            node: question.clone(),
-                            answer: answer.clone(),
-                        };
-                        add(symbol, Use::Reference, value, Spelling::Whole);
-                    }
+                let key = (fact.clone(), value_id);
+                for question in recorded.get(&key).into_iter().flatten() {
+                    let symbol = Symbol::Answer {
+                        flow: flow_id.clone(),
+                        node: question.clone(),
+                        answer: key.1.clone(),
+                    };
+                    add(symbol, Use::Reference, value, Spelling::Whole);
                 }
             }
         }

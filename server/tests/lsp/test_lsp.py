@@ -267,6 +267,44 @@ async def test_document_symbols_and_code_lenses(client: LanguageClient):
     record("code_lenses", lenses)
 
 
+async def test_very_long_line_and_hostile_ids(client: LanguageClient):
+    # One line of 200,000 characters, emoji among them, with a bad target at its end.
+    long_text = "Block it 🔒 " * 20_000
+    text = read("card-lost.ron").replace(
+        'text: "Block the card in the app: **Cards → Block**.",\n            otherwise: "support",',
+        f'text: "{long_text}", otherwise: "suport",',
+    )
+    assert len(max(text.split("\n"), key=len)) > 200_000
+    doc = await open_doc(client, "card-lost.ron", text)
+    found = client.diagnostics[doc]
+    # The typo, and the node nothing leads to any more.
+    assert [(d.code, covered(text, d.range)) for d in found] == [
+        ("unknown-target", '"suport"'),
+        ("unreachable-node", '"support"'),
+    ]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(**(at(doc, position(text, 'goto: "block"', 8))))
+    )
+    assert hover.contents.value.startswith("**Remedy** `block`")
+    refused = {}
+    for name in ["\u202eevil", "a b", "", "x\u200by"]:
+        with pytest.raises(Exception) as error:
+            await client.text_document_rename_async(
+                types.RenameParams(**(at(doc, position(text, '"block": Remedy', 2))), new_name=name)
+            )
+        refused[repr(name)] = str(error.value)
+    record(
+        "hostile_input",
+        {
+            "diagnostics": [
+                {"code": d.code, "range": CONVERTER.unstructure(d.range)} for d in found
+            ],
+            "hover_chars": len(hover.contents.value),
+            "renames_refused": refused,
+        },
+    )
+
+
 async def test_malformed_message_gets_a_parse_error(client: LanguageClient):
     errors = []
     protocol = client.protocol
