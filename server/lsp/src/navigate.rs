@@ -97,7 +97,8 @@ pub fn rename(
             ));
     }
     let mut changes = Vec::new();
-    for (i, edits) in edits {
+    for (i, mut edits) in edits {
+        edits.sort_by_key(|e| (e.range.start.line, e.range.start.character));
         let Some(uri) = uri::from_path(&dir.files[i].source.path) else {
             continue;
         };
