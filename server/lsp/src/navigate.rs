@@ -17,6 +17,20 @@ use crate::workspace::{Directory, File, Role};
 pub fn definition(dir: &Directory, file: &File, offset: usize) -> Option<Vec<Location>> {
     let all = symbols::occurrences(dir);
     let here = symbols::at(&all, symbols::file_index(dir, file), offset)?;
+    // A translation's entry leads to the text it translates.
+    if matches!(file.role, Role::Translation { .. })
+        && let Symbol::Node { flow, node } = &here.symbol
+        && let Some(holder) = dir.flow(flow)
+        && let Some(text) = holder
+            .index()
+            .and_then(|i| i.node(node))
+            .and_then(|n| n.text)
+    {
+        return Some(vec![Location::new(
+            uri::from_path(&holder.source.path)?,
+            holder.lines.range(text),
+        )]);
+    }
     let found: Vec<Location> = all
         .iter()
         .filter(|o| o.symbol == here.symbol && o.kind == Use::Definition)

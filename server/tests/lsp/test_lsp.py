@@ -157,7 +157,20 @@ async def test_definition(client: LanguageClient):
     answer = await client.text_document_definition_async(
         types.DefinitionParams(**(at(sdoc, position(scenarios, '"abroad"', 2))))
     )
-    record("definition", {"target": CONVERTER.unstructure(target), "link": CONVERTER.unstructure(link), "scenario_answer": CONVERTER.unstructure(answer)})
+    translation = read("card-lost.de.ron")
+    tdoc = await open_doc(client, "card-lost.de.ron")
+    source_text = await client.text_document_definition_async(
+        types.DefinitionParams(**(at(tdoc, position(translation, '"block": (', 2))))
+    )
+    record(
+        "definition",
+        {
+            "target": CONVERTER.unstructure(target),
+            "link": CONVERTER.unstructure(link),
+            "scenario_answer": CONVERTER.unstructure(answer),
+            "translation_entry": CONVERTER.unstructure(source_text),
+        },
+    )
 
 
 async def test_references(client: LanguageClient):
