@@ -52,6 +52,21 @@ def covered(text: str, range_: types.Range) -> str:
     return units[range_.start.character * 2 : range_.end.character * 2].decode("utf-16-le")
 
 
+def offset(text: str, pos: types.Position) -> int:
+    """The string index of a protocol position."""
+    lines = text.split("\n")
+    start = sum(len(line) + 1 for line in lines[: pos.line])
+    units = lines[pos.line].encode("utf-16-le")[: pos.character * 2]
+    return start + len(units.decode("utf-16-le"))
+
+
+def applied(text: str, edits) -> str:
+    """The text with a document's edits made, last first."""
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(text, edit.range.start)] + edit.new_text + text[offset(text, edit.range.end) :]
+    return text
+
+
 def read(name: str) -> str:
     return (FLOWS / name).read_text(encoding="utf-8")
 
@@ -266,6 +281,19 @@ async def test_code_actions(client: LanguageClient):
     titles = [a.title for a in actions]
     assert titles[0] == "Change to `block`", titles
     record("code_actions", actions)
+    # Every fix, once made, leaves a flow that passes its checks.
+    for number, action in enumerate(actions):
+        (change,) = action.edit.document_changes
+        fixed = applied(TYPO, change.edits)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=10 + number),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+            )
+        )
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        await asyncio.sleep(0.1)
+        assert list(client.diagnostics[doc]) == [], (action.title, client.diagnostics[doc])
 
 
 async def test_document_symbols_and_code_lenses(client: LanguageClient):
