@@ -55,7 +55,8 @@ pub fn run_stdio() -> io::Result<()> {
     serve(&mut stdin.lock(), &mut stdout.lock())
 }
 
-/// Serves one client on `input` and `output` until it says `exit` or the input ends.
+/// Serves one client on `input` and `output` until it says `exit` or the input ends; an
+/// `exit` not preceded by `shutdown` is an error, as the protocol asks.
 pub fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()> {
     let mut server = Server::default();
     loop {
@@ -70,6 +71,10 @@ pub fn serve(input: &mut impl BufRead, output: &mut impl Write) -> io::Result<()
                     transport::write(output, reply)?;
                 }
                 if exit {
+                    // The protocol: exit without shutdown first is a failure (status 1).
+                    if !server.shutting_down {
+                        return Err(io::Error::other("the client said exit before shutdown"));
+                    }
                     return Ok(());
                 }
             }
@@ -539,4 +544,59 @@ fn log(message: &str) -> Message {
             message: message.into(),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(messages: &[&str]) -> Vec<u8> {
+        messages
+            .iter()
+            .flat_map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()).into_bytes())
+            .collect()
+    }
+
+    fn run(messages: &[&str]) -> (io::Result<()>, String) {
+        let input = frames(messages);
+        let mut output = Vec::new();
+        let result = serve(&mut &input[..], &mut output);
+        (result, String::from_utf8_lossy(&output).into_owned())
+    }
+
+    #[test]
+    fn shutdown_then_exit_ends_cleanly() {
+        let (result, output) = run(&[
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+            r#"{"jsonrpc":"2.0","method":"exit"}"#,
+        ]);
+        assert!(result.is_ok());
+        assert!(output.contains(r#""id":2,"result":null"#), "{output}");
+    }
+
+    #[test]
+    fn exit_without_shutdown_is_a_failure() {
+        let (result, _) = run(&[r#"{"jsonrpc":"2.0","method":"exit"}"#]);
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn a_request_before_initialize_is_refused() {
+        let (_, output) =
+            run(&[r#"{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}}"#]);
+        assert!(output.contains("-32002"), "{output}");
+    }
+
+    #[test]
+    fn bad_parameters_are_an_error_not_a_crash() {
+        let (_, output) = run(&[
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"x":1}}"#,
+        ]);
+        assert!(
+            output.contains(r#""id":2,"error":{"code":-32602"#),
+            "{output}"
+        );
+    }
 }
