@@ -34,6 +34,7 @@ const REPLIES: &[&str] = &[
     "hostile_input",
     "hover",
     "references_of_a_node",
+    "rename_answer",
     "rename_flow",
     "rename_node",
     "rename_taken",

@@ -221,6 +221,22 @@ async def test_rename_flow_renames_its_files(client: LanguageClient):
     record("rename_flow", edit)
 
 
+async def test_rename_answer_follows_scenarios_and_translations(client: LanguageClient):
+    text = read("card-lost.ron")
+    doc = await open_doc(client, "card-lost.ron")
+    edit = await client.text_document_rename_async(
+        types.RenameParams(**(at(doc, position(text, 'id: "abroad"', 6))), new_name="overseas")
+    )
+    # The answer's id, the scenario that gives it, and its translation.
+    files = {c.text_document.uri.rsplit("/", 1)[1]: [e.new_text for e in c.edits] for c in edit.document_changes}
+    assert files == {
+        "card-lost.ron": ['"overseas"'],
+        "card-lost.de.ron": ['"overseas"'],
+        "card-lost.scenarios.ron": ['"overseas"'],
+    }, files
+    record("rename_answer", edit)
+
+
 async def test_rename_to_a_taken_id_is_refused(client: LanguageClient):
     text = read("card-lost.ron")
     doc = await open_doc(client, "card-lost.ron")
