@@ -25,6 +25,7 @@ const REPLIES: &[&str] = &[
     "definition",
     "diagnostics_accented_line",
     "diagnostics_cross_file",
+    "diagnostics_scenarios_and_translations",
     "diagnostics_unsaved_edit",
     "document_symbols",
     "error_five_megabytes",

@@ -145,6 +145,21 @@ async def test_renamed_flow_breaks_the_link_elsewhere(client: LanguageClient):
     assert client.diagnostics[uri(FLOWS / "card-lost.ron")], "the link breaks in card-lost"
 
 
+async def test_scenario_and_translation_files_are_checked(client: LanguageClient):
+    scenarios = read("card-lost.scenarios.ron").replace('"block=yes"', '"block=maybe"')
+    sdoc = await open_doc(client, "card-lost.scenarios.ron", scenarios)
+    found = client.diagnostics[sdoc]
+    assert [(d.code, covered(scenarios, d.range)) for d in found] == [
+        ("answer-not-offered", '"block=maybe"')
+    ]
+    translation = read("card-lost.de.ron").replace('"block": (', '"blok": (')
+    tdoc = await open_doc(client, "card-lost.de.ron", translation)
+    record(
+        "diagnostics_scenarios_and_translations",
+        {"scenarios": found, "translation": client.diagnostics[tdoc]},
+    )
+
+
 async def test_fixing_the_edit_clears_its_diagnostics(client: LanguageClient):
     doc = await open_doc(client, "card-lost.ron", TYPO)
     assert client.diagnostics[doc]
