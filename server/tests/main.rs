@@ -17,6 +17,7 @@ mod hardening;
 mod instances;
 mod limits;
 mod locale;
+mod lsp;
 mod new_cli;
 mod openapi;
 mod operations;
