@@ -121,7 +121,7 @@ pub struct Chrome {
     pub query: String,
     /// Whether this is the agent console (another header).
     pub agent: bool,
-    /// Errors in flow files, shown as a banner to agents and to writers previewing.
+    /// Errors in flow files, shown as a banner on staff pages.
     pub problems: Vec<String>,
     /// The page's language, for `<html lang>`.
     pub lang: String,
@@ -190,10 +190,10 @@ impl Chrome {
         }
     }
 
-    /// Adds the flow file errors a writer or agent should see: always on agent pages, on
-    /// customer pages only while previewing (`--watch`).
+    /// Adds the flow file errors staff should see, on staff pages only: never on customer
+    /// pages, `--watch` or not, since they name the server's files.
     pub fn with_problems(mut self, state: &AppState) -> Chrome {
-        if self.agent || state.previewing() {
+        if self.agent {
             self.problems = state
                 .diagnostics()
                 .into_iter()
