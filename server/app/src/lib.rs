@@ -10,7 +10,8 @@
 //! - [`transcript`]: a session written up for a ticket;
 //! - [`stats`]: the figures a flow's owner reads, computed from the sessions' events;
 //! - [`report`]: a flow's figures over a period, as its owner reads them;
-//! - [`reload`]: reloading the flows when their files change or on `SIGHUP`;
+//! - [`reload`]: reloading the flows when their files change or on `SIGHUP`, each reload
+//!   published by [`App::changes`];
 //! - [`retention`]: deleting sessions older than `--retain-days`;
 //! - [`metrics`]: the figures an operator scrapes;
 //! - [`clock`]: timestamps as documents show them;
@@ -33,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use stepwise_store::{Store, StoreError};
+use tokio::sync::watch;
 
 pub use error::Error;
 pub use library::Library;
@@ -52,6 +54,9 @@ pub struct App {
     /// Whether the current flows are still to be recorded in the store: it could not save
     /// them at start.
     unrecorded: Arc<AtomicBool>,
+    /// How many times the flows served have been replaced, published to whoever waits for
+    /// the next change (pages open during a live preview).
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl App {
@@ -81,6 +86,7 @@ impl App {
             store,
             metrics,
             unrecorded: Arc::new(AtomicBool::new(unrecorded)),
+            changes: Arc::new(watch::Sender::new(0)),
         })
     }
 
@@ -109,6 +115,22 @@ impl App {
         *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
         // The flows served from now on are recorded: those of before were never started on.
         self.unrecorded.store(false, Ordering::Release);
+        // Told after the swap, so whoever hears of it reads the new flows.
+        self.changes.send_modify(|generation| *generation += 1);
         Ok(())
+    }
+
+    /// How many times the flows served have been replaced since start: a page rendered at
+    /// one generation is out of date once this moves on.
+    pub fn generation(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
+    /// Hears of every replacement of the flows served: the receiver's value is the
+    /// [`generation`](App::generation), and it changes after each reload, whether the files
+    /// passed or not (a broken file changes the diagnostics). A slow listener misses
+    /// nothing but the generations in between.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 }

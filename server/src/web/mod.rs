@@ -4,6 +4,9 @@
 //!
 //! - [`wizard`]: the self-service pages at `/`;
 //! - [`agent`]: the console at `/agent`, behind a token;
+//! - [`preview`]: the writers' preview of a flow at `/preview`, under `--watch`, behind the
+//!   same token;
+//! - [`live`]: the events that refresh open pages while writers preview;
 //! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
 //! - [`charts`]: those figures drawn as SVG;
 //! - [`markdown`]: flow text as sanitised HTML;
@@ -14,9 +17,11 @@ pub mod agent;
 pub mod assets;
 pub mod catalog;
 pub mod charts;
+pub mod live;
 pub mod markdown;
 pub mod moves;
 pub mod owner;
+pub mod preview;
 pub mod wizard;
 pub mod words;
 
@@ -41,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(wizard::routes())
         .merge(agent::routes())
         .merge(owner::routes())
+        .merge(preview::routes())
+        .merge(live::routes())
         .merge(assets::routes())
 }
 
@@ -123,6 +130,9 @@ pub struct Chrome {
     pub agent: bool,
     /// Errors in flow files, shown as a banner on staff pages.
     pub problems: Vec<String>,
+    /// While writers preview: the generation of the flows the page shows, so the page can
+    /// follow the next change ([`live`]).
+    pub live: Option<u64>,
     /// The page's language, for `<html lang>`.
     pub lang: String,
     /// The page's own words in that language.
@@ -140,6 +150,7 @@ impl Chrome {
             query: layout.query(),
             agent: false,
             problems: Vec::new(),
+            live: None,
             lang: DEFAULT_LOCALE.to_owned(),
             w: &words::ENGLISH,
             languages: Vec::new(),
@@ -184,15 +195,18 @@ impl Chrome {
             query: String::new(),
             agent: true,
             problems: Vec::new(),
+            live: None,
             lang: DEFAULT_LOCALE.to_owned(),
             w: &words::ENGLISH,
             languages: Vec::new(),
         }
     }
 
-    /// Adds the flow file errors staff should see, on staff pages only: never on customer
-    /// pages, `--watch` or not, since they name the server's files.
+    /// Adds what staff and writers should see: the flow file errors on staff pages (never on
+    /// customer pages, `--watch` or not: they name the server's files), and on every page
+    /// while writers preview, what it needs to follow their edits.
     pub fn with_problems(mut self, state: &AppState) -> Chrome {
+        self = self.live(state);
         if self.agent {
             self.problems = state
                 .diagnostics()
@@ -206,6 +220,14 @@ impl Chrome {
                 })
                 .collect();
         }
+        self
+    }
+}
+
+impl Chrome {
+    /// Makes the page follow the flows while writers preview (`--watch`).
+    pub fn live(mut self, state: &AppState) -> Chrome {
+        self.live = state.previewing().then(|| state.generation());
         self
     }
 }
