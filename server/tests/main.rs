@@ -5,6 +5,7 @@
 mod cli;
 mod support;
 
+mod accessibility;
 mod agent_token;
 mod bad_requests;
 mod browser;
