@@ -12,6 +12,44 @@ use reqwest::StatusCode;
 use stepwise::serve::{Config, Settings};
 use support::{Client, TestServer, eventually};
 
+/// The text a person reads in the part of `page` from `start` to the end of the first
+/// `</section>` after it: tags dropped, entities read, blank lines squeezed.
+fn text_of_section(page: &str, start: &str) -> String {
+    let from = page
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {page}"));
+    let to = page[from..]
+        .find("</section>")
+        .map_or(page.len(), |end| from + end);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page[from..to].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    text.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 const TOKEN: &str = "live-agent-token";
 
 /// How long a test waits for an event before it calls the stream stuck: far longer than a
@@ -141,8 +179,12 @@ async fn each_reload_is_one_event_and_a_broken_edit_is_one_too() {
         "{home}"
     );
 
+    // From the write to the event: the settling time of the watcher, a reload, the store's
+    // record of the new version. Printed, not asserted (run with --nocapture to read it).
+    let saved = std::time::Instant::now();
     edit(&file, "What happens when you sign in?", "What goes wrong?");
     assert_eq!(events.generation().await, 1);
+    eprintln!("a save reached an open stream in {:?}", saved.elapsed());
     // The broken edit is announced as well: its diagnostics changed.
     edit(
         &file,
@@ -154,6 +196,15 @@ async fn each_reload_is_one_event_and_a_broken_edit_is_one_too() {
     let (status, page) = staff_page(&client, "/preview/sign-in").await;
     assert_eq!(status, 200);
     assert!(page.contains("sign-in.ron:31:55"), "{page}");
+    let dir = flows.path().display().to_string();
+    insta::assert_snapshot!(
+        "broken_file_diagnostics",
+        text_of_section(
+            &page,
+            r#"<section class="card" aria-labelledby="problems-h""#
+        )
+        .replace(&dir, "[flows]")
+    );
     assert!(page.contains("the last that passed"), "{page}");
     // The last good version is still walked, and still mapped.
     assert!(page.contains("What goes wrong?"), "{page}");
@@ -223,6 +274,11 @@ async fn the_walk_is_in_the_address_and_replayed_on_the_flow_as_it_is() {
     assert!(page.contains(r#"name="fact.platform""#), "{page}");
     assert!(page.contains("Every path ("), "{page}");
     assert!(page.contains(r#"href="/preview/sign-in?a=web""#), "{page}");
+    // Each path is a link that walks it, facts included.
+    assert!(
+        page.contains(r#"href="/preview/sign-in?a=web&#38;a=nothing""#),
+        "{page}"
+    );
 
     // An answer taken: the next step, the first node visited, the edge taken.
     let (_, page) = staff_page(client, "/preview/sign-in?a=web").await;
@@ -230,6 +286,15 @@ async fn the_walk_is_in_the_address_and_replayed_on_the_flow_as_it_is() {
     assert!(page.contains(r#"class="visited node"#), "{page}");
     assert!(page.contains(r#"class="taken edge""#), "{page}");
     assert!(page.contains(r#"href="/preview/sign-in">← Back"#) || page.contains("← Back"));
+
+    insta::assert_snapshot!(
+        "walk_after_one_answer",
+        text_of_section(&page, r#"<section class="card" aria-labelledby="walk-h""#)
+    );
+    insta::assert_snapshot!(
+        "every_path",
+        text_of_section(&page, r#"<section class="card" aria-labelledby="paths-h""#)
+    );
 
     // A fact the site gives skips the question that would ask it.
     let (_, page) = staff_page(client, "/preview/sign-in?fact.platform=web").await;

@@ -24,7 +24,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use stepwise_engine::{
-    Diagnostic, Flow, Node, SCENARIO_SUFFIX, Step, StepKind, Style, Walk, file_name_parts, paths,
+    CustomerPath, DEFAULT_CASE, Diagnostic, Flow, Node, SCENARIO_SUFFIX, Step, StepKind, Style,
+    Walk, file_name_parts, paths,
 };
 
 use super::{Chrome, PageError, agent, markdown, page, segment};
@@ -191,8 +192,8 @@ struct Offered {
 /// One path through the flow.
 struct PathLine {
     text: String,
-    /// The preview walking this path, when it needs no facts.
-    href: Option<String>,
+    /// The preview walking this path.
+    href: String,
 }
 
 /// What the walk shows.
@@ -383,14 +384,45 @@ fn fill(page: &mut FlowPage, library: &Library, flow: &Arc<Flow>, asked: &Asked)
     page.paths = all
         .paths
         .iter()
-        .map(|p| PathLine {
-            text: p.to_string(),
-            href: p.steps.iter().all(|s| !s.automatic).then(|| {
-                let answers: Vec<String> = p.steps.iter().map(|s| s.choice.clone()).collect();
-                href(&page.id, &BTreeMap::new(), &answers)
-            }),
+        .map(|p| {
+            let (facts, answers) = walk_along(flow, p);
+            PathLine {
+                text: p.to_string(),
+                href: href(&page.id, &facts, &answers),
+            }
         })
         .collect();
+}
+
+/// The facts and answers that walk `path`: the customer's choices as answers, and as facts
+/// the choices the engine made from what the site gave (a fact no earlier step recorded).
+fn walk_along(flow: &Flow, path: &CustomerPath) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut facts = BTreeMap::new();
+    let mut answers = Vec::new();
+    let mut recorded = BTreeSet::new();
+    for step in &path.steps {
+        if step.automatic {
+            let fact = match flow.node(&step.node) {
+                Some(Node::Branch { fact, .. }) => Some(fact),
+                Some(Node::Question {
+                    fact: Some(fact), ..
+                }) => Some(fact),
+                _ => None,
+            };
+            if let Some(fact) = fact
+                && !recorded.contains(fact)
+                && step.choice != DEFAULT_CASE
+            {
+                facts.insert(fact.clone(), step.choice.clone());
+            }
+        } else {
+            answers.push(step.choice.clone());
+        }
+        if let Some((name, _)) = &step.records {
+            recorded.insert(name.clone());
+        }
+    }
+    (facts, answers)
 }
 
 /// The facts a site may give `flow` (its inputs) and those it reads (branches) or records
