@@ -226,8 +226,15 @@ impl Chrome {
 
 impl Chrome {
     /// Makes the page follow the flows while writers preview (`--watch`).
-    pub fn live(mut self, state: &AppState) -> Chrome {
-        self.live = state.previewing().then(|| state.generation());
+    pub fn live(self, state: &AppState) -> Chrome {
+        let generation = state.generation();
+        self.live_at(state, generation)
+    }
+
+    /// Makes the page follow the flows from `generation` on, read before the flows the page
+    /// shows: a reload in between then costs one refresh too many, never one too few.
+    pub fn live_at(mut self, state: &AppState, generation: u64) -> Chrome {
+        self.live = state.previewing().then_some(generation);
         self
     }
 }

@@ -126,6 +126,7 @@ fn owner_of(path: &FilePath) -> Option<String> {
 }
 
 async fn index(_: Writer, State(state): State<AppState>) -> Result<Response, PageError> {
+    let generation = state.generation();
     let library = state.library();
     let mut entries: BTreeMap<String, Entry> = library
         .catalog()
@@ -160,7 +161,7 @@ async fn index(_: Writer, State(state): State<AppState>) -> Result<Response, Pag
         }
     }
     page(&IndexPage {
-        chrome: Chrome::agent("Preview").live(&state),
+        chrome: Chrome::agent("Preview").live_at(&state, generation),
         entries: entries.into_values().collect(),
         unowned,
     })
@@ -285,6 +286,7 @@ async fn flow_page(
 ) -> Result<Response, PageError> {
     // A query that is not a form's (`?%zz`) asks for no walk in particular.
     let asked = Asked::read(query.map(|Query(pairs)| pairs).unwrap_or_default());
+    let generation = state.generation();
     let library = state.library();
     let flow = library.catalog().get(&id).cloned();
     let problems: Vec<Problem> = library
@@ -311,7 +313,7 @@ async fn flow_page(
             "Preview · {}",
             flow.as_ref().map_or(id.as_str(), |f| f.title())
         ))
-        .live(&state),
+        .live_at(&state, generation),
         title: flow
             .as_ref()
             .map_or_else(String::new, |f| f.title().to_owned()),
