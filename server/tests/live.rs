@@ -354,3 +354,42 @@ async fn a_new_broken_file_is_previewed_by_its_diagnostics_alone() {
     assert!(index.contains("not served"), "{index}");
     server.stop().await;
 }
+
+/// A flow that branches on a fact only the site gives: no question asks it.
+const BY_SITE: &str = r#"Flow(
+    id: "by-site",
+    title: "Depends on the platform",
+    summary: "Branches on what the site says.",
+    tags: ["site"],
+    inputs: ["platform"],
+    start: "which",
+    nodes: {
+        "which": Branch(fact: "platform", cases: { "app": "on-app" }, default: "elsewhere"),
+        "on-app": Done(text: "On the app."),
+        "elsewhere": Done(text: "Somewhere else."),
+    },
+)
+"#;
+
+#[tokio::test]
+async fn a_path_decided_by_a_fact_the_site_gives_is_walked_with_that_fact() {
+    let flows = tempfile::tempdir().unwrap();
+    std::fs::write(flows.path().join("by-site.ron"), BY_SITE).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let server = start(flows.path(), store.path(), true).await;
+    let client = &server.client;
+    let (status, page) = staff_page(client, "/preview/by-site").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"href="/preview/by-site?fact.platform=app""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"href="/preview/by-site""#), "{page}");
+    let (_, walked) = staff_page(client, "/preview/by-site?fact.platform=app").await;
+    assert!(walked.contains("On the app."), "{walked}");
+    assert!(
+        walked.contains(r#"class="here node kind-done""#),
+        "{walked}"
+    );
+    server.stop().await;
+}

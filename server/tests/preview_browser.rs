@@ -174,6 +174,22 @@ async fn a_writer_sees_each_save_and_a_broken_one_as_diagnostics() {
     let status = text_of(&writer, "#preview-status").await;
     assert!(status.contains("the last that passed"), "{status}");
     screenshot(&writer, "preview-broken").await;
+    // On a phone's width the preview stacks and nothing overflows sideways.
+    writer.set_window_size(390, 844).await.unwrap();
+    let overflow = writer
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the preview overflows a phone's width"
+    );
+    screenshot(&writer, "preview-phone").await;
+    writer.set_window_size(1280, 900).await.unwrap();
     let (_, served) = server.client.get("/api/v1/flows/sign-in").await;
     assert_eq!(served["title"], "I cannot log in", "the last good version");
     // The customer's page never shows writers' diagnostics.

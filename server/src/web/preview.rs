@@ -411,11 +411,16 @@ fn walk_along(flow: &Flow, path: &CustomerPath) -> (BTreeMap<String, String>, Ve
                 }) => Some(fact),
                 _ => None,
             };
-            if let Some(fact) = fact
+            // A branch's choice reads `fact=value`; a skipped question's is the answer id.
+            let value = fact.map(|fact| {
+                let value = step.choice.strip_prefix(&format!("{fact}="));
+                (fact, value.unwrap_or(&step.choice))
+            });
+            if let Some((fact, value)) = value
                 && !recorded.contains(fact)
                 && step.choice != DEFAULT_CASE
             {
-                facts.insert(fact.clone(), step.choice.clone());
+                facts.insert(fact.clone(), value.to_owned());
             }
         } else {
             answers.push(step.choice.clone());
