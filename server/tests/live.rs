@@ -244,11 +244,25 @@ async fn the_preview_is_for_signed_in_staff() {
     let store = tempfile::tempdir().unwrap();
     let server = start(&support::fixtures(), store.path(), true).await;
     let client = &server.client;
-    for path in ["/preview", "/preview/sign-in"] {
-        let response = client.http.get(client.url(path)).send().await.unwrap();
-        assert_eq!(response.status(), 401, "{path}");
-        let page = response.text().await.unwrap();
-        assert!(page.contains(r#"id="token""#), "the sign-in form: {page}");
+    let wrong_bearer = format!("Bearer {TOKEN}x");
+    let wrong: [(&str, &str); 4] = [
+        ("", ""),
+        ("authorization", &wrong_bearer),
+        ("cookie", "stepwise_agent=live-agent-token"),
+        ("cookie", "stepwise_agent="),
+    ];
+    for path in ["/preview", "/preview/sign-in", "/preview/sign-in?a=web"] {
+        for (name, value) in wrong {
+            let mut request = client.http.get(client.url(path));
+            if !name.is_empty() {
+                request = request.header(name, value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{path} with {name}: {value}");
+            let page = response.text().await.unwrap();
+            assert!(page.contains(r#"id="token""#), "the sign-in form: {page}");
+            assert!(!page.contains("sign-in.ron"), "{page}");
+        }
     }
     let (status, index) = staff_page(client, "/preview").await;
     assert_eq!(status, 200);
