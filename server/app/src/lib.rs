@@ -134,3 +134,58 @@ impl App {
         self.changes.subscribe()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use stepwise_store::StoreConfig;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn each_reload_is_published_once_the_new_flows_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/flows");
+        for name in ["sign-in.ron", "second-factor.ron"] {
+            std::fs::copy(fixtures.join(name), dir.path().join(name)).unwrap();
+        }
+        let store_dir = tempfile::tempdir().unwrap();
+        let metrics = Metrics::new();
+        let store = StoreConfig::Sqlite {
+            path: store_dir.path().join("stepwise.db"),
+            synchronous: Default::default(),
+        }
+        .open(metrics.store.clone())
+        .await
+        .unwrap();
+        let (library, _) = Library::load(dir.path());
+        let app = App::new(library, store, metrics).await.unwrap();
+        let mut changes = app.changes();
+        assert_eq!(app.generation(), 0);
+        assert!(!changes.has_changed().unwrap());
+
+        let file = dir.path().join("sign-in.ron");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("What happens", "What goes wrong")).unwrap();
+        reload::reload(&app).await;
+        changes.changed().await.unwrap();
+        assert_eq!(*changes.borrow_and_update(), 1);
+        // Whoever hears of the change reads the new flows.
+        let served = app.library().catalog().get("sign-in").cloned().unwrap();
+        assert!(
+            served
+                .raw()
+                .nodes
+                .values()
+                .any(|n| n.text().is_some_and(|t| t.starts_with("What goes wrong")))
+        );
+
+        // A broken file is a change too: the diagnostics are new.
+        std::fs::write(&file, "Flow(").unwrap();
+        reload::reload(&app).await;
+        assert!(changes.has_changed().unwrap());
+        assert_eq!(app.generation(), 2);
+        assert_eq!(app.library().diagnostics().len(), 1);
+    }
+}
