@@ -5,6 +5,7 @@
 mod cli;
 mod support;
 
+mod accessibility;
 mod agent_token;
 mod bad_requests;
 mod browser;
@@ -16,6 +17,7 @@ mod graph;
 mod hardening;
 mod instances;
 mod limits;
+mod live;
 mod locale;
 mod lsp;
 mod new_cli;
@@ -24,6 +26,7 @@ mod operations;
 mod paths_cli;
 mod pinning;
 mod play_cli;
+mod preview_browser;
 mod readiness;
 mod reload;
 mod revisions;
