@@ -1,6 +1,7 @@
 //! The layers hold: dependencies point one way only (`stepwise` → `stepwise-app` →
 //! `stepwise-engine`, `stepwise-store`), the engine and the store know nothing of each other,
-//! and nothing below the HTTP face reaches an HTTP crate, even through another crate.
+//! and nothing below the HTTP face reaches an HTTP crate, even through another crate. The
+//! language server (`stepwise-lsp`) depends on the engine only.
 //! Inside the HTTP face, the API and the pages never import each other.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -159,11 +160,17 @@ fn dependencies_point_one_way() {
     below_http.retain(|c| *c != "stepwise-engine");
     below_http.extend(["stepwise-store", "tokio"]);
     refuse(&reach, "stepwise-engine", &below_http);
+    // The language server stands on the engine alone: no application, store, HTTP or async.
+    let mut beside_engine = HTTP.to_vec();
+    beside_engine.extend(["stepwise", "stepwise-app", "stepwise-store", "tokio"]);
+    refuse(&reach, "stepwise-lsp", &beside_engine);
     // And the layers are really used: the face calls the application, which calls both.
     for (krate, needs) in [
         ("stepwise", "stepwise-app"),
         ("stepwise-app", "stepwise-engine"),
         ("stepwise-app", "stepwise-store"),
+        ("stepwise", "stepwise-lsp"),
+        ("stepwise-lsp", "stepwise-engine"),
     ] {
         assert!(
             reach[krate].contains(needs),

@@ -70,7 +70,8 @@ pub use locale::{DEFAULT_LOCALE, normalize_locale};
 pub use model::{Answer, Detail, Node, RawFlow};
 pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 pub use phrases::Phrases;
-pub use source::{LineCol, Source, Span};
+pub use source::index::{AnswerSpans, Index, NodeSpans};
+pub use source::{LineCol, Source, Span, id_at, string_at};
 pub use translate::{InLocale, Translations};
 pub use walk::{
     Choice, DetailProblem, HistoryEntry, JUMPED, Outcome, Status, Step, StepKind, Transcript, Walk,

@@ -35,7 +35,7 @@ use crate::source::{Source, Span};
 use crate::walk::Status;
 
 pub use coverage::{Coverage, FlowCoverage};
-pub use parse::parse;
+pub use parse::{Place, Places, parse};
 pub use run::{ScenarioRun, Visit, run};
 
 /// The scenarios of one flow, as read from a `.scenarios.ron` file.

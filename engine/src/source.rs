@@ -152,6 +152,23 @@ impl Source {
     }
 }
 
+/// The text of the string written at `span` of `text`, without quotes and escapes
+/// (`None` if no string stands there).
+pub fn string_at(text: &str, span: Span) -> Option<String> {
+    use lex::{Kind, Lexer};
+    let token = Lexer::new(text.get(span.start..span.end)?).next()?;
+    let Kind::Str { raw, escaped, .. } = token.kind else {
+        return None;
+    };
+    let slice = text.get(span.start + token.span.start..span.start + token.span.end)?;
+    Some(reader::unescape(slice, raw, escaped).into_owned())
+}
+
+/// The id written by the string at `span` of `text`, in NFC as ids are compared.
+pub fn id_at(text: &str, span: Span) -> Option<String> {
+    reader::id_at(text, span)
+}
+
 /// The largest char boundary at or before `offset`, within the text.
 fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut i = offset.min(text.len());

@@ -42,6 +42,8 @@ enum Command {
     Stats(cmd::stats::Args),
     /// Write and update translation files of flows.
     Translate(cmd::translate::Args),
+    /// Serve editors over the Language Server Protocol (stdio).
+    Lsp(cmd::lsp::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,5 +60,6 @@ fn main() -> ExitCode {
         Command::New(args) => cmd::new::run(&args),
         Command::Stats(args) => cmd::stats::run(&args),
         Command::Translate(args) => cmd::translate::run(&args),
+        Command::Lsp(args) => cmd::lsp::run(&args),
     }
 }

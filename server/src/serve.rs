@@ -56,7 +56,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// The token that opens the agent console; none means one is made up at start and logged.
     pub agent_token: Option<String>,
-    /// Whether writers are previewing (`--watch`): customer pages then show flow file errors.
+    /// Whether writers are previewing (`--watch`): the preview pages are open to signed-in
+    /// staff, and open pages refresh when the flows change.
     pub preview: bool,
     /// How long an unfinished session may stay idle before the figures count it abandoned.
     pub abandon_after: Duration,
@@ -130,6 +131,9 @@ pub struct AppState {
     /// What lets a scraper read the metrics, when they are not open to all.
     pub metrics_key: Option<Arc<AgentKey>>,
     openapi: Arc<str>,
+    /// Set when shutdown begins, so responses that never end by themselves (the live
+    /// preview's event streams) end and let the server stop.
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -166,17 +170,17 @@ impl AppState {
             metrics_key,
             settings: Arc::new(settings),
             openapi: openapi.into(),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 
-    /// What the last check of the flow files found (at startup, or the last reload): empty
-    /// when every file passes. The web pages show it as a banner while a flow is broken.
-    /// Whether writers are previewing flows on this server.
+    /// Whether writers are previewing flows on this server (`--watch`).
     pub fn previewing(&self) -> bool {
         self.settings.preview
     }
 
-    /// The current diagnostics of the flow files.
+    /// What the last check of the flow files found (at startup, or the last reload): empty
+    /// when every file passes.
     pub fn diagnostics(&self) -> Vec<DiagnosticView> {
         self.library()
             .diagnostics()
@@ -188,6 +192,16 @@ impl AppState {
     /// The OpenAPI document, as JSON.
     pub fn openapi(&self) -> String {
         self.openapi.to_string()
+    }
+
+    /// Tells every endless response to end: the server is stopping.
+    pub fn stop_streams(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Hears when the server begins to stop.
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }
 
@@ -421,6 +435,12 @@ pub async fn run(
             )))
         }
         None => None,
+    };
+    // Open event streams would hold their connections, and so the graceful stop, for ever.
+    let streams = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.stop_streams();
     };
     connections::serve(listener, app(state), limits, shutdown).await;
     let _ = stopped.send(true);

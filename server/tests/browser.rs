@@ -16,13 +16,13 @@ use serde_json::json;
 use stepwise::serve::{Config, Settings};
 use support::TestServer;
 
-const TOKEN: &str = "browser-agent-token";
+pub(crate) const TOKEN: &str = "browser-agent-token";
 
 /// Set (to `1`) to fail rather than skip these tests when chromium or chromedriver is missing.
-const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_BROWSER";
+pub(crate) const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_BROWSER";
 
 /// chromedriver, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     chromium: PathBuf,
@@ -30,7 +30,7 @@ struct Driver {
 }
 
 /// Where `program` is on `PATH`.
-fn on_path(program: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(program))
         .find(|path| path.is_file())
@@ -38,7 +38,7 @@ fn on_path(program: &str) -> Option<PathBuf> {
 
 impl Driver {
     /// `None`, the test skipped, without chromium and chromedriver (see [`REQUIRE`]).
-    fn start_or_skip() -> Option<Driver> {
+    pub(crate) fn start_or_skip() -> Option<Driver> {
         let (chromium, chromedriver) = match (on_path("chromium"), on_path("chromedriver")) {
             (Some(chromium), Some(chromedriver)) => (chromium, chromedriver),
             (chromium, _) => {
@@ -75,7 +75,7 @@ impl Driver {
     }
 
     /// A new headless browser; `javascript` false turns scripts off.
-    async fn browser(&self, javascript: bool) -> Client {
+    pub(crate) async fn browser(&self, javascript: bool) -> Client {
         let profile = tempfile::Builder::new()
             .prefix("profile")
             .tempdir_in(self._profiles.path())
@@ -122,7 +122,7 @@ impl Drop for Driver {
     }
 }
 
-async fn server(flows: PathBuf, store: &Path) -> TestServer {
+pub(crate) async fn server(flows: PathBuf, store: &Path) -> TestServer {
     TestServer::start_with(Config {
         flows,
         store: support::sqlite(store),
@@ -135,12 +135,12 @@ async fn server(flows: PathBuf, store: &Path) -> TestServer {
     .await
 }
 
-fn bundled() -> PathBuf {
+pub(crate) fn bundled() -> PathBuf {
     support::workspace_root().join("flows")
 }
 
 /// Saves a screenshot of the page as `target/screenshots/NAME.png`.
-async fn screenshot(browser: &Client, name: &str) {
+pub(crate) async fn screenshot(browser: &Client, name: &str) {
     let dir = support::workspace_root().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = browser.screenshot().await.unwrap();
@@ -169,7 +169,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
 }
 
 /// Asserts that the Content-Security-Policy blocked nothing on the pages seen so far.
-async fn assert_no_policy_violations(browser: &Client) {
+pub(crate) async fn assert_no_policy_violations(browser: &Client) {
     let log = browser.issue_cmd(ConsoleLog).await.unwrap();
     let entries = log.as_array().expect("the console log is a list");
     let blocked: Vec<&str> = entries
@@ -181,7 +181,7 @@ async fn assert_no_policy_violations(browser: &Client) {
 }
 
 /// Clicks the button whose text is `label` and waits for the next page.
-async fn click(browser: &Client, label: &str) {
+pub(crate) async fn click(browser: &Client, label: &str) {
     let xpath = format!("//button[normalize-space(.)=\"{label}\"]");
     let button = browser
         .find(Locator::XPath(&xpath))
@@ -191,7 +191,7 @@ async fn click(browser: &Client, label: &str) {
 }
 
 /// Runs `action` and waits until the page it was on has been replaced.
-async fn navigate<F, T>(browser: &Client, action: F)
+pub(crate) async fn navigate<F, T>(browser: &Client, action: F)
 where
     F: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
 {
@@ -206,7 +206,7 @@ where
 }
 
 /// The text of the step's heading.
-async fn heading(browser: &Client) -> String {
+pub(crate) async fn heading(browser: &Client) -> String {
     browser
         .find(Locator::Id("step"))
         .await
@@ -217,7 +217,7 @@ async fn heading(browser: &Client) -> String {
 }
 
 /// The session id in the current URL (`/s/ID` or `/agent/s/ID`).
-async fn session_id(browser: &Client) -> String {
+pub(crate) async fn session_id(browser: &Client) -> String {
     let url = browser.current_url().await.unwrap();
     url.path().rsplit('/').next().unwrap().to_owned()
 }

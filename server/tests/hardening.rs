@@ -546,31 +546,31 @@ async fn metrics_can_ask_for_a_token_or_live_on_a_listener_of_their_own() {
 }
 
 #[tokio::test]
-async fn the_flow_files_problems_are_for_staff_unless_writers_preview() {
+async fn the_flow_files_problems_are_for_staff_even_while_writers_preview() {
     let store = tempfile::tempdir().unwrap();
-    let server = TestServer::with_agent_token(&support::fixtures(), store.path(), "t").await;
-    let (status, body) = server.client.get("/api/v1/diagnostics").await;
-    assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "unauthorized");
-    let staff = server
-        .client
-        .http
-        .get(server.client.url("/api/v1/diagnostics"))
-        .bearer_auth("t")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(staff.status(), 200);
-    server.stop().await;
-
-    let server = TestServer::start_with(Config {
-        flows: support::fixtures(),
-        store: support::sqlite(store.path()),
-        settings: Settings::default(),
-        watch: true,
-    })
-    .await;
-    let (status, body) = server.client.get("/api/v1/diagnostics").await;
-    assert_eq!(status, 200, "{body}");
-    server.stop().await;
+    for watch in [false, true] {
+        let server = TestServer::start_with(Config {
+            flows: support::fixtures(),
+            store: support::sqlite(store.path()),
+            settings: Settings {
+                agent_token: Some("t".to_owned()),
+                ..Settings::default()
+            },
+            watch,
+        })
+        .await;
+        let (status, body) = server.client.get("/api/v1/diagnostics").await;
+        assert_eq!(status, 401, "watch: {watch}: {body}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let staff = server
+            .client
+            .http
+            .get(server.client.url("/api/v1/diagnostics"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(staff.status(), 200, "watch: {watch}");
+        server.stop().await;
+    }
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod support;
 
+mod accessibility;
 mod agent_token;
 mod bad_requests;
 mod browser;
@@ -16,13 +17,16 @@ mod graph;
 mod hardening;
 mod instances;
 mod limits;
+mod live;
 mod locale;
+mod lsp;
 mod new_cli;
 mod openapi;
 mod operations;
 mod paths_cli;
 mod pinning;
 mod play_cli;
+mod preview_browser;
 mod readiness;
 mod reload;
 mod revisions;

@@ -23,8 +23,8 @@ fn flows_dir() -> tempfile::TempDir {
     dir
 }
 
-/// The diagnostics the server reports now, read as staff: the SIGHUP server is not
-/// previewing, so they are behind the agent token.
+/// The diagnostics the server reports now, read as staff: they are behind the agent token,
+/// previewing or not.
 async fn diagnostics(client: &Client) -> Value {
     let response = client
         .http
@@ -125,7 +125,10 @@ async fn watch_never_serves_a_broken_file() {
     let server = TestServer::start_with(Config {
         flows: flows.path().to_owned(),
         store: support::sqlite(store.path()),
-        settings: Settings::default(),
+        settings: Settings {
+            agent_token: Some(support::AGENT_TOKEN.to_owned()),
+            ..Settings::default()
+        },
         watch: true,
     })
     .await;

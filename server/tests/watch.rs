@@ -32,6 +32,9 @@ const SPARE: &str = r#"Flow(
 )
 "#;
 
+/// The agent token: diagnostics are for staff, even while writers preview.
+const TOKEN: &str = "watch-agent-token";
+
 const QUESTION: &str = "What happens when you sign in?";
 
 fn flows_dir() -> tempfile::TempDir {
@@ -48,7 +51,10 @@ async fn start(flows: &Path, store: &Path, watch: bool) -> TestServer {
     let server = TestServer::start_with(Config {
         flows: flows.to_owned(),
         store: support::sqlite(store),
-        settings: Settings::default(),
+        settings: Settings {
+            agent_token: Some(TOKEN.to_owned()),
+            ..Settings::default()
+        },
         watch,
     })
     .await;
@@ -72,8 +78,28 @@ async fn home_page(client: &Client) -> String {
     response.text().await.unwrap()
 }
 
+/// The agent console's home page, as HTML.
+async fn console_page(client: &Client) -> String {
+    let response = client
+        .http
+        .get(client.url("/agent"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
 async fn diagnostics(client: &Client) -> Vec<Value> {
-    let (status, body) = client.get("/api/v1/diagnostics").await;
+    let response = client
+        .http
+        .get(client.url("/api/v1/diagnostics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = support::json(response).await;
     assert_eq!(status, 200, "{body}");
     body.as_array().unwrap().clone()
 }
@@ -142,10 +168,16 @@ async fn edits_are_served_broken_files_keep_the_last_good_version_and_fixes_clea
     assert!(error["message"].as_str().unwrap().contains("expected"));
     assert!(error["help"].is_string());
     assert_eq!(version(&client, "sign-in").await, Some(second.clone()));
-    // Writers previewing see the problem on the pages too.
-    let page = home_page(&client).await;
+    // Staff see the problem on their pages; customers never do, nor can they ask for it.
+    let page = console_page(&client).await;
     assert!(page.contains(r#"class="banner""#), "{page}");
     assert!(page.contains("sign-in.ron:31:55"), "{page}");
+    let page = home_page(&client).await;
+    assert!(!page.contains(r#"class="banner""#), "{page}");
+    assert!(!page.contains("sign-in.ron"), "{page}");
+    let (status, body) = client.get("/api/v1/diagnostics").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["code"], "unauthorized", "{body}");
     assert_eq!(
         first_step(&client).await,
         (second.clone(), "What goes wrong?".into())
@@ -172,7 +204,7 @@ async fn edits_are_served_broken_files_keep_the_last_good_version_and_fixes_clea
     .await;
     assert_ne!(third, first);
     assert_eq!(diagnostics(&client).await, Vec::<Value>::new());
-    assert!(!home_page(&client).await.contains(r#"class="banner""#));
+    assert!(!console_page(&client).await.contains(r#"class="banner""#));
     assert_eq!(first_step(&client).await, (third, "What stops you?".into()));
 
     // The session that started on the first version finishes on it.

@@ -102,25 +102,45 @@ pub fn parse(source: &Source) -> Result<ScenarioFile, Box<Diagnostic>> {
     })
 }
 
-/// Where the parts of a scenario file stand.
-#[derive(Default)]
-struct Places {
+/// Where the parts of a scenario file stand, read without parsing it, so that a file
+/// being edited still shows where its parts are.
+#[derive(Debug, Default)]
+pub struct Places {
     /// The value of `flow`.
-    flow: Option<Span>,
+    pub flow: Option<Span>,
     /// Each scenario, in order.
-    scenarios: Vec<Place>,
+    pub scenarios: Vec<Place>,
 }
 
 /// Where the parts of one scenario stand.
-#[derive(Default)]
-struct Place {
-    spans: Spans,
-    answers: Vec<Span>,
+#[derive(Debug, Default)]
+pub struct Place {
+    pub(super) spans: Spans,
+    /// Each answer, with its quotes.
+    pub answers: Vec<Span>,
+    /// Each key of `facts`.
+    pub facts: Vec<Span>,
+    /// The value of `node` in `expect`.
+    pub expect_node: Option<Span>,
+    /// The value of `flow` in `expect`.
+    pub expect_flow: Option<Span>,
+}
+
+impl Place {
+    /// The whole scenario.
+    pub fn whole(&self) -> Span {
+        self.spans.whole
+    }
+
+    /// The value of `name`.
+    pub fn name(&self) -> Option<Span> {
+        self.spans.name
+    }
 }
 
 impl Places {
     /// Reads the places out of a scenario file's text; what cannot be found is left out.
-    fn of(text: &str) -> Places {
+    pub fn of(text: &str) -> Places {
         let mut places = Places::default();
         let mut reader = Reader::new(text);
         reader.skip_attributes();
@@ -151,8 +171,12 @@ fn scenario(reader: &mut Reader<'_>) -> Place {
     }
     let end = reader.fields(|reader, field| match field {
         "name" => place.spans.name = reader.string(),
-        "facts" => place.spans.facts = Some(reader.value()),
-        "expect" => place.spans.expect = Some(reader.value()),
+        "facts" => {
+            let facts = reader.value();
+            place.facts = fact_keys(reader.slice(facts), facts.start);
+            place.spans.facts = Some(facts);
+        }
+        "expect" => place.spans.expect = Some(expect(reader, &mut place)),
         "details" => place.spans.details = Some(reader.value()),
         "answers" if reader.peek_punct(0) == Some(b'[') => {
             reader.items(|reader| place.answers.push(reader.value()));
@@ -163,6 +187,35 @@ fn scenario(reader: &mut Reader<'_>) -> Place {
     });
     place.spans.whole = Span::new(start, end);
     place
+}
+
+/// The keys of a `facts: {…}` written at `offset`.
+fn fact_keys(facts: &str, offset: usize) -> Vec<Span> {
+    let mut keys = Vec::new();
+    let mut reader = Reader::new(facts);
+    if reader.peek_punct(0) == Some(b'{') {
+        reader.entries(|reader, key| {
+            keys.push(Span::new(key.span.start + offset, key.span.end + offset));
+            reader.skip();
+        });
+    }
+    keys
+}
+
+/// An `expect: (…)`, noting where its `node` and `flow` stand; says where it is.
+fn expect(reader: &mut Reader<'_>, place: &mut Place) -> Span {
+    let start = reader.here();
+    if reader.open_group().is_none() {
+        return Span::new(start, reader.skip());
+    }
+    let end = reader.fields(|reader, field| match field {
+        "node" => place.expect_node = reader.string(),
+        "flow" => place.expect_flow = reader.string(),
+        _ => {
+            reader.skip();
+        }
+    });
+    Span::new(start, end)
 }
 
 #[cfg(test)]
@@ -189,6 +242,18 @@ Scenarios(
 
     fn text(span: Span) -> &'static str {
         &FILE[span.start..span.end]
+    }
+
+    #[test]
+    fn places_are_read_from_the_text_alone() {
+        let places = Places::of(FILE);
+        assert_eq!(places.flow.map(text), Some("\"demo\""));
+        let first = &places.scenarios[0];
+        let facts: Vec<_> = first.facts.iter().map(|&s| text(s)).collect();
+        assert_eq!(facts, ["\"platform\""]);
+        assert_eq!(first.expect_node.map(text), Some("\"support\""));
+        assert_eq!(first.name().map(text), Some("\"first\""));
+        assert_eq!(places.scenarios[1].expect_node.map(text), Some("\"ask\""));
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct NodeSpans {
     pub id: String,
     /// The key, with its quotes.
     pub key: Span,
+    /// The key and its value, up to the value's closing parenthesis.
+    pub whole: Span,
+    /// The value of `text`.
+    pub text: Option<Span>,
     /// The kind's name (`Question`).
     pub kind: Option<Span>,
     /// The value of `fact` (question or branch).
@@ -155,11 +159,13 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
         ..NodeSpans::default()
     };
     let Some((kind, _)) = reader.open_group() else {
-        reader.skip();
+        let end = reader.skip();
+        node.whole = Span::new(key.span.start, end);
         return Some(node);
     };
     node.kind = kind;
-    reader.fields(|reader, field| match field {
+    let end = reader.fields(|reader, field| match field {
+        "text" => node.text = reader.string(),
         "fact" => node.fact = reader.string(),
         "otherwise" => node.otherwise = reader.string(),
         "next" => node.next = reader.string(),
@@ -182,6 +188,7 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
             reader.skip();
         }
     });
+    node.whole = Span::new(key.span.start, end);
     Some(node)
 }
 
@@ -274,6 +281,9 @@ Flow(
         let ask = index.node("ask").expect("ask");
         assert_eq!(text(ask.kind), "Question");
         assert_eq!(text(ask.fact), "\"which\"");
+        assert_eq!(text(ask.text), "\"Which?\"");
+        assert!(text(Some(ask.whole)).starts_with("\"ask\": Question("));
+        assert!(text(Some(ask.whole)).ends_with("],\n        )"));
         assert_eq!(text(ask.answers[1].id), "\"b\"");
         let targets: Vec<_> = ask.targets().into_iter().map(text).collect();
         assert_eq!(targets, ["\"fix\"", "r#\"e\\nd\"#"]);

@@ -10,7 +10,8 @@
 //! - [`transcript`]: a session written up for a ticket;
 //! - [`stats`]: the figures a flow's owner reads, computed from the sessions' events;
 //! - [`report`]: a flow's figures over a period, as its owner reads them;
-//! - [`reload`]: reloading the flows when their files change or on `SIGHUP`;
+//! - [`reload`]: reloading the flows when their files change or on `SIGHUP`, each reload
+//!   published by [`App::changes`];
 //! - [`retention`]: deleting sessions older than `--retain-days`;
 //! - [`metrics`]: the figures an operator scrapes;
 //! - [`clock`]: timestamps as documents show them;
@@ -33,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use stepwise_store::{Store, StoreError};
+use tokio::sync::watch;
 
 pub use error::Error;
 pub use library::Library;
@@ -52,6 +54,9 @@ pub struct App {
     /// Whether the current flows are still to be recorded in the store: it could not save
     /// them at start.
     unrecorded: Arc<AtomicBool>,
+    /// How many times the flows served have been replaced, published to whoever waits for
+    /// the next change (pages open during a live preview).
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl App {
@@ -81,6 +86,7 @@ impl App {
             store,
             metrics,
             unrecorded: Arc::new(AtomicBool::new(unrecorded)),
+            changes: Arc::new(watch::Sender::new(0)),
         })
     }
 
@@ -109,6 +115,77 @@ impl App {
         *self.library.write().unwrap_or_else(PoisonError::into_inner) = library;
         // The flows served from now on are recorded: those of before were never started on.
         self.unrecorded.store(false, Ordering::Release);
+        // Told after the swap, so whoever hears of it reads the new flows.
+        self.changes.send_modify(|generation| *generation += 1);
         Ok(())
+    }
+
+    /// How many times the flows served have been replaced since start: a page rendered at
+    /// one generation is out of date once this moves on.
+    pub fn generation(&self) -> u64 {
+        *self.changes.borrow()
+    }
+
+    /// Hears of every replacement of the flows served: the receiver's value is the
+    /// [`generation`](App::generation), and it changes after each reload, whether the files
+    /// passed or not (a broken file changes the diagnostics). A slow listener misses
+    /// nothing but the generations in between.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use stepwise_store::StoreConfig;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn each_reload_is_published_once_the_new_flows_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/flows");
+        for name in ["sign-in.ron", "second-factor.ron"] {
+            std::fs::copy(fixtures.join(name), dir.path().join(name)).unwrap();
+        }
+        let store_dir = tempfile::tempdir().unwrap();
+        let metrics = Metrics::new();
+        let store = StoreConfig::Sqlite {
+            path: store_dir.path().join("stepwise.db"),
+            synchronous: Default::default(),
+        }
+        .open(metrics.store.clone())
+        .await
+        .unwrap();
+        let (library, _) = Library::load(dir.path());
+        let app = App::new(library, store, metrics).await.unwrap();
+        let mut changes = app.changes();
+        assert_eq!(app.generation(), 0);
+        assert!(!changes.has_changed().unwrap());
+
+        let file = dir.path().join("sign-in.ron");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("What happens", "What goes wrong")).unwrap();
+        reload::reload(&app).await;
+        changes.changed().await.unwrap();
+        assert_eq!(*changes.borrow_and_update(), 1);
+        // Whoever hears of the change reads the new flows.
+        let served = app.library().catalog().get("sign-in").cloned().unwrap();
+        assert!(
+            served
+                .raw()
+                .nodes
+                .values()
+                .any(|n| n.text().is_some_and(|t| t.starts_with("What goes wrong")))
+        );
+
+        // A broken file is a change too: the diagnostics are new.
+        std::fs::write(&file, "Flow(").unwrap();
+        reload::reload(&app).await;
+        assert!(changes.has_changed().unwrap());
+        assert_eq!(app.generation(), 2);
+        assert_eq!(app.library().diagnostics().len(), 1);
     }
 }

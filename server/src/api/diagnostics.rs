@@ -1,4 +1,5 @@
-//! What the last check found wrong with the flow files, for writers previewing their edits.
+//! What the last check found wrong with the flow files, for staff and writers previewing
+//! their edits.
 
 use axum::Json;
 use axum::extract::State;
@@ -46,7 +47,7 @@ impl From<&Diagnostic> for DiagnosticView {
 
 /// The problems in the flow files as of the last check: at startup, or the last reload.
 /// Empty when every file passes. They name the server's files, so they are for staff (the
-/// agent token), except while writers preview (`--watch`), when they are the point.
+/// agent token), `--watch` or not: writers previewing sign in as staff do.
 #[utoipa::path(
     get,
     path = "/api/v1/diagnostics",
@@ -55,15 +56,15 @@ impl From<&Diagnostic> for DiagnosticView {
     responses(
         (status = 200, description = "Every error and warning, by file then position",
          body = [DiagnosticView]),
-        (status = 401, description = "`unauthorized`: not previewing, and the agent token is missing or wrong", body = ErrorBody)
+        (status = 401, description = "`unauthorized`: the agent token is missing or wrong", body = ErrorBody)
     ),
-    security((), ("agent_token" = []))
+    security(("agent_token" = []))
 )]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<DiagnosticView>>, AppError> {
-    if !state.previewing() && !state.agent.admits(&headers) {
+    if !state.agent.admits(&headers) {
         return Err(AppError::Unauthorized);
     }
     Ok(Json(state.diagnostics()))

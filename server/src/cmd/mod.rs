@@ -4,6 +4,7 @@ pub mod check;
 pub mod diff;
 pub mod graph;
 pub mod lookup;
+pub mod lsp;
 pub mod new;
 pub mod output;
 pub mod paths;

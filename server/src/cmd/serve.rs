@@ -54,8 +54,9 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     body_limit: usize,
-    /// Reload the flows when their files change (live preview while writing). A flow whose
-    /// file breaks keeps its last good version; GET /api/v1/diagnostics says what is wrong.
+    /// Reload the flows when their files change (live preview while writing; not for
+    /// production). A flow whose file breaks keeps its last good version; staff read what is
+    /// wrong at /preview and GET /api/v1/diagnostics.
     #[arg(long)]
     watch: bool,
     /// The token that opens the agent console at /agent. Without one, a random token is

@@ -65,7 +65,8 @@ struct SignInPage {
     error: Option<&'static str>,
 }
 
-fn sign_in_page(error: Option<&'static str>) -> Response {
+/// The sign-in form, answered `401`: what staff pages show before sign-in.
+pub(super) fn sign_in_page(error: Option<&'static str>) -> Response {
     let page = SignInPage {
         chrome: Chrome::agent("Sign in"),
         error,

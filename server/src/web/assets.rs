@@ -10,12 +10,40 @@ use crate::serve::AppState;
 
 const CSS: &str = include_str!("../../assets/site.css");
 const JS: &str = include_str!("../../assets/site.js");
+/// What pages load while writers preview: following edits, and the preview's own styles.
+const LIVE_JS: &str = include_str!("../../assets/live.js");
+const PREVIEW_CSS: &str = include_str!("../../assets/preview.css");
 
-/// `/assets/site.css` and `/assets/site.js`.
+/// `/assets/site.css`, `/assets/site.js`, `/assets/live.js` and `/assets/preview.css`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/site.css", get(css))
         .route("/assets/site.js", get(js))
+        .route("/assets/live.js", get(|| async { script(LIVE_JS) }))
+        .route(
+            "/assets/preview.css",
+            get(|| async { stylesheet(PREVIEW_CSS) }),
+        )
+}
+
+fn script(text: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        text,
+    )
+}
+
+fn stylesheet(text: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        text,
+    )
 }
 
 async fn css() -> impl IntoResponse {

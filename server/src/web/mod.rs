@@ -4,6 +4,9 @@
 //!
 //! - [`wizard`]: the self-service pages at `/`;
 //! - [`agent`]: the console at `/agent`, behind a token;
+//! - [`preview`]: the writers' preview of a flow at `/preview`, under `--watch`, behind the
+//!   same token;
+//! - [`live`]: the events that refresh open pages while writers preview;
 //! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
 //! - [`charts`]: those figures drawn as SVG;
 //! - [`markdown`]: flow text as sanitised HTML;
@@ -14,9 +17,11 @@ pub mod agent;
 pub mod assets;
 pub mod catalog;
 pub mod charts;
+pub mod live;
 pub mod markdown;
 pub mod moves;
 pub mod owner;
+pub mod preview;
 pub mod wizard;
 pub mod words;
 
@@ -41,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(wizard::routes())
         .merge(agent::routes())
         .merge(owner::routes())
+        .merge(preview::routes())
+        .merge(live::routes())
         .merge(assets::routes())
 }
 
@@ -121,8 +128,11 @@ pub struct Chrome {
     pub query: String,
     /// Whether this is the agent console (another header).
     pub agent: bool,
-    /// Errors in flow files, shown as a banner to agents and to writers previewing.
+    /// Errors in flow files, shown as a banner on staff pages.
     pub problems: Vec<String>,
+    /// While writers preview: the generation of the flows the page shows, so the page can
+    /// follow the next change ([`live`]).
+    pub live: Option<u64>,
     /// The page's language, for `<html lang>`.
     pub lang: String,
     /// The page's own words in that language.
@@ -140,6 +150,7 @@ impl Chrome {
             query: layout.query(),
             agent: false,
             problems: Vec::new(),
+            live: None,
             lang: DEFAULT_LOCALE.to_owned(),
             w: &words::ENGLISH,
             languages: Vec::new(),
@@ -184,16 +195,19 @@ impl Chrome {
             query: String::new(),
             agent: true,
             problems: Vec::new(),
+            live: None,
             lang: DEFAULT_LOCALE.to_owned(),
             w: &words::ENGLISH,
             languages: Vec::new(),
         }
     }
 
-    /// Adds the flow file errors a writer or agent should see: always on agent pages, on
-    /// customer pages only while previewing (`--watch`).
+    /// Adds what staff and writers should see: the flow file errors on staff pages (never on
+    /// customer pages, `--watch` or not: they name the server's files), and on every page
+    /// while writers preview, what it needs to follow their edits.
     pub fn with_problems(mut self, state: &AppState) -> Chrome {
-        if self.agent || state.previewing() {
+        self = self.live(state);
+        if self.agent {
             self.problems = state
                 .diagnostics()
                 .into_iter()
@@ -206,6 +220,21 @@ impl Chrome {
                 })
                 .collect();
         }
+        self
+    }
+}
+
+impl Chrome {
+    /// Makes the page follow the flows while writers preview (`--watch`).
+    pub fn live(self, state: &AppState) -> Chrome {
+        let generation = state.generation();
+        self.live_at(state, generation)
+    }
+
+    /// Makes the page follow the flows from `generation` on, read before the flows the page
+    /// shows: a reload in between then costs one refresh too many, never one too few.
+    pub fn live_at(mut self, state: &AppState, generation: u64) -> Chrome {
+        self.live = state.previewing().then_some(generation);
         self
     }
 }
