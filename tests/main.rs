@@ -2,6 +2,7 @@
 //! every test in one process, run in parallel. Each file beside this one is a module.
 
 mod diagnostics;
+mod escalations;
 mod file_errors;
 mod graph;
 mod layers;

@@ -261,7 +261,15 @@ async fn a_complete_walk_in_german_and_its_transcript_for_customer_and_agent() {
     let id = started["id"].as_str().unwrap().to_owned();
     let mut walk = vec![render(&started["step"])];
     // A seller paid from someone else's account, on into the dispute flow, to support.
-    for answer in ["seller", "name-mismatch", "next", "next", "next", "no"] {
+    for answer in [
+        "seller",
+        "name-mismatch",
+        "next",
+        "open",
+        "next",
+        "next",
+        "no",
+    ] {
         let (status, moved) = client.answer(&id, answer).await;
         assert_eq!(status, StatusCode::OK, "{moved}");
         walk.push(format!("> {answer}\n\n{}", render(&moved["step"])));
