@@ -55,6 +55,7 @@ mod walk;
 
 pub mod diagram;
 pub mod diff;
+pub mod literal;
 pub mod phrases;
 pub mod scenario;
 pub mod translate;

@@ -44,6 +44,8 @@ pub struct Phrases {
     pub not_given: &'static str,
     /// Transcript: the heading of the escalation reference.
     pub reference: &'static str,
+    /// Transcript: the heading of the agents' notes.
+    pub notes: &'static str,
     /// The statuses: active, resolved, escalated, done.
     pub statuses: [&'static str; 4],
     /// The outcomes as a transcript's last line says them: resolved, escalated, done.
@@ -72,6 +74,7 @@ pub const ENGLISH: Phrases = Phrases {
     details: "Details for support",
     not_given: "(not given)",
     reference: "Reference",
+    notes: "Notes by support",
     statuses: ["active", "resolved", "escalated", "done"],
     outcomes: ["Resolved", "Escalated to support", "Done"],
 };
@@ -98,6 +101,7 @@ pub const GERMAN: Phrases = Phrases {
     details: "Angaben für den Support",
     not_given: "(nicht angegeben)",
     reference: "Referenz",
+    notes: "Notizen des Supports",
     statuses: [
         "offen",
         "gelöst",

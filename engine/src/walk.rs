@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::exit::SOLVED;
 use crate::flow::{Flow, FlowSource, Version};
 use crate::ids::{into_nfc, nfc};
+use crate::literal;
 use crate::model::{Detail, Node};
 use crate::phrases::{self, Phrases};
 
@@ -790,12 +791,11 @@ impl fmt::Display for Transcript {
         writeln!(f, "- {}: {}", words.flow, versions.join(", "))?;
         writeln!(f, "- {}: {}", words.status, status_word(self.status))?;
         if !self.facts.is_empty() {
-            let facts: Vec<String> = self
-                .facts
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            writeln!(f, "- {}: {}", words.facts_given, facts.join(", "))?;
+            // Facts come from the API, so names and values are both written as literals.
+            writeln!(f, "- {}:", words.facts_given)?;
+            for (name, value) in &self.facts {
+                f.write_str(&literal::item(2, &literal::span(name), value))?;
+            }
         }
         writeln!(f)?;
         writeln!(f, "## {}", words.steps)?;
@@ -857,11 +857,10 @@ impl fmt::Display for Transcript {
             writeln!(f, "## {}", words.details)?;
             writeln!(f)?;
             for detail in &o.collect {
-                let value = self
-                    .details
-                    .get(&detail.id)
-                    .map_or(words.not_given, String::as_str);
-                writeln!(f, "- {}: {}", detail.label, value)?;
+                match self.details.get(&detail.id) {
+                    Some(value) => f.write_str(&literal::item(0, &detail.label, value))?,
+                    None => writeln!(f, "- {}: {}", detail.label, words.not_given)?,
+                }
             }
         }
         Ok(())

@@ -4,4 +4,5 @@
 mod diagram;
 mod never_panics;
 mod paths;
+mod transcript;
 mod walk;

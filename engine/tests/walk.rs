@@ -215,7 +215,8 @@ fn the_transcript_lists_questions_answers_and_the_outcome() {
 
 - Flow: `cabling` {}, `router` {}
 - Status: escalated
-- Facts given: platform = web
+- Facts given:
+  - `platform`: `web`
 
 ## Steps
 
@@ -237,7 +238,7 @@ Escalated to support: Call us.
 
 ## Details for support
 
-- Serial number: SN-1
+- Serial number: `SN-1`
 - Photo link: (not given)
 ",
         versions["cabling"], versions["router"]

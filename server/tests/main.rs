@@ -37,6 +37,7 @@ mod stats;
 mod store;
 mod store_faults;
 mod test_cli;
+mod transcripts;
 mod translate_cli;
 mod walk_every_flow;
 mod watch;

@@ -70,7 +70,10 @@ fn a_given_fact_skips_its_question() {
         text.contains("Resolved by the remedy `restart-app`."),
         "{text}"
     );
-    assert!(text.contains("- Facts given: platform = app"), "{text}");
+    assert!(
+        text.contains("- Facts given:\n  - `platform`: `app`\n"),
+        "{text}"
+    );
 }
 
 #[test]

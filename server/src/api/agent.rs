@@ -23,6 +23,9 @@ pub struct AgentSession {
     pub session: SessionDetail,
     /// The agents' notes, oldest first.
     pub notes: Vec<NoteView>,
+    /// The session written up for a ticket, as Markdown: the customer's transcript, its
+    /// reference and the notes, with everything anyone typed shown as text.
+    pub transcript: String,
 }
 
 /// A note an agent added to a session.
@@ -73,8 +76,15 @@ pub async fn show(
         .await?
         .ok_or(Error::UnknownSession)?;
     let session = Session::load(&state, &id).await?;
+    let library = state.library();
+    let transcript = stepwise_app::transcript::markdown(
+        &session.walk.transcript(library.as_ref())?,
+        session.record.reference.as_deref(),
+        &session.record.notes,
+    );
     Ok(Json(AgentSession {
-        session: SessionDetail::new(&session, &state.library(), DEFAULT_LOCALE)?,
+        session: SessionDetail::new(&session, &library, DEFAULT_LOCALE)?,
+        transcript,
         notes: session
             .record
             .notes

@@ -73,7 +73,7 @@ pub async fn details(
     Ok(Json(Receipt {
         reference: reference.clone(),
         details: session.record.details.clone(),
-        transcript: stepwise_app::transcript::markdown(&transcript, Some(&reference)),
+        transcript: stepwise_app::transcript::markdown(&transcript, Some(&reference), &[]),
         session: TranscriptView::new(id, Some(reference), transcript),
     }))
 }

@@ -53,7 +53,8 @@ pub async fn show(
     }
     Ok((
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-        markdown(&transcript, reference.as_deref()),
+        // The customer's document: agents' notes stay in the console.
+        markdown(&transcript, reference.as_deref(), &[]),
     )
         .into_response())
 }

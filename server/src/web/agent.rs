@@ -366,6 +366,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         transcript: stepwise_app::transcript::markdown(
             &transcript,
             session.record.reference.as_deref(),
+            &session.record.notes,
         ),
         customer_transcript: customer_transcript(state, session)?,
         diagram: stepwise_engine::diagram::svg(&flow),
@@ -384,7 +385,11 @@ fn customer_transcript(
     }
     let library = state.library();
     let transcript = session.walk.transcript(&library.in_locale(locale))?;
-    let text = stepwise_app::transcript::markdown(&transcript, session.record.reference.as_deref());
+    let text = stepwise_app::transcript::markdown(
+        &transcript,
+        session.record.reference.as_deref(),
+        &session.record.notes,
+    );
     Ok(Some((locale.to_owned(), text)))
 }
 

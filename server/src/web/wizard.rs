@@ -224,7 +224,7 @@ fn step_page(
         .collect();
     let transcript = if session.record.reference.is_some() {
         let t = session.walk.transcript(library)?;
-        stepwise_app::transcript::markdown(&t, session.record.reference.as_deref())
+        stepwise_app::transcript::markdown(&t, session.record.reference.as_deref(), &[])
     } else {
         String::new()
     };
