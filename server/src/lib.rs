@@ -27,3 +27,4 @@ pub mod metrics;
 pub mod security;
 pub mod serve;
 pub mod web;
+pub mod webhooks;

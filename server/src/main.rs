@@ -27,7 +27,7 @@ enum Command {
     /// Draw a flow as a Mermaid, Graphviz DOT or SVG diagram.
     Graph(cmd::graph::Args),
     /// Serve the API over the flows, with an embedded store.
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// List every path a customer can take through a flow.
     Paths(cmd::paths::Args),
     /// Compare two versions of a flow file as customer paths (also a git diff driver).
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => cmd::check::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
-        Command::Serve(args) => cmd::serve::run(args),
+        Command::Serve(args) => cmd::serve::run(*args),
         Command::Paths(args) => cmd::paths::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Test(args) => cmd::test::run(&args),

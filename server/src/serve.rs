@@ -26,6 +26,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use stepwise_app::library::{Library, log_diagnostics};
+use stepwise_app::webhooks::Webhooks;
 use stepwise_app::{App, Metrics, reload, retention};
 use stepwise_store::{OpenError, Store, StoreConfig, StoreError};
 
@@ -35,6 +36,7 @@ use crate::auth::AgentKey;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::logs::LogKey;
+use crate::webhooks::{self, HttpTransport};
 use crate::{limits, metrics, security, web};
 
 /// Limits and policies of the HTTP layer.
@@ -82,6 +84,12 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// A listener of their own for the metrics, off the public one.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where webhooks go and for what: nowhere unless `--webhook` is given.
+    pub webhooks: Webhooks,
+    /// The secret webhooks are signed with (`whsec_…`).
+    pub webhook_secret: Option<String>,
+    /// How long one webhook attempt may take.
+    pub webhook_timeout: Duration,
 }
 
 /// Sessions a client address may start per minute unless configured otherwise.
@@ -115,6 +123,9 @@ impl Default for Settings {
             allow_remote_images: false,
             metrics_token: None,
             metrics_listen: None,
+            webhooks: Webhooks::default(),
+            webhook_secret: None,
+            webhook_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -145,7 +156,9 @@ impl AppState {
         metrics: Metrics,
         settings: Settings,
     ) -> Result<AppState, StoreError> {
-        let app = App::new(library, store, metrics).await?;
+        let app = App::new(library, store, metrics)
+            .await?
+            .with_webhooks(settings.webhooks.clone());
         let openapi = api::openapi().to_json().map_err(|e| {
             StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
         })?;
@@ -364,6 +377,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("cannot watch the flows directory: {0}")]
     Watch(#[from] reload::WatchError),
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::SetupError),
 }
 
 /// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
@@ -373,6 +388,21 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // Settings that cannot work are refused before anything is read or served.
+    let transport = match config.settings.webhooks.is_on() {
+        true => {
+            let secret = config
+                .settings
+                .webhook_secret
+                .as_deref()
+                .ok_or(webhooks::SetupError::NoSecret)?;
+            Some(Arc::new(HttpTransport::new(
+                secret,
+                config.settings.webhook_timeout,
+            )?))
+        }
+        false => None,
+    };
     let flows = config.flows.clone();
     let (library, report) = tokio::task::spawn_blocking(move || Library::load(&flows))
         .await
@@ -413,6 +443,19 @@ pub async fn run(
         Some(keep) => Some(retention::start(Arc::clone(&state.store), keep).await?),
         None => None,
     };
+    let outbox = transport.map(|transport| {
+        tracing::info!(
+            endpoints = state.settings.webhooks.endpoints().len(),
+            "webhooks are sent from the outbox"
+        );
+        tokio::spawn(
+            state
+                .app
+                .outbox
+                .clone()
+                .run(Arc::clone(&state.store), transport),
+        )
+    });
     let limits = ConnectionLimits {
         max_connections: connections::fit_to_file_limit(state.settings.max_connections),
         header_timeout: state.settings.header_timeout,
@@ -452,6 +495,11 @@ pub async fn run(
     }
     if let Some(retention) = retention {
         retention.abort();
+    }
+    // What is in flight is sent again by the next start: each delivery is in the outbox
+    // until an attempt at it is recorded.
+    if let Some(outbox) = outbox {
+        outbox.abort();
     }
     #[cfg(unix)]
     hangup.abort();

@@ -48,46 +48,6 @@ fn workspace() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The venv's python with pytest-lsp installed, made if missing.
-fn client_python() -> Result<PathBuf, String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"));
-    let venv = target.join("tools/lsp-venv");
-    let python = venv.join("bin/python");
-    let has_client = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import pytest_lsp"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if has_client(&python) {
-        return Ok(python);
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .map_err(|e| format!("python3 cannot be run: {e}"))?;
-    if !made.status.success() {
-        return Err(format!(
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&made.stderr)
-        ));
-    }
-    let installed = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "pytest-lsp>=1,<2"])
-        .output()
-        .map_err(|e| format!("pip cannot be run: {e}"))?;
-    if !installed.status.success() || !has_client(&python) {
-        return Err(format!(
-            "pytest-lsp could not be installed: {}",
-            String::from_utf8_lossy(&installed.stderr)
-        ));
-    }
-    Ok(python)
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("a directory for the flows");
     for entry in std::fs::read_dir(from)
@@ -100,7 +60,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn a_third_party_client_gets_every_reply_right() {
-    let python = match client_python() {
+    let python = match crate::support::python_venv("lsp-venv", "pytest_lsp", "pytest-lsp>=1,<2") {
         Ok(python) => python,
         Err(why) => {
             support::skip_unless_required(REQUIRE, &why);

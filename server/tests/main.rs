@@ -43,3 +43,4 @@ mod walk_every_flow;
 mod watch;
 mod web;
 mod web_locale;
+mod webhooks;

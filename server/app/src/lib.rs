@@ -13,6 +13,7 @@
 //! - [`reload`]: reloading the flows when their files change or on `SIGHUP`, each reload
 //!   published by [`App::changes`];
 //! - [`retention`]: deleting sessions older than `--retain-days`;
+//! - [`webhooks`]: what happens to sessions, sent to helpdesks from a durable outbox;
 //! - [`metrics`]: the figures an operator scrapes;
 //! - [`clock`]: timestamps as documents show them;
 //! - [`Error`]: everything these can fail with.
@@ -29,6 +30,7 @@ pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod transcript;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -57,6 +59,10 @@ pub struct App {
     /// How many times the flows served have been replaced, published to whoever waits for
     /// the next change (pages open during a live preview).
     changes: Arc<watch::Sender<u64>>,
+    /// Where webhooks go; none anywhere unless configured.
+    pub webhooks: Arc<webhooks::Webhooks>,
+    /// Told when a change wrote webhook deliveries, so they go out at once.
+    pub outbox: webhooks::Outbox,
 }
 
 impl App {
@@ -87,7 +93,15 @@ impl App {
             metrics,
             unrecorded: Arc::new(AtomicBool::new(unrecorded)),
             changes: Arc::new(watch::Sender::new(0)),
+            webhooks: Arc::new(webhooks::Webhooks::default()),
+            outbox: webhooks::Outbox::default(),
         })
+    }
+
+    /// The application sending `webhooks` of what happens to sessions.
+    pub fn with_webhooks(mut self, webhooks: webhooks::Webhooks) -> App {
+        self.webhooks = Arc::new(webhooks);
+        self
     }
 
     /// Records the current flows in the store if that could not be done at start, so that no

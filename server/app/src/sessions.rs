@@ -9,12 +9,13 @@
 use std::collections::BTreeMap;
 
 use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
-use stepwise_store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
+use stepwise_store::{Delivery, Event, EventKind, Note, SessionRecord, StoreError, now_millis};
 
 use crate::App;
 use crate::error::Error;
 use crate::library::Library;
 use crate::locale::Asked;
+use crate::webhooks::{self, EventType};
 
 /// How many times a new reference is drawn when one is taken.
 const REFERENCE_ATTEMPTS: usize = 5;
@@ -188,8 +189,22 @@ impl Session {
         let (kind, value) = change.event();
         let mut events = vec![event(&session.record, kind, &step, value)];
         events.extend(outcome_event(&session.record, &step));
-        session.save(app, events).await?;
         let after = session.walk.status();
+        let sent = match (before, after) {
+            (b, Status::Resolved) if b != Status::Resolved => Some(EventType::Resolved),
+            // The case was sent to support: it stays on record, and support is told.
+            (Status::Escalated, a)
+                if a != Status::Escalated && session.record.reference.is_some() =>
+            {
+                Some(EventType::EscalationWithdrawn)
+            }
+            _ => None,
+        };
+        let deliveries = match sent {
+            Some(kind) if app.webhooks.sends(kind) => session.webhook(app, kind, false)?,
+            _ => Vec::new(),
+        };
+        session.save_with(app, events, deliveries).await?;
         if before == Status::Active && after != Status::Active {
             app.metrics
                 .session_outcome(&session.record.flow, after.as_str());
@@ -218,7 +233,11 @@ impl Session {
                 session.record.reference = Some(new_reference());
             }
             attempts += 1;
-            match session.save(app, Vec::new()).await {
+            let deliveries = match keep || !app.webhooks.sends(EventType::Escalated) {
+                true => Vec::new(),
+                false => session.webhook(app, EventType::Escalated, true)?,
+            };
+            match session.save_with(app, Vec::new(), deliveries).await {
                 Err(StoreError::Duplicate(_)) if !keep && attempts < REFERENCE_ATTEMPTS => continue,
                 other => break other?,
             }
@@ -241,7 +260,13 @@ impl Session {
             &step,
             Some(answer.to_owned()),
         );
-        session.save(app, vec![helpful_event]).await?;
+        let deliveries = match app.webhooks.sends(EventType::Feedback) {
+            true => session.webhook(app, EventType::Feedback, false)?,
+            false => Vec::new(),
+        };
+        session
+            .save_with(app, vec![helpful_event], deliveries)
+            .await?;
         app.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
@@ -262,17 +287,59 @@ impl Session {
     /// Stores the session as it is now with the `events` that brought it here, if nobody
     /// changed it since it was loaded.
     pub async fn save(&mut self, app: &App, events: Vec<Event>) -> Result<(), StoreError> {
+        self.save_with(app, events, Vec::new()).await
+    }
+
+    /// [`Session::save`], with webhook `deliveries` put in the outbox in the same
+    /// transaction, and sent once it commits.
+    pub async fn save_with(
+        &mut self,
+        app: &App,
+        events: Vec<Event>,
+        deliveries: Vec<Delivery>,
+    ) -> Result<(), StoreError> {
         let expected = self.record.revision;
         let mut next = self.record.clone();
         next.revision = expected + 1;
         next.walk = to_json(&self.walk).map_err(|e| StoreError::Database(e.to_string()))?;
         next.status = self.walk.status().as_str().to_owned();
         next.updated_at = now_millis();
+        let wake = !deliveries.is_empty();
         app.store
-            .update_session(next.clone(), expected, events)
+            .update_session_with(next.clone(), expected, events, deliveries)
             .await?;
         self.record = next;
+        if wake {
+            app.outbox.wake();
+        }
         Ok(())
+    }
+
+    /// The deliveries of a webhook of `kind` about this session as it will be stored, with
+    /// the transcript support reads (in the flows' own language) when `with_transcript`.
+    fn webhook(
+        &self,
+        app: &App,
+        kind: EventType,
+        with_transcript: bool,
+    ) -> Result<Vec<Delivery>, Error> {
+        let mut record = self.record.clone();
+        record.status = self.walk.status().as_str().to_owned();
+        let transcript = match with_transcript {
+            true => {
+                let transcript = self.walk.transcript(app.library().as_ref())?;
+                let markdown =
+                    crate::transcript::markdown(&transcript, record.reference.as_deref(), &[]);
+                Some((transcript, markdown))
+            }
+            false => None,
+        };
+        let data = webhooks::data(
+            &record,
+            &self.walk,
+            transcript.as_ref().map(|(t, m)| (t, m.clone())),
+        );
+        Ok(app.webhooks.deliveries(kind, &record.id, data))
     }
 
     /// What a move that lost to another is answered with: a conflict carrying the session as

@@ -13,6 +13,7 @@ use stepwise::serve::{
     Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
     Settings,
 };
+use stepwise_app::webhooks::Webhooks;
 use stepwise_store::StoreConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -123,6 +124,26 @@ pub struct ServeArgs {
     /// proxy that appends the client's address, or anyone can pick their own.
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// Send webhooks of what happens to sessions to this http(s) URL (repeat for several),
+    /// signed as Standard Webhooks; see the README's "Webhooks".
+    #[arg(long = "webhook", value_name = "URL")]
+    webhooks: Vec<String>,
+    /// The secret webhooks are signed with: `whsec_` and base64 of at least 16 bytes.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "STEPWISE_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    webhook_secret: Option<String>,
+    /// Which events are sent (comma-separated): escalated, resolved, feedback,
+    /// escalation_withdrawn. All of them by default.
+    #[arg(long, value_name = "LIST")]
+    webhook_events: Vec<String>,
+    /// How long one attempt to send a webhook may take (e.g. 10s); past it, the attempt
+    /// counts as failed and is retried.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    webhook_timeout: Duration,
 }
 
 /// Log output.
@@ -155,6 +176,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let webhooks = match Webhooks::new(args.webhooks, &args.webhook_events) {
+        Ok(webhooks) => webhooks,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = Config {
         flows: args.flows,
         store: args.store,
@@ -180,6 +208,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             allow_remote_images: args.allow_remote_images,
             metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
             metrics_listen: args.metrics_listen,
+            webhooks,
+            webhook_secret: args.webhook_secret.filter(|s| !s.trim().is_empty()),
+            webhook_timeout: args.webhook_timeout,
         },
         watch: args.watch,
     };

@@ -14,7 +14,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use stepwise_engine::{Choice, FlowSource, InLocale, Step, StepKind, WalkError};
 
+use stepwise_app::webhooks::EventType;
 use stepwise_app::{Asked, Error, Library, Session};
+use stepwise_store::Ticket;
 
 use super::catalog::{FlowCard, Group, groups, search};
 use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
@@ -160,6 +162,10 @@ struct StepPage {
     /// Whether the step is shown in English for want of a translation.
     fallback: bool,
     reference: Option<String>,
+    /// Whether the escalation went to the helpdesk by webhook.
+    sent: bool,
+    /// The helpdesk's ticket, once it answered with one.
+    ticket: Option<Ticket>,
     transcript: String,
     feedback: Option<bool>,
 }
@@ -252,6 +258,8 @@ fn step_page(
         has_errors: !errors.is_empty(),
         fields,
         reference: session.record.reference.clone(),
+        sent: session.record.reference.is_some() && state.app.webhooks.sends(EventType::Escalated),
+        ticket: None,
         transcript,
         feedback: session.record.feedback,
     })
@@ -276,7 +284,19 @@ async fn step(
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    page(&step_page(&state, &session, &layout, None)?)
+    let mut step = step_page(&state, &session, &layout, None)?;
+    if step.sent {
+        // The page shows without the ticket rather than not at all.
+        step.ticket = state
+            .store
+            .ticket(&session.record.id)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read a session's ticket");
+                None
+            });
+    }
+    page(&step)
 }
 
 /// One of the step's moves, then the step it leads to.

@@ -36,6 +36,10 @@ pub struct Words {
     pub no_still: &'static str,
     pub your_reference: &'static str,
     pub reference_hint: &'static str,
+    /// Said at an escalation when it went to the helpdesk by webhook.
+    pub sent_to_support: &'static str,
+    /// Said once the helpdesk opened a ticket: before its number.
+    pub ticket: &'static str,
     pub case_summary: &'static str,
     pub copy: &'static str,
     pub details_heading: &'static str,
@@ -98,6 +102,8 @@ pub const ENGLISH: Words = Words {
     no_still: "No, still not working",
     your_reference: "Your reference",
     reference_hint: "Quote it when you chat with or call support: they will see everything below.",
+    sent_to_support: "We have sent your request to support with everything you told us, so you don't need to repeat it. Keep your reference: support will quote it when they answer.",
+    ticket: "Ticket",
     case_summary: "Your case summary",
     copy: "Copy",
     details_heading: "Details support will ask for",
@@ -160,6 +166,8 @@ pub const GERMAN: Words = Words {
     no_still: "Nein, es funktioniert immer noch nicht",
     your_reference: "Ihre Referenz",
     reference_hint: "Nennen Sie sie im Chat oder am Telefon: Der Support sieht dann alles, was unten steht.",
+    sent_to_support: "Wir haben Ihre Anfrage mit allen Ihren Angaben an den Support geschickt. Sie müssen nichts wiederholen. Bewahren Sie Ihre Referenz auf: Der Support nennt sie in seiner Antwort.",
+    ticket: "Ticket",
     case_summary: "Zusammenfassung Ihres Anliegens",
     copy: "Kopieren",
     details_heading: "Angaben, nach denen der Support fragen wird",

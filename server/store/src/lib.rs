@@ -149,6 +149,100 @@ impl EventKind {
     }
 }
 
+/// A webhook delivery in the outbox: written in the transaction of the change that causes
+/// it, sent after commit, retried until it is delivered or given up on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The `webhook-id`: the same on every attempt, so a receiver can drop repeats.
+    pub id: String,
+    /// The URL it is sent to.
+    pub endpoint: String,
+    /// The event type, such as `session.escalated`.
+    pub kind: String,
+    /// The session it is about.
+    pub session: String,
+    /// The JSON body, sent and signed exactly as stored.
+    pub body: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When it is next due (while pending), in milliseconds since the Unix epoch.
+    pub next_attempt_at: i64,
+    /// What the last failed attempt met.
+    pub last_error: Option<String>,
+    /// The ticket the receiver answered with, if it did.
+    pub ticket: Option<Ticket>,
+}
+
+/// Where a [`Delivery`] stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// The receiver took it (a 2xx answer).
+    Delivered,
+    /// Every attempt failed; it waits for someone to send it again.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// The status stored as `name`, if it is one.
+    pub fn parse(name: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+/// A helpdesk ticket a webhook receiver opened for a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The ticket's id in the helpdesk, as the customer and agents may quote it.
+    pub id: String,
+    /// Where agents open it, if the receiver said.
+    pub url: Option<String>,
+}
+
+/// One attempt to send a [`Delivery`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The delivery's id.
+    pub delivery: String,
+    /// When it was made, in milliseconds since the Unix epoch.
+    pub at: i64,
+    /// What came of it: `HTTP 200`, `HTTP 503`, `timed out`, `connection refused`…
+    pub outcome: String,
+    /// How long it took, in milliseconds.
+    pub took_ms: i64,
+}
+
+/// What an attempt leaves a delivery as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// Taken, with the ticket the receiver answered with, if any.
+    Delivered(Option<Ticket>),
+    /// Not taken; tried again from this time on.
+    RetryAt(i64),
+    /// Not taken, and given up on until someone sends it again.
+    Failed,
+}
+
 /// What a store can fail with.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -206,6 +300,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         session: SessionRecord,
         events: Vec<Event>,
+    ) -> Result<(), StoreError> {
+        self.insert_session_with(session, events, Vec::new()).await
+    }
+
+    /// [`Store::insert_session`], with webhook `deliveries` put in the outbox in the same
+    /// transaction: either the session and all of them are stored, or none.
+    async fn insert_session_with(
+        &self,
+        session: SessionRecord,
+        events: Vec<Event>,
+        deliveries: Vec<Delivery>,
     ) -> Result<(), StoreError>;
 
     /// Replaces a session if it is still at `expected_revision`, else [`StoreError::Conflict`];
@@ -217,7 +322,57 @@ pub trait Store: Send + Sync + 'static {
         session: SessionRecord,
         expected_revision: i64,
         events: Vec<Event>,
+    ) -> Result<(), StoreError> {
+        self.update_session_with(session, expected_revision, events, Vec::new())
+            .await
+    }
+
+    /// [`Store::update_session`], with webhook `deliveries` put in the outbox in the same
+    /// transaction, only if the session was replaced.
+    async fn update_session_with(
+        &self,
+        session: SessionRecord,
+        expected_revision: i64,
+        events: Vec<Event>,
+        deliveries: Vec<Delivery>,
     ) -> Result<(), StoreError>;
+
+    /// Takes up to `limit` pending deliveries due at `now`, oldest first, and holds them until
+    /// `lease_until`: no other caller, in this process or another sharing the database, is
+    /// given them before then. A delivery whose sender died is given out again once its
+    /// lease ends.
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Records an attempt and what it leaves its delivery as.
+    async fn finish_attempt(
+        &self,
+        attempt: Attempt,
+        result: AttemptResult,
+    ) -> Result<(), StoreError>;
+
+    /// Deliveries, newest first, only those of `status` when one is given.
+    async fn deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// A delivery's attempts, oldest first.
+    async fn attempts(&self, delivery: &str) -> Result<Vec<Attempt>, StoreError>;
+
+    /// Makes a failed (or pending) delivery due again at `now`; whether there was one.
+    async fn retry_delivery(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// When the next pending delivery is due, if any is.
+    async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError>;
+
+    /// The latest ticket a receiver opened for `session`.
+    async fn ticket(&self, session: &str) -> Result<Option<Ticket>, StoreError>;
 
     /// Every event of every session of `flow` that started in `[from, to)` (by the `at` of
     /// its `started` event), and only sessions pinned to `version` when one is given. Events

@@ -18,7 +18,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-use crate::{ArchivedFlow, CommitObserver, Event, EventKind, SessionRecord, Store, StoreError};
+use crate::{
+    ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
+    EventKind, SessionRecord, Store, StoreError, Ticket,
+};
 
 mod embedded {
     refinery::embed_migrations!("migrations/postgres");
@@ -172,7 +175,12 @@ async fn migrate(config: &tokio_postgres::Config) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert_session(&self, s: SessionRecord, events: Vec<Event>) -> Result<(), StoreError> {
+    async fn insert_session_with(
+        &self,
+        s: SessionRecord,
+        events: Vec<Event>,
+        deliveries: Vec<Delivery>,
+    ) -> Result<(), StoreError> {
         let started = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(database)?;
@@ -203,16 +211,18 @@ impl Store for PostgresStore {
         .await
         .map_err(refused)?;
         record(&tx, &events).await?;
+        enqueue(&tx, &deliveries).await?;
         tx.commit().await.map_err(refused)?;
         self.observer.observe_commit(1, started.elapsed());
         Ok(())
     }
 
-    async fn update_session(
+    async fn update_session_with(
         &self,
         s: SessionRecord,
         expected_revision: i64,
         events: Vec<Event>,
+        deliveries: Vec<Delivery>,
     ) -> Result<(), StoreError> {
         let started = Instant::now();
         let mut client = self.client().await?;
@@ -248,9 +258,184 @@ impl Store for PostgresStore {
             return Err(StoreError::Conflict);
         }
         record(&tx, &events).await?;
+        enqueue(&tx, &deliveries).await?;
         tx.commit().await.map_err(refused)?;
         self.observer.observe_commit(1, started.elapsed());
         Ok(())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        // SKIP LOCKED: instances claiming at the same moment take different rows, and the
+        // lease written in the same statement keeps them apart afterwards.
+        let rows = client
+            .query(
+                &format!(
+                    "UPDATE deliveries d SET next_attempt_at = $2
+                     FROM (SELECT id AS due_id FROM deliveries
+                           WHERE status = 'pending' AND next_attempt_at <= $1
+                           ORDER BY next_attempt_at LIMIT $3
+                           FOR UPDATE SKIP LOCKED) due
+                     WHERE d.id = due.due_id
+                     RETURNING {DELIVERY_COLUMNS}"
+                ),
+                &[&now, &lease_until, &limit],
+            )
+            .await
+            .map_err(refused)?;
+        rows.iter().map(delivery_from).collect()
+    }
+
+    async fn finish_attempt(
+        &self,
+        attempt: Attempt,
+        result: AttemptResult,
+    ) -> Result<(), StoreError> {
+        let (status, next, error, ticket) = match &result {
+            AttemptResult::Delivered(ticket) => {
+                (DeliveryStatus::Delivered, attempt.at, None, ticket.clone())
+            }
+            AttemptResult::RetryAt(at) => {
+                (DeliveryStatus::Pending, *at, Some(&attempt.outcome), None)
+            }
+            AttemptResult::Failed => (
+                DeliveryStatus::Failed,
+                attempt.at,
+                Some(&attempt.outcome),
+                None,
+            ),
+        };
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        tx.execute(
+            "INSERT INTO delivery_attempts (delivery, at, outcome, took_ms) VALUES ($1, $2, $3, $4)",
+            &[&attempt.delivery, &attempt.at, &attempt.outcome, &attempt.took_ms],
+        )
+        .await
+        .map_err(refused)?;
+        tx.execute(
+            "UPDATE deliveries SET status = $2, next_attempt_at = $3, attempts = attempts + 1,
+                    last_error = $4, ticket_id = $5, ticket_url = $6
+             WHERE id = $1",
+            &[
+                &attempt.delivery,
+                &status.as_str(),
+                &next,
+                &error,
+                &ticket.as_ref().map(|t| t.id.as_str()),
+                &ticket.as_ref().and_then(|t| t.url.as_deref()),
+            ],
+        )
+        .await
+        .map_err(refused)?;
+        tx.commit().await.map_err(refused)
+    }
+
+    async fn deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let status = status.map(DeliveryStatus::as_str);
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                         WHERE $1::TEXT IS NULL OR status = $1
+                         ORDER BY created_at DESC, id LIMIT $2"
+                    ),
+                    &[&status, &limit],
+                )
+                .await
+                .map_err(refused)?;
+            rows.iter().map(delivery_from).collect()
+        })
+        .await
+    }
+
+    async fn attempts(&self, delivery: &str) -> Result<Vec<Attempt>, StoreError> {
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT delivery, at, outcome, took_ms FROM delivery_attempts
+                     WHERE delivery = $1 ORDER BY seq",
+                    &[&delivery],
+                )
+                .await
+                .map_err(refused)?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Attempt {
+                        delivery: row.try_get(0).map_err(database)?,
+                        at: row.try_get(1).map_err(database)?,
+                        outcome: row.try_get(2).map_err(database)?,
+                        took_ms: row.try_get(3).map_err(database)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn retry_delivery(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = $2
+                 WHERE id = $1 AND status != 'delivered'",
+                &[&id, &now],
+            )
+            .await
+            .map_err(refused)?;
+        Ok(changed == 1)
+    }
+
+    async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError> {
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+                    &[],
+                )
+                .await
+                .map_err(refused)?;
+            row.try_get(0).map_err(database)
+        })
+        .await
+    }
+
+    async fn ticket(&self, session: &str) -> Result<Option<Ticket>, StoreError> {
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT ticket_id, ticket_url FROM deliveries
+                     WHERE session = $1 AND ticket_id IS NOT NULL
+                     ORDER BY next_attempt_at DESC LIMIT 1",
+                    &[&session],
+                )
+                .await
+                .map_err(refused)?;
+            row.map(|row| {
+                Ok(Ticket {
+                    id: row.try_get(0).map_err(database)?,
+                    url: row.try_get(1).map_err(database)?,
+                })
+            })
+            .transpose()
+        })
+        .await
     }
 
     async fn events(
@@ -301,6 +486,17 @@ impl Store for PostgresStore {
                 .map(|row| row.try_get(0).map_err(database))
                 .collect::<Result<_, _>>()?;
             tx.execute("DELETE FROM events WHERE session = ANY($1)", &[&gone])
+                .await
+                .map_err(database)?;
+            // A delivery holds what the customer gave: it goes with its session.
+            tx.execute(
+                "DELETE FROM delivery_attempts WHERE delivery IN
+                     (SELECT id FROM deliveries WHERE session = ANY($1))",
+                &[&gone],
+            )
+            .await
+            .map_err(database)?;
+            tx.execute("DELETE FROM deliveries WHERE session = ANY($1)", &[&gone])
                 .await
                 .map_err(database)?;
             tx.commit().await.map_err(database)?;
@@ -426,6 +622,70 @@ async fn record(
         .map_err(database)?;
     }
     Ok(())
+}
+
+/// Puts a change's webhook deliveries in the outbox, within the transaction of the change.
+async fn enqueue(
+    tx: &deadpool_postgres::Transaction<'_>,
+    deliveries: &[Delivery],
+) -> Result<(), StoreError> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO deliveries (id, endpoint, kind, session, body, created_at, status,
+                                     next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+        )
+        .await
+        .map_err(database)?;
+    for d in deliveries {
+        tx.execute(
+            &statement,
+            &[
+                &d.id,
+                &d.endpoint,
+                &d.kind,
+                &d.session,
+                &d.body,
+                &d.created_at,
+                &d.next_attempt_at,
+            ],
+        )
+        .await
+        .map_err(database)?;
+    }
+    Ok(())
+}
+
+/// The columns [`delivery_from`] reads, in its order.
+const DELIVERY_COLUMNS: &str = "id, endpoint, kind, session, body, created_at, status, attempts,
+     next_attempt_at, last_error, ticket_id, ticket_url";
+
+fn delivery_from(row: &Row) -> Result<Delivery, StoreError> {
+    let status: String = row.try_get(6).map_err(database)?;
+    let ticket_id: Option<String> = row.try_get(10).map_err(database)?;
+    Ok(Delivery {
+        id: row.try_get(0).map_err(database)?,
+        endpoint: row.try_get(1).map_err(database)?,
+        kind: row.try_get(2).map_err(database)?,
+        session: row.try_get(3).map_err(database)?,
+        body: row.try_get(4).map_err(database)?,
+        created_at: row.try_get(5).map_err(database)?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Database(format!("unknown delivery status `{status}`")))?,
+        attempts: row.try_get(7).map_err(database)?,
+        next_attempt_at: row.try_get(8).map_err(database)?,
+        last_error: row.try_get(9).map_err(database)?,
+        ticket: match ticket_id {
+            Some(id) => Some(Ticket {
+                id,
+                url: row.try_get(11).map_err(database)?,
+            }),
+            None => None,
+        },
+    })
 }
 
 fn event_from(row: &Row) -> Result<Event, StoreError> {

@@ -27,7 +27,8 @@ use rusqlite::{Connection, ErrorCode, MAIN_DB, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    ArchivedFlow, CommitObserver, Event, EventKind, SessionRecord, Store, StoreError, Synchronous,
+    ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
+    EventKind, SessionRecord, Store, StoreError, Synchronous, Ticket,
 };
 
 /// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
@@ -54,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/V1_sessions_and_flow_versions.sql"),
     include_str!("../migrations/sqlite/V2_notes.sql"),
     include_str!("../migrations/sqlite/V3_events.sql"),
+    include_str!("../migrations/sqlite/V4_outbox.sql"),
 ];
 
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
@@ -99,8 +101,8 @@ struct Job {
 type Recent = quick_cache::sync::Cache<String, SessionRecord>;
 
 enum Write {
-    Insert(SessionRecord, Vec<Event>),
-    Update(SessionRecord, i64, Vec<Event>),
+    Insert(SessionRecord, Vec<Event>, Vec<Delivery>),
+    Update(SessionRecord, i64, Vec<Event>, Vec<Delivery>),
     Archive(Vec<ArchivedFlow>),
     /// Up to [`PURGE_BATCH`] sessions older than the cutoff.
     Purge(i64),
@@ -218,23 +220,188 @@ impl Drop for SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_session(
+    async fn insert_session_with(
         &self,
         session: SessionRecord,
         events: Vec<Event>,
+        deliveries: Vec<Delivery>,
     ) -> Result<(), StoreError> {
-        self.write(Write::Insert(session, events)).await.map(drop)
+        self.write(Write::Insert(session, events, deliveries))
+            .await
+            .map(drop)
     }
 
-    async fn update_session(
+    async fn update_session_with(
         &self,
         session: SessionRecord,
         expected_revision: i64,
         events: Vec<Event>,
+        deliveries: Vec<Delivery>,
     ) -> Result<(), StoreError> {
-        self.write(Write::Update(session, expected_revision, events))
-            .await
-            .map(drop)
+        self.write(Write::Update(
+            session,
+            expected_revision,
+            events,
+            deliveries,
+        ))
+        .await
+        .map(drop)
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // One statement on the one writer: nothing else can take the same rows meanwhile.
+        self.with_writer(move |conn| {
+            conn.prepare_cached(&format!(
+                "UPDATE deliveries SET next_attempt_at = ?2
+                 WHERE id IN (SELECT id FROM deliveries
+                              WHERE status = 'pending' AND next_attempt_at <= ?1
+                              ORDER BY next_attempt_at LIMIT ?3)
+                 RETURNING {DELIVERY_COLUMNS}"
+            ))?
+            .query_map(params![now, lease_until, limit], delivery_from)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn finish_attempt(
+        &self,
+        attempt: Attempt,
+        result: AttemptResult,
+    ) -> Result<(), StoreError> {
+        self.with_writer(move |conn| {
+            let tx = conn.transaction()?;
+            tx.prepare_cached(
+                "INSERT INTO delivery_attempts (delivery, at, outcome, took_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                attempt.delivery,
+                attempt.at,
+                attempt.outcome,
+                attempt.took_ms
+            ])?;
+            let (status, next, error, ticket) = match &result {
+                AttemptResult::Delivered(ticket) => {
+                    (DeliveryStatus::Delivered, attempt.at, None, ticket.clone())
+                }
+                AttemptResult::RetryAt(at) => {
+                    (DeliveryStatus::Pending, *at, Some(&attempt.outcome), None)
+                }
+                AttemptResult::Failed => (
+                    DeliveryStatus::Failed,
+                    attempt.at,
+                    Some(&attempt.outcome),
+                    None,
+                ),
+            };
+            tx.prepare_cached(
+                "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, attempts = attempts + 1,
+                        last_error = ?4, ticket_id = ?5, ticket_url = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                attempt.delivery,
+                status.as_str(),
+                next,
+                error,
+                ticket.as_ref().map(|t| t.id.as_str()),
+                ticket.as_ref().and_then(|t| t.url.as_deref())
+            ])?;
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                 WHERE ?1 IS NULL OR status = ?1
+                 ORDER BY created_at DESC, id LIMIT ?2"
+            ))?
+            .query_map(
+                params![status.map(DeliveryStatus::as_str), limit],
+                delivery_from,
+            )?
+            .collect()
+        })
+        .await
+    }
+
+    async fn attempts(&self, delivery: &str) -> Result<Vec<Attempt>, StoreError> {
+        let delivery = delivery.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT delivery, at, outcome, took_ms FROM delivery_attempts
+                 WHERE delivery = ?1 ORDER BY seq",
+            )?
+            .query_map([delivery], |row| {
+                Ok(Attempt {
+                    delivery: row.get(0)?,
+                    at: row.get(1)?,
+                    outcome: row.get(2)?,
+                    took_ms: row.get(3)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn retry_delivery(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with_writer(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2
+                     WHERE id = ?1 AND status != 'delivered'",
+                )?
+                .execute(params![id, now])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+
+    async fn ticket(&self, session: &str) -> Result<Option<Ticket>, StoreError> {
+        let session = session.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT ticket_id, ticket_url FROM deliveries
+                 WHERE session = ?1 AND ticket_id IS NOT NULL
+                 ORDER BY next_attempt_at DESC LIMIT 1",
+            )?
+            .query_row([session], |row| {
+                Ok(Ticket {
+                    id: row.get(0)?,
+                    url: row.get(1)?,
+                })
+            })
+            .optional()
+        })
+        .await
     }
 
     async fn events(
@@ -642,7 +809,7 @@ fn write_loop(
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     if result.is_ok()
-                        && let Write::Insert(session, _) | Write::Update(session, _, _) = job.write
+                        && let Write::Insert(session, ..) | Write::Update(session, ..) = job.write
                     {
                         recent.insert(session.id.clone(), session);
                     }
@@ -691,7 +858,7 @@ fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refus
     let details_json = |s: &SessionRecord| serde_json::to_string(&s.details).unwrap_or_default();
     let notes_json = |s: &SessionRecord| serde_json::to_string(&s.notes).unwrap_or_default();
     match write {
-        Write::Insert(s, events) => conn
+        Write::Insert(s, events, deliveries) => conn
             .prepare_cached(
                 "INSERT INTO sessions (id, flow, version, status, walk, revision, created_at,
                                        updated_at, reference, details, feedback, notes)
@@ -714,8 +881,9 @@ fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refus
                 ])
             })
             .map_err(refusal)
-            .and_then(|_| record(conn, events)),
-        Write::Update(s, expected, events) => {
+            .and_then(|_| record(conn, events))
+            .and_then(|_| enqueue(conn, deliveries)),
+        Write::Update(s, expected, events, deliveries) => {
             // Indexed columns are set only when they change: setting them at every answer
             // would rewrite their index pages too. The reference goes first, so that a taken
             // reference is refused before anything else of the session changed.
@@ -748,7 +916,8 @@ fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refus
                 })
                 .map_err(refusal)?;
             if changed == 1 {
-                record(conn, events)
+                record(conn, events)?;
+                enqueue(conn, deliveries)
             } else {
                 Err(Refusal::Refused(StoreError::Conflict))
             }
@@ -794,6 +963,61 @@ fn record(conn: &Connection, events: &[Event]) -> Result<u64, Refusal> {
     Ok(0)
 }
 
+/// The columns [`delivery_from`] reads, in its order.
+const DELIVERY_COLUMNS: &str = "id, endpoint, kind, session, body, created_at, status, attempts,
+     next_attempt_at, last_error, ticket_id, ticket_url";
+
+fn delivery_from(row: &rusqlite::Row<'_>) -> Result<Delivery, rusqlite::Error> {
+    let status: String = row.get(6)?;
+    let ticket_id: Option<String> = row.get(10)?;
+    Ok(Delivery {
+        id: row.get(0)?,
+        endpoint: row.get(1)?,
+        kind: row.get(2)?,
+        session: row.get(3)?,
+        body: row.get(4)?,
+        created_at: row.get(5)?,
+        status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Failed),
+        attempts: row.get(7)?,
+        next_attempt_at: row.get(8)?,
+        last_error: row.get(9)?,
+        ticket: match ticket_id {
+            Some(id) => Some(Ticket {
+                id,
+                url: row.get(11)?,
+            }),
+            None => None,
+        },
+    })
+}
+
+/// Puts a change's webhook deliveries in the outbox.
+fn enqueue(conn: &Connection, deliveries: &[Delivery]) -> Result<u64, Refusal> {
+    if deliveries.is_empty() {
+        return Ok(0);
+    }
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO deliveries (id, endpoint, kind, session, body, created_at, status,
+                                     next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+        )
+        .map_err(Refusal::Fatal)?;
+    for d in deliveries {
+        stmt.execute(params![
+            d.id,
+            d.endpoint,
+            d.kind,
+            d.session,
+            d.body,
+            d.created_at,
+            d.next_attempt_at
+        ])
+        .map_err(Refusal::Fatal)?;
+    }
+    Ok(0)
+}
+
 /// Deletes up to [`PURGE_BATCH`] sessions older than `cutoff` with their events, and drops
 /// them from the cache of recent sessions (were the commit to fail, a dropped entry is only
 /// read from the file again).
@@ -807,8 +1031,16 @@ fn purge(conn: &Connection, cutoff: i64, recent: &Recent) -> Result<u64, rusqlit
         .query_map(params![cutoff, PURGE_BATCH], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let mut events = conn.prepare_cached("DELETE FROM events WHERE session = ?1")?;
+    // A delivery holds what the customer gave: it goes with its session.
+    let mut attempts = conn.prepare_cached(
+        "DELETE FROM delivery_attempts WHERE delivery IN
+             (SELECT id FROM deliveries WHERE session = ?1)",
+    )?;
+    let mut deliveries = conn.prepare_cached("DELETE FROM deliveries WHERE session = ?1")?;
     for id in &ids {
         events.execute([id])?;
+        attempts.execute([id])?;
+        deliveries.execute([id])?;
         recent.remove(id);
     }
     Ok(ids.len() as u64)

@@ -252,6 +252,53 @@ impl OverStore {
     }
 }
 
+/// The python of the venv `target/tools/NAME` with `requirement` installed (checked by
+/// importing `module`), made if missing. The tests that drive a client none of us wrote
+/// (pytest-lsp, the `standardwebhooks` verifier) run it.
+pub fn python_venv(name: &str, module: &str, requirement: &str) -> Result<PathBuf, String> {
+    // Tests run in parallel: one makes the venv while the others wait for it.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _making = MAKING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let venv = target.join("tools").join(name);
+    let python = venv.join("bin/python");
+    let has_module = |python: &Path| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has_module(&python) {
+        return Ok(python);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .map_err(|e| format!("python3 cannot be run: {e}"))?;
+    if !made.status.success() {
+        return Err(format!(
+            "python3 -m venv failed: {}",
+            String::from_utf8_lossy(&made.stderr)
+        ));
+    }
+    let installed = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", requirement])
+        .output()
+        .map_err(|e| format!("pip cannot be run: {e}"))?;
+    if !installed.status.success() || !has_module(&python) {
+        return Err(format!(
+            "{requirement} could not be installed: {}",
+            String::from_utf8_lossy(&installed.stderr)
+        ));
+    }
+    Ok(python)
+}
+
 /// The agent token of every server [`Binary::spawn`] starts.
 pub const AGENT_TOKEN: &str = "binary-agent-token";
 
@@ -264,12 +311,18 @@ pub struct Binary {
 impl Binary {
     /// Starts `stepwise serve` on a free loopback port and waits until it serves.
     pub fn spawn(flows: &Path, store: &str) -> Binary {
+        Binary::spawn_with(flows, store, &[])
+    }
+
+    /// [`Binary::spawn`], with more flags of `stepwise serve`.
+    pub fn spawn_with(flows: &Path, store: &str, flags: &[&str]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(["--agent-token", AGENT_TOKEN])
             .arg("--flows")
             .arg(flows)
             .args(["--store", store])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -1,0 +1,437 @@
+//! Webhooks, received by a real receiver on loopback that verifies every signature with the
+//! `standardwebhooks` package from PyPI (a verifier none of us wrote): escalations with their
+//! case, a receiver that is down and comes back, a server killed between the commit and the
+//! send, a receiver that never answers, and two instances sharing one PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use stepwise::serve::{Config, Settings};
+use stepwise_app::webhooks::Webhooks;
+
+use crate::support::postgres::TestDatabase;
+use crate::support::{self, Binary, Client, TestServer, eventually, workspace_root};
+
+const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_PYTHON";
+const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+/// The receiver in `webhooks/receiver.py`, in a process of its own.
+struct Receiver {
+    port: u16,
+    dir: tempfile::TempDir,
+    python: PathBuf,
+    child: Option<Child>,
+}
+
+impl Receiver {
+    /// A receiver on a free port, not yet listening; `None` (the test skipped) without python.
+    fn new() -> Option<Receiver> {
+        let python = match support::python_venv(
+            "webhooks-venv",
+            "standardwebhooks",
+            "standardwebhooks>=1.0.0,<2",
+        ) {
+            Ok(python) => python,
+            Err(missing) => {
+                support::skip_unless_required(REQUIRE, &missing);
+                return None;
+            }
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        Some(Receiver {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            python,
+            child: None,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hooks", self.port)
+    }
+
+    fn set_mode(&self, mode: &str) {
+        std::fs::write(self.dir.path().join("mode"), mode).unwrap();
+    }
+
+    /// Starts listening, and waits until it does.
+    fn start(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhooks/receiver.py");
+        let mut child = Command::new(&self.python)
+            .arg(script)
+            .arg(self.port.to_string())
+            .arg(SECRET)
+            .arg(self.dir.path().join("log"))
+            .arg(self.dir.path().join("mode"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "listening");
+        self.child = Some(child);
+    }
+
+    /// Every request received so far, in order.
+    fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join("log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// Waits until `count` requests were received; returns them all.
+    async fn await_count(&self, count: usize) -> Vec<Value> {
+        eventually(&format!("{count} webhooks received"), || async {
+            let received = self.received();
+            (received.len() >= count).then_some(received)
+        })
+        .await
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn settings(receiver: &Receiver) -> Settings {
+    Settings {
+        webhooks: Webhooks::new(vec![receiver.url()], &[]).unwrap(),
+        webhook_secret: Some(SECRET.to_owned()),
+        webhook_timeout: Duration::from_secs(2),
+        ..Settings::default()
+    }
+}
+
+async fn serve(store: &Path, settings: Settings) -> TestServer {
+    TestServer::start_with(Config {
+        flows: workspace_root().join("flows"),
+        store: support::sqlite(store),
+        settings,
+        watch: false,
+    })
+    .await
+}
+
+const MEMO_DETAILS: &[(&str, &str)] = &[
+    ("coin", "XRP"),
+    ("network", "XRP Ledger"),
+    ("amount", "250"),
+    ("txid", "A1B2C3"),
+    ("deposit-time", "2026-11-02 14:05 UTC"),
+    ("address", "rDeposit123"),
+];
+
+/// Walks a deposit-missing-memo session to its escalation and sends the details; returns
+/// the session id, its reference, and how long the details took to be answered.
+async fn escalate(client: &Client) -> (String, String, Duration) {
+    let (id, _) = client.start("deposit-missing-memo", json!({})).await;
+    for answer in ["in", "next", "missing"] {
+        let (status, body) = client.answer(&id, answer).await;
+        assert!(status.is_success(), "{answer}: {body}");
+    }
+    let details: BTreeMap<_, _> = MEMO_DETAILS.iter().copied().collect();
+    let sent = Instant::now();
+    let (status, body) = client
+        .post(
+            &format!("/api/v1/sessions/{id}/details"),
+            json!({ "details": details }),
+        )
+        .await;
+    let took = sent.elapsed();
+    assert!(status.is_success(), "{body}");
+    (id, body["reference"].as_str().unwrap().to_owned(), took)
+}
+
+/// A webhook body with what changes from run to run replaced, for a snapshot.
+fn redact(body: &Value) -> Value {
+    let mut text = serde_json::to_string_pretty(body).unwrap();
+    let data = &body["data"];
+    for (value, name) in [
+        (data["session"].as_str(), "[session]"),
+        (data["reference"].as_str(), "[reference]"),
+        (data["version"].as_str(), "[version]"),
+        (body["timestamp"].as_str(), "[timestamp]"),
+    ] {
+        if let Some(value) = value {
+            text = text.replace(value, name);
+        }
+    }
+    let mut redacted: Value = serde_json::from_str(&text).unwrap();
+    if let Some(versions) = redacted["data"]["transcript"]["json"]["versions"].as_object_mut() {
+        for version in versions.values_mut() {
+            *version = json!("[version]");
+        }
+    }
+    let markdown = redacted["data"]["transcript"]["markdown"]
+        .as_str()
+        .map(|m| {
+            m.lines()
+                .map(|line| match line.starts_with("- Flow: ") {
+                    true => "- Flow: [versions]",
+                    false => line,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    if let Some(markdown) = markdown {
+        redacted["data"]["transcript"]["markdown"] = json!(markdown);
+    }
+    redacted
+}
+
+#[tokio::test]
+async fn an_escalation_reaches_the_receiver_signed_with_its_case_and_its_ticket_is_kept() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("ok");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let client = &server.client;
+
+    let (id, reference, _) = escalate(client).await;
+    let received = receiver.await_count(1).await;
+    let escalated = &received[0];
+    assert_eq!(escalated["verified"], true, "{escalated}");
+    assert!(escalated["id"].as_str().unwrap().starts_with("msg_"));
+    let body = &escalated["body"];
+    assert_eq!(body["type"], "session.escalated");
+    assert_eq!(body["data"]["session"], id.as_str());
+    assert_eq!(body["data"]["reference"], reference.as_str());
+    insta::assert_json_snapshot!("escalated_body", redact(body));
+
+    // The customer reached a resolved outcome and said it helped: two more, in order.
+    let (other, _) = client.start("facial-recognition-fails", json!({})).await;
+    for answer in ["login", "rejected", "yes"] {
+        let (status, body) = client.answer(&other, answer).await;
+        assert!(status.is_success(), "{answer}: {body}");
+    }
+    let (status, body) = client
+        .post(
+            &format!("/api/v1/sessions/{other}/feedback"),
+            json!({"helpful": true}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let received = receiver.await_count(3).await;
+    let kinds: Vec<_> = received[1..]
+        .iter()
+        .map(|r| {
+            (
+                r["verified"].as_bool(),
+                r["body"]["type"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Some(true), Some("session.resolved".to_owned())),
+            (Some(true), Some("session.feedback".to_owned()))
+        ]
+    );
+    assert_eq!(received[2]["body"]["data"]["helpful"], true);
+
+    // The receiver answered with a ticket: the escalation shows it to the customer and agents.
+    let ticket = eventually("the ticket on the customer's page", || async {
+        let page = client
+            .http
+            .get(client.url(&format!("/s/{id}")))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        page.contains("Ticket #1001").then_some(page)
+    })
+    .await;
+    assert!(ticket.contains(&reference));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_gets_the_delivery_once_it_is_back() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("ok");
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let (_, reference, _) = escalate(&server.client).await;
+    // Nothing listens: attempts fail and are recorded, and the delivery waits.
+    let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+    let failed = eventually("two failed attempts", || async {
+        let (attempts, error): (i64, Option<String>) = db
+            .query_row("SELECT attempts, last_error FROM deliveries", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .ok()?;
+        (attempts >= 2).then_some(error)
+    })
+    .await;
+    assert_eq!(failed.as_deref(), Some("cannot connect"));
+    receiver.start();
+    let received = receiver.await_count(1).await;
+    assert_eq!(received[0]["verified"], true);
+    assert_eq!(received[0]["body"]["data"]["reference"], reference.as_str());
+    let status = eventually("the delivery marked delivered", || async {
+        db.query_row("SELECT status FROM deliveries", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok()
+        .filter(|s| s == "delivered")
+    })
+    .await;
+    assert_eq!(status, "delivered");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_killed_between_commit_and_send_delivers_after_restart_with_the_same_id() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    // The first attempt is taken in but never answered: the server dies with it in flight.
+    receiver.set_mode("hang");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", store.path().join("stepwise.db").display());
+    let flows = workspace_root().join("flows");
+    let url_flag = receiver.url();
+    let flags = [
+        "--webhook",
+        url_flag.as_str(),
+        "--webhook-secret",
+        SECRET,
+        "--webhook-timeout",
+        "2s",
+    ];
+    let server = Binary::spawn_with(&flows, &url, &flags);
+    let (_, reference, _) = escalate(&server.client).await;
+    let first = receiver.await_count(1).await;
+    server.kill9();
+
+    receiver.set_mode("ok");
+    let server = Binary::spawn_with(&flows, &url, &flags);
+    let received = eventually("the delivery sent again after the restart", || async {
+        let received = receiver.received();
+        received
+            .iter()
+            .any(|r| r["mode"] == "ok")
+            .then_some(received)
+    })
+    .await;
+    let again = received.iter().find(|r| r["mode"] == "ok").unwrap();
+    assert_eq!(again["verified"], true);
+    assert_eq!(
+        again["id"], first[0]["id"],
+        "the same webhook-id on every attempt"
+    );
+    assert_eq!(again["body"]["data"]["reference"], reference.as_str());
+    drop(server);
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_never_slows_a_customers_answer() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("hang");
+    receiver.start();
+    let quiet_store = tempfile::tempdir().unwrap();
+    let quiet = serve(quiet_store.path(), Settings::default()).await;
+    let store = tempfile::tempdir().unwrap();
+    let hooked = serve(store.path(), settings(&receiver)).await;
+    const RUNS: usize = 10;
+    let mut without = Vec::new();
+    let mut with = Vec::new();
+    for _ in 0..RUNS {
+        without.push(escalate(&quiet.client).await.2);
+        with.push(escalate(&hooked.client).await.2);
+    }
+    // Every escalation was answered while the receiver held the first delivery unanswered.
+    let received = receiver.received();
+    assert!(!received.is_empty());
+    assert!(received.iter().all(|r| r["mode"] == "hang"));
+    without.sort();
+    with.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "escalation answer latency over {RUNS} runs, median / max: without webhooks {:.1} / {:.1} ms, \
+         with a receiver that never answers {:.1} / {:.1} ms",
+        ms(without[RUNS / 2]),
+        ms(without[RUNS - 1]),
+        ms(with[RUNS / 2]),
+        ms(with[RUNS - 1]),
+    );
+    quiet.stop().await;
+    hooked.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_deliver_every_event() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    let Some(db) = TestDatabase::create_or_skip().await else {
+        return;
+    };
+    receiver.set_mode("ok");
+    receiver.start();
+    let start = || async {
+        TestServer::start_with(Config {
+            flows: workspace_root().join("flows"),
+            store: db.url.parse().unwrap(),
+            settings: settings(&receiver),
+            watch: false,
+        })
+        .await
+    };
+    let (one, two) = (start().await, start().await);
+    const SESSIONS: usize = 12;
+    let mut references = Vec::new();
+    for i in 0..SESSIONS {
+        let server = if i % 2 == 0 { &one } else { &two };
+        references.push(escalate(&server.client).await.1);
+    }
+    let received = receiver.await_count(SESSIONS).await;
+    assert!(received.iter().all(|r| r["verified"] == true));
+    let mut delivered: Vec<String> = received
+        .iter()
+        .filter_map(|r| r["body"]["data"]["reference"].as_str().map(str::to_owned))
+        .collect();
+    delivered.sort();
+    references.sort();
+    let ids: std::collections::BTreeSet<String> = received
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    println!(
+        "two instances on one PostgreSQL: {SESSIONS} escalations, {} deliveries received, {} distinct",
+        received.len(),
+        ids.len()
+    );
+    delivered.dedup();
+    assert_eq!(delivered, references);
+    one.stop().await;
+    two.stop().await;
+}
