@@ -44,6 +44,8 @@ enum Command {
     Translate(cmd::translate::Args),
     /// Serve editors over the Language Server Protocol (stdio).
     Lsp(cmd::lsp::Args),
+    /// List webhook deliveries and send failed ones again.
+    Webhooks(cmd::webhooks::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Serve(args) => cmd::serve::run(*args),
+        Command::Webhooks(args) => cmd::webhooks::run(&args),
         Command::Paths(args) => cmd::paths::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Test(args) => cmd::test::run(&args),

@@ -435,3 +435,161 @@ async fn two_instances_on_one_postgres_deliver_every_event() {
     one.stop().await;
     two.stop().await;
 }
+
+/// The `stepwise` binary's output for `args`, and whether it succeeded.
+fn stepwise(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn refusals_are_retried_a_huge_answer_is_cut_off_and_a_failed_delivery_can_be_sent_again() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("fail");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let (id, _, _) = escalate(&server.client).await;
+    let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+    let last_error = || {
+        db.query_row("SELECT last_error FROM deliveries", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .ok()
+        .flatten()
+    };
+    // Each refusal is an attempt that failed and is tried again.
+    for (mode, error) in [
+        ("fail", "HTTP 503"),
+        ("reject", "HTTP 400"),
+        ("redirect", "HTTP 302"),
+    ] {
+        receiver.set_mode(mode);
+        let seen = eventually(&format!("an attempt answered {error}"), || async {
+            (last_error().as_deref() == Some(error)).then_some(())
+        })
+        .await;
+        assert_eq!(seen, ());
+    }
+    // Ten megabytes of answer are not read: the delivery is taken, with no ticket.
+    receiver.set_mode("huge");
+    eventually("the delivery taken despite its huge answer", || async {
+        db.query_row("SELECT status FROM deliveries", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok()
+        .filter(|s| s == "delivered")
+    })
+    .await;
+    let (status, body) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert!(status.is_success(), "{body}");
+    let redirects = receiver
+        .received()
+        .iter()
+        .filter(|r| r["mode"] == "redirect")
+        .count();
+    assert!(redirects >= 1);
+    server.stop().await;
+
+    // Given up on after a day (here: said so in the store), it is listed, then sent again.
+    db.execute(
+        "UPDATE deliveries SET status = 'failed', ticket_id = NULL",
+        [],
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", store.path().join("stepwise.db").display());
+    let (ok, listed, err) = stepwise(&["webhooks", "list", "--status", "failed", "--store", &url]);
+    assert!(ok, "{err}");
+    let delivery: String = db
+        .query_row("SELECT id FROM deliveries", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        listed.contains(&delivery) && listed.contains("failed"),
+        "{listed}"
+    );
+    let (ok, json, err) = stepwise(&["webhooks", "list", "--json", "--store", &url]);
+    assert!(ok, "{err}");
+    let line: Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    let outcomes: Vec<_> = line["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        outcomes.starts_with(&["HTTP 503".to_owned()]),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes.last().map(String::as_str), Some("taken"));
+
+    let (ok, _, err) = stepwise(&["webhooks", "retry", "msg_unknown", "--store", &url]);
+    assert!(!ok);
+    assert!(err.contains("no delivery `msg_unknown`"), "{err}");
+    let (ok, said, err) = stepwise(&["webhooks", "retry", &delivery, "--store", &url]);
+    assert!(ok, "{err}");
+    assert!(said.contains(&delivery));
+    receiver.set_mode("ok");
+    let before = receiver.received().len();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let received = receiver.await_count(before + 1).await;
+    assert_eq!(received[before]["id"], delivery.as_str());
+    assert_eq!(received[before]["verified"], true);
+    server.stop().await;
+}
+
+#[test]
+fn a_webhook_that_is_not_http_or_has_no_secret_stops_the_start() {
+    for (flags, says) in [
+        (
+            vec![
+                "--webhook",
+                "ftp://desk.example/hooks",
+                "--webhook-secret",
+                SECRET,
+            ],
+            "is not an http:// or https:// URL",
+        ),
+        (
+            vec!["--webhook", "https://desk.example/hooks"],
+            "webhooks need a secret",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://desk.example/hooks",
+                "--webhook-secret",
+                "whsec_c2hvcnQ=",
+            ],
+            "is not `whsec_` and base64",
+        ),
+        (
+            vec![
+                "--webhook",
+                "https://desk.example/hooks",
+                "--webhook-events",
+                "exploded",
+            ],
+            "unknown webhook event `exploded`",
+        ),
+    ] {
+        let store = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", store.path().join("s.db").display());
+        let flows = workspace_root().join("flows");
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--store", &url];
+        let flows = flows.to_string_lossy().into_owned();
+        args.extend(["--flows", &flows]);
+        args.extend(flags.iter().copied());
+        let (ok, _, err) = stepwise(&args);
+        assert!(!ok, "{flags:?} started");
+        assert!(err.contains(says), "{flags:?}: {err}");
+    }
+}

@@ -13,3 +13,4 @@ pub mod serve;
 pub mod stats;
 pub mod test;
 pub mod translate;
+pub mod webhooks;

@@ -6,6 +6,9 @@ Usage: receiver.py PORT SECRET LOG MODE_FILE
 Modes (the mode file's first word, read at each request):
   ok      200 with a ticket: {"ticket": {"id": "<n>", "url": "https://desk.example/t/<n>"}}
   fail    503
+  reject  400
+  redirect  302 to another address
+  huge    200 with a body of ten megabytes
   hang    never answers (until the process ends)
   slow    answers 200 after five seconds
 """
@@ -61,9 +64,28 @@ class Receiver(BaseHTTPRequestHandler):
                 time.sleep(60)
         if now == "slow":
             time.sleep(5)
-        if now == "fail":
-            self.send_response(503)
+        if now in ("fail", "reject"):
+            self.send_response(503 if now == "fail" else 400)
+            self.send_header("content-length", "0")
             self.end_headers()
+            return
+        if now == "redirect":
+            self.send_response(302)
+            self.send_header("location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        if now == "huge":
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(10 * 1024 * 1024))
+            self.end_headers()
+            try:
+                chunk = b" " * 65536
+                for _ in range(160):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass  # the sender stopped reading, as it should
             return
         answer = json.dumps({"ticket": {"id": str(1000 + n), "url": f"https://desk.example/t/{1000 + n}"}}).encode()
         self.send_response(200)
