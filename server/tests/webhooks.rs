@@ -18,6 +18,7 @@ use crate::support::{self, Binary, Client, TestServer, eventually, workspace_roo
 
 const REQUIRE: &str = "STEPWISE_TEST_REQUIRE_PYTHON";
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const TOKEN: &str = "webhooks-agent-token";
 
 /// The receiver in `webhooks/receiver.py`, in a process of its own.
 struct Receiver {
@@ -115,6 +116,7 @@ fn settings(receiver: &Receiver) -> Settings {
         webhooks: Webhooks::new(vec![receiver.url()], &[]).unwrap(),
         webhook_secret: Some(SECRET.to_owned()),
         webhook_timeout: Duration::from_secs(2),
+        agent_token: Some(TOKEN.to_owned()),
         ..Settings::default()
     }
 }
@@ -265,6 +267,21 @@ async fn an_escalation_reaches_the_receiver_signed_with_its_case_and_its_ticket_
     })
     .await;
     assert!(ticket.contains(&reference));
+    let console = client
+        .http
+        .get(client.url(&format!("/agent/s/{id}")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        console.contains(r#"href="https://desk.example/t/1001""#)
+            && console.contains("Ticket #1001"),
+        "{console}"
+    );
     server.stop().await;
 }
 

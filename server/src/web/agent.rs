@@ -22,7 +22,7 @@ use crate::auth::COOKIE;
 use crate::security::{self, Framing};
 use crate::serve::AppState;
 use stepwise_app::{Asked, Session};
-use stepwise_store::Note;
+use stepwise_store::{Note, Ticket};
 
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 2000;
@@ -205,6 +205,8 @@ struct SessionPage {
     notes: Vec<(String, String, String)>,
     details: Vec<(String, String)>,
     reference: Option<String>,
+    /// The helpdesk's ticket for the case, once a webhook receiver opened one.
+    ticket: Option<Ticket>,
     feedback: Option<bool>,
     transcript: String,
     /// The transcript in the customer's language, when it is not the agent's.
@@ -248,7 +250,14 @@ async fn session(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    let page = session_page(&state, &session)?;
+    let mut page = session_page(&state, &session)?;
+    if session.record.reference.is_some() {
+        // The page shows without the ticket rather than not at all.
+        page.ticket = state.store.ticket(&id).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read a session's ticket");
+            None
+        });
+    }
     // The path highlight is an inline <style>; the policy allows exactly that text.
     let policy = security::content_security_policy(
         Framing::Never,
@@ -362,6 +371,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
             .collect(),
         details,
         reference: session.record.reference.clone(),
+        ticket: None,
         feedback: session.record.feedback,
         transcript: stepwise_app::transcript::markdown(
             &transcript,
