@@ -10,7 +10,8 @@ use stepwise_app::metrics::StoreMetrics;
 use stepwise_store::postgres::PostgresStore;
 use stepwise_store::sqlite::SqliteStore;
 use stepwise_store::{
-    ArchivedFlow, Event, EventKind, Note, SessionRecord, Store, StoreError, Synchronous,
+    ArchivedFlow, Attempt, AttemptResult, Delivery, DeliveryStatus, Event, EventKind, Note,
+    SessionRecord, Store, StoreError, Synchronous, Ticket,
 };
 use support::postgres::TestDatabase;
 
@@ -107,6 +108,10 @@ store_suite!(
     events_are_written_with_their_session_and_read_by_start,
     purge_removes_old_sessions_and_their_events_and_keeps_the_rest,
     purge_goes_through_more_sessions_than_one_batch,
+    a_delivery_is_written_only_with_the_change_that_causes_it,
+    a_claimed_delivery_is_leased_to_one_sender_until_its_lease_ends,
+    attempts_are_recorded_and_a_failed_delivery_can_be_sent_again,
+    purge_takes_a_sessions_deliveries_with_it,
 );
 
 fn record(id: &str) -> SessionRecord {
@@ -599,4 +604,210 @@ mod postgres_schema {
             .to_string();
         assert!(error.contains("cannot migrate"), "{error}");
     }
+}
+
+fn delivery(id: &str, session: &str, at: i64) -> Delivery {
+    Delivery {
+        id: id.into(),
+        endpoint: "https://desk.example/hooks".into(),
+        kind: "session.escalated".into(),
+        session: session.into(),
+        body: format!(r#"{{"type":"session.escalated","data":{{"session":"{session}"}}}}"#),
+        created_at: at,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        next_attempt_at: at,
+        last_error: None,
+        ticket: None,
+    }
+}
+
+async fn a_delivery_is_written_only_with_the_change_that_causes_it(backend: impl Backend) {
+    let store = backend.open().await;
+    let first = record("a");
+    store
+        .insert_session_with(first.clone(), Vec::new(), vec![delivery("msg_1", "a", 100)])
+        .await
+        .unwrap();
+    // A refused change (here a stale revision) writes none of its deliveries.
+    let stale = store
+        .update_session_with(
+            next(&first, "{}"),
+            7,
+            Vec::new(),
+            vec![delivery("msg_2", "a", 100)],
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    store
+        .update_session_with(
+            next(&first, "{}"),
+            1,
+            Vec::new(),
+            vec![delivery("msg_3", "a", 100)],
+        )
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .deliveries(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, ["msg_1", "msg_3"]);
+    assert_eq!(store.next_delivery_at().await.unwrap(), Some(100));
+}
+
+async fn a_claimed_delivery_is_leased_to_one_sender_until_its_lease_ends(backend: impl Backend) {
+    let store = backend.open().await;
+    let other = backend.open_beside(&store).await;
+    let deliveries = (0..5)
+        .map(|i| delivery(&format!("msg_{i}"), "a", 100 + i))
+        .collect();
+    store
+        .insert_session_with(record("a"), Vec::new(), deliveries)
+        .await
+        .unwrap();
+    // Not due yet: nothing to take.
+    assert!(
+        store
+            .claim_deliveries(50, 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (mine, theirs) = tokio::join!(
+        store.claim_deliveries(200, 1_000, 3),
+        other.claim_deliveries(200, 1_000, 3)
+    );
+    let mut taken: Vec<String> = mine
+        .unwrap()
+        .into_iter()
+        .chain(theirs.unwrap())
+        .map(|d| d.id)
+        .collect();
+    taken.sort();
+    assert_eq!(
+        taken,
+        ["msg_0", "msg_1", "msg_2", "msg_3", "msg_4"],
+        "each taken once"
+    );
+    assert!(
+        store
+            .claim_deliveries(999, 2_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A sender that died holds its deliveries only until the lease ends.
+    let again = other.claim_deliveries(1_000, 3_000, 10).await.unwrap();
+    assert_eq!(again.len(), 5);
+    assert_eq!(store.next_delivery_at().await.unwrap(), Some(3_000));
+}
+
+async fn attempts_are_recorded_and_a_failed_delivery_can_be_sent_again(backend: impl Backend) {
+    let store = backend.open().await;
+    store
+        .insert_session_with(record("a"), Vec::new(), vec![delivery("msg_1", "a", 100)])
+        .await
+        .unwrap();
+    let attempt = |at, outcome: &str| Attempt {
+        delivery: "msg_1".into(),
+        at,
+        outcome: outcome.into(),
+        took_ms: 3,
+    };
+    store
+        .finish_attempt(attempt(110, "HTTP 503"), AttemptResult::RetryAt(500))
+        .await
+        .unwrap();
+    let d = &store.deliveries(None, 1).await.unwrap()[0];
+    assert_eq!(
+        (d.status, d.attempts, d.next_attempt_at),
+        (DeliveryStatus::Pending, 1, 500)
+    );
+    assert_eq!(d.last_error.as_deref(), Some("HTTP 503"));
+    store
+        .finish_attempt(attempt(600, "timed out"), AttemptResult::Failed)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_deliveries(10_000, 20_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let failed = store
+        .deliveries(Some(DeliveryStatus::Failed), 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(store.retry_delivery("msg_1", 700).await.unwrap());
+    assert!(!store.retry_delivery("msg_unknown", 700).await.unwrap());
+    assert_eq!(store.claim_deliveries(700, 800, 10).await.unwrap().len(), 1);
+    let ticket = Ticket {
+        id: "123".into(),
+        url: Some("https://desk.example/t/123".into()),
+    };
+    store
+        .finish_attempt(
+            attempt(710, "taken"),
+            AttemptResult::Delivered(Some(ticket.clone())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.ticket("a").await.unwrap(), Some(ticket));
+    assert_eq!(store.ticket("b").await.unwrap(), None);
+    // Delivered is final: it is not sent again.
+    assert!(!store.retry_delivery("msg_1", 800).await.unwrap());
+    let outcomes: Vec<String> = store
+        .attempts("msg_1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.outcome)
+        .collect();
+    assert_eq!(outcomes, ["HTTP 503", "timed out", "taken"]);
+}
+
+async fn purge_takes_a_sessions_deliveries_with_it(backend: impl Backend) {
+    let store = backend.open().await;
+    let mut old = record("old");
+    old.created_at = 10;
+    old.updated_at = 20;
+    store
+        .insert_session_with(old, Vec::new(), vec![delivery("msg_old", "old", 10)])
+        .await
+        .unwrap();
+    store
+        .finish_attempt(
+            Attempt {
+                delivery: "msg_old".into(),
+                at: 11,
+                outcome: "taken".into(),
+                took_ms: 1,
+            },
+            AttemptResult::Delivered(None),
+        )
+        .await
+        .unwrap();
+    let mut kept = record("kept");
+    kept.created_at = 400;
+    kept.updated_at = 400;
+    store
+        .insert_session_with(kept, Vec::new(), vec![delivery("msg_kept", "kept", 400)])
+        .await
+        .unwrap();
+    assert_eq!(store.purge(100).await.unwrap(), 1);
+    let left: Vec<String> = store
+        .deliveries(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(left, ["msg_kept"]);
+    assert!(store.attempts("msg_old").await.unwrap().is_empty());
 }
