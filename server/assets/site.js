@@ -3,7 +3,11 @@
 (function () {
   "use strict";
   var heading = document.getElementById("step");
-  if (heading && location.hash === "#step") {
+  var refused = document.getElementById("error-summary");
+  if (refused) {
+    // A refused form: the list of what to fix comes first, each item a link to its field.
+    refused.focus();
+  } else if (heading && location.hash === "#step") {
     heading.focus();
   }
   document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {

@@ -393,6 +393,17 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
     assert!(error.text().await.unwrap().contains("required"));
     let coin = customer.find(Locator::Id("d-coin")).await.unwrap();
     assert_eq!(coin.prop("value").await.unwrap().as_deref(), Some("XRP"));
+    // Focus is on the list of what to fix, and each item leads to its field.
+    let focused = customer
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("error-summary"));
+    let link = customer
+        .find(Locator::Css("#error-summary a[href='#d-amount']"))
+        .await
+        .unwrap();
+    assert!(link.text().await.unwrap().contains("required"));
     screenshot(&customer, "escalation-form").await;
     for (field, value) in [
         ("d-network", "XRP Ledger"),
@@ -418,14 +429,19 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
         .await
         .unwrap();
     assert!(reference.starts_with("SW-"), "{reference}");
-    let transcript = customer
-        .find(Locator::Id("transcript"))
+    // The customer's summary reads as their own answers and details, with no internal ids.
+    let summary = customer
+        .find(Locator::Css("section.summary"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(transcript.contains("A1B2C3D4E5F6"), "{transcript}");
+    assert!(summary.contains("I left it empty"), "{summary}");
+    assert!(summary.contains("A1B2C3D4E5F6"), "{summary}");
+    for internal in ["deposit-missing-memo", "wrong-or-missing", "`"] {
+        assert!(!summary.contains(internal), "{internal} in {summary}");
+    }
     let copy = customer.find(Locator::Css("button.copy")).await.unwrap();
     assert!(
         copy.is_displayed().await.unwrap(),

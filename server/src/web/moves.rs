@@ -63,6 +63,16 @@ pub struct MoveForm {
     answer: String,
     #[serde(default)]
     node: String,
+    /// `yes` once the customer said they mean to leave an escalation they sent.
+    #[serde(default)]
+    confirmed: String,
+}
+
+impl MoveForm {
+    /// Whether the customer confirmed leaving an escalation they had sent.
+    pub fn confirmed(&self) -> bool {
+        self.confirmed == "yes"
+    }
 }
 
 impl Action {

@@ -12,14 +12,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use stepwise_engine::{Choice, FlowSource, InLocale, Step, StepKind, WalkError};
+use stepwise_engine::{Choice, FlowSource, InLocale, Status, Step, StepKind, WalkError};
 
 use stepwise_app::webhooks::EventType;
 use stepwise_app::{Asked, Error, Library, Session};
 use stepwise_store::Ticket;
 
 use super::catalog::{FlowCard, Group, groups, search};
-use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
+use super::moves::{self, Action, Answer, Back, FormAction, MoveForm, Restart};
 use super::words::{self, Words};
 use super::{Chrome, Layout, PageError, markdown, page, segment};
 use crate::serve::AppState;
@@ -31,11 +31,26 @@ pub fn routes() -> Router<AppState> {
         .route("/flows/{id}", get(flow))
         .route("/flows/{id}/start", post(start))
         .route("/s/{id}", get(step))
-        .route("/s/{id}/answer", post(make_move::<Answer>))
-        .route("/s/{id}/back", post(make_move::<Back>))
-        .route("/s/{id}/restart", post(make_move::<Restart>))
-        .route("/s/{id}/details", post(details))
-        .route("/s/{id}/feedback", post(feedback))
+        .route("/s/{id}/answer", post(make_move::<Answer>).get(to_session))
+        .route("/s/{id}/back", post(make_move::<Back>).get(to_session))
+        .route(
+            "/s/{id}/restart",
+            post(make_move::<Restart>).get(to_session),
+        )
+        .route("/s/{id}/details", post(details).get(to_session))
+        .route("/s/{id}/feedback", post(feedback).get(to_session))
+        .route("/s/{id}/leave", get(leave))
+}
+
+/// A form's address opened in a browser (a reload after a refused form, a shared link): the
+/// session's page, not an error.
+async fn to_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(layout): Query<Layout>,
+) -> Result<Response, PageError> {
+    Session::load(&state, &id).await?;
+    Ok(to_step(&id, &layout))
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,8 +181,61 @@ struct StepPage {
     sent: bool,
     /// The helpdesk's ticket, once it answered with one.
     ticket: Option<Ticket>,
-    transcript: String,
+    /// The case as the customer reads it back, once it went to support.
+    summary: Option<Summary>,
     feedback: Option<bool>,
+}
+
+/// A case as its customer reads it back: their answers and what they gave, in their words,
+/// with no ids; and the same as plain text, to paste into a chat.
+struct Summary {
+    answered: Vec<(String, String)>,
+    given: Vec<(String, String)>,
+    text: String,
+}
+
+fn summary(
+    session: &Session,
+    library: &InLocale<'_, Library>,
+    step: &Step,
+    w: &Words,
+) -> Result<Summary, WalkError> {
+    let answered: Vec<(String, String)> = session
+        .walk
+        .history(library)?
+        .into_iter()
+        .filter(|h| matches!(h.kind.as_str(), "question" | "remedy"))
+        .filter_map(|h| {
+            let (asked, _) = markdown::split_heading(&h.text);
+            Some((asked, h.answer?.label))
+        })
+        .filter(|(asked, _)| !asked.is_empty())
+        .collect();
+    let given: Vec<(String, String)> = step
+        .outcome
+        .iter()
+        .flat_map(|o| &o.collect)
+        .filter_map(|d| Some((d.label.clone(), session.record.details.get(&d.id)?.clone())))
+        .collect();
+    let mut text = format!("{} — {}\n", w.case_summary, step.flow_title);
+    if let Some(reference) = &session.record.reference {
+        text.push_str(&format!("{}: {reference}\n", w.your_reference));
+    }
+    text.push_str(&format!("\n{}:\n", w.your_answers));
+    for (asked, answer) in &answered {
+        text.push_str(&format!("- {asked} — {answer}\n"));
+    }
+    if !given.is_empty() {
+        text.push_str(&format!("\n{}:\n", w.what_you_gave));
+        for (label, value) in &given {
+            text.push_str(&format!("- {label}: {value}\n"));
+        }
+    }
+    Ok(Summary {
+        answered,
+        given,
+        text,
+    })
 }
 
 /// The answers given so far, for the breadcrumb.
@@ -228,11 +296,9 @@ fn step_page(
             max_len: d.max_len,
         })
         .collect();
-    let transcript = if session.record.reference.is_some() {
-        let t = session.walk.transcript(library)?;
-        stepwise_app::transcript::markdown(&t, session.record.reference.as_deref(), &[])
-    } else {
-        String::new()
+    let summary = match session.record.reference {
+        Some(_) => Some(summary(session, library, &step, w)?),
+        None => None,
     };
     Ok(StepPage {
         chrome: Chrome::customer(format!("{heading} · {}", step.flow_title), layout)
@@ -260,7 +326,7 @@ fn step_page(
         reference: session.record.reference.clone(),
         sent: session.record.reference.is_some() && state.app.webhooks.sends(EventType::Escalated),
         ticket: None,
-        transcript,
+        summary,
         feedback: session.record.feedback,
     })
 }
@@ -310,8 +376,81 @@ async fn make_move<A: FormAction>(
         Ok(form) => form,
         Err(rejection) => return Ok(rejection.into_response()),
     };
+    // Leaving an escalation that went to support is asked first: the case is not undone.
+    let leaving = matches!(A::ACTION, Action::Back | Action::Restart);
+    if leaving && !form.confirmed() {
+        let session = Session::load(&state, &id).await?;
+        if sent_to_support(&session) {
+            let to = if A::ACTION == Action::Back {
+                "back"
+            } else {
+                "restart"
+            };
+            let query = layout.query();
+            let joiner = if query.is_empty() { "?" } else { "&" };
+            return Ok(
+                Redirect::to(&format!("/s/{}/leave{query}{joiner}to={to}", segment(&id)))
+                    .into_response(),
+            );
+        }
+    }
     moves::make(&state, &id, &chosen(&layout), A::ACTION, form).await?;
     Ok(to_step(&id, &layout))
+}
+
+/// Whether the session stands on an escalation the customer has sent (it has a reference).
+fn sent_to_support(session: &Session) -> bool {
+    session.record.reference.is_some() && session.walk.status() == Status::Escalated
+}
+
+#[derive(Debug, Deserialize)]
+struct LeaveQuery {
+    #[serde(default)]
+    to: String,
+    #[serde(flatten)]
+    layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/leave.html")]
+struct LeavePage {
+    chrome: Chrome,
+    id: String,
+    reference: String,
+    restart: bool,
+    at: String,
+    pos: usize,
+}
+
+/// Asks before Back or Start over leave an escalation the customer sent.
+async fn leave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LeaveQuery>,
+) -> Result<Response, PageError> {
+    let session = Session::load(&state, &id).await?;
+    let Some(reference) = session
+        .record
+        .reference
+        .clone()
+        .filter(|_| sent_to_support(&session))
+    else {
+        return Ok(to_step(&id, &q.layout));
+    };
+    let shared = state.library();
+    let locale = q
+        .layout
+        .locale(&shared, &HeaderMap::new(), Some(session.walk.locale()));
+    let w = words::for_locale(&locale);
+    let step = session.walk.current(&shared.in_locale(&locale))?;
+    page(&LeavePage {
+        chrome: Chrome::customer(w.leave_heading, &q.layout),
+        id,
+        reference,
+        restart: q.to == "restart",
+        at: step.node,
+        pos: step.position,
+    })
 }
 
 async fn details(
