@@ -274,3 +274,95 @@ fn tags(html: &str) -> Vec<&str> {
         .filter_map(|rest| rest.split_once('>').map(|(tag, _)| tag))
         .collect()
 }
+
+#[tokio::test]
+async fn leaving_a_sent_escalation_asks_first_and_keeps_the_case() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::workspace_root().join("flows"), store.path()).await;
+    let client = &server.client;
+    let base = &client.base;
+    let http = http();
+    let (id, _) = client
+        .start("deposit-missing-memo", serde_json::json!({}))
+        .await;
+    for answer in ["in", "next", "missing"] {
+        client.answer(&id, answer).await;
+    }
+    // A refused form's address, opened again, is the session's page.
+    let response = http
+        .get(format!("{base}/s/{id}/details"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).starts_with(&format!("/s/{id}")));
+    let details = serde_json::json!({"details": {
+        "coin": "XRP", "network": "XRP Ledger", "amount": "250", "txid": "A1B2C3",
+        "deposit-time": "2026-11-02 14:05 UTC", "address": "rDeposit123"
+    }});
+    let (_, body) = client
+        .post(&format!("/api/v1/sessions/{id}/details"), details)
+        .await;
+    let reference = body["reference"].as_str().unwrap().to_owned();
+    let step = page(&http, &format!("{base}/s/{id}")).await;
+    let (at, pos) = (hidden(&step, "at"), hidden(&step, "pos"));
+
+    for (action, button) in [("back", "Go back anyway"), ("restart", "Start over anyway")] {
+        let response = http
+            .post(format!("{base}/s/{id}/{action}"))
+            .form(&[("at", at.as_str()), ("pos", pos.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let asks = location(&response);
+        assert_eq!(asks, format!("/s/{id}/leave?to={action}"));
+        let question = page(&http, &format!("{base}{asks}")).await;
+        assert!(
+            question.contains(&reference) && question.contains(button),
+            "{question}"
+        );
+        // Nothing moved before the customer confirmed.
+        let (_, session) = client.get(&format!("/api/v1/sessions/{id}")).await;
+        assert_eq!(session["status"], "escalated");
+    }
+    let response = http
+        .post(format!("{base}/s/{id}/back"))
+        .form(&[
+            ("at", at.as_str()),
+            ("pos", pos.as_str()),
+            ("confirmed", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, session) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(session["status"], "active");
+    // The case keeps its reference: an agent who opens it finds it.
+    let response = http
+        .get(format!("{base}/api/v1/agent/sessions/{reference}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let console = http
+        .get(format!("{base}/agent/s/{id}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(console.contains(&reference) && console.contains("then the customer went back"));
+    // Once it is no longer an escalation, leaving asks nothing.
+    let response = http
+        .get(format!("{base}/s/{id}/leave?to=back"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    server.stop().await;
+}
