@@ -77,10 +77,14 @@ fn concerns_flows(result: &DebounceEventResult) -> bool {
     }
 }
 
-/// A flow or translation file by its name (scenario files test flows; a change to one
+/// A flow, translation or settings file by its name (scenario files test flows; a change to one
 /// changes nothing served).
 fn is_flow_file(path: &Path) -> bool {
-    stepwise_engine::is_flow_file(path) || stepwise_engine::file_name_parts(path).is_some()
+    stepwise_engine::is_flow_file(path)
+        || stepwise_engine::file_name_parts(path).is_some()
+        || path
+            .file_name()
+            .is_some_and(|n| n == stepwise_engine::SETTINGS_FILE)
 }
 
 /// Checks the flows directory again and serves the result: new good versions once the store

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use stepwise_engine::scenario::{self, Places as ScenarioPlaces, ScenarioFile};
 use stepwise_engine::translate::{self, parse::Places as TranslationPlaces};
 use stepwise_engine::{
-    CheckReport, Code, Diagnostic, Index, MAX_FILE_SIZE, SCENARIO_SUFFIX, Source, check_sources,
-    file_name_parts, is_flow_file,
+    CheckReport, Code, Diagnostic, Index, MAX_FILE_SIZE, SCENARIO_SUFFIX, Settings, Source,
+    check_sources_with, file_name_parts, is_flow_file,
 };
 
 use crate::position::Lines;
@@ -198,7 +198,10 @@ impl Directory {
             .filter(|f| f.role == Role::Flow && !f.too_large)
             .map(|f| f.source.clone())
             .collect();
-        let mut report = check_sources(flows);
+        // The directory's settings as saved: `stepwise check` reads the same.
+        let (settings, problem) = Settings::of_dir(path);
+        problems.extend(problem);
+        let mut report = check_sources_with(flows, &settings);
         report.files += files
             .iter()
             .filter(|f| f.role == Role::Flow && f.too_large)
