@@ -27,13 +27,16 @@ fn built_in(pattern: &str) -> Regex {
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| built_in(r"^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| built_in(r"^\+?[0-9(][0-9 ().\-/]*[0-9]$"));
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    built_in(r"^(?:[0-9]+|[0-9]{1,3}(?:[ ,'][0-9]{3})+)(?:[.,][0-9]+)?$|^[.,][0-9]+$")
+    // A number, and perhaps its coin or currency after it: "250 XRP" says the same.
+    built_in(
+        r"^(?:(?:[0-9]+|[0-9]{1,3}(?:[ ,'][0-9]{3})+)(?:[.,][0-9]+)?|[.,][0-9]+)(?: ?[A-Za-z]{2,10})?$",
+    )
 });
 static DATE: LazyLock<Regex> = LazyLock::new(|| built_in(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"));
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     built_in(r"(?i)^https?://[^\s/?#@:]+(\.[^\s/?#@:]+)+(:[0-9]{1,5})?([/?#]\S*)?$")
 });
-static TXID: LazyLock<Regex> = LazyLock::new(|| built_in(r"^(0x)?[0-9A-Za-z]{32,128}$"));
+static TXID: LazyLock<Regex> = LazyLock::new(|| built_in(r"^(0x)?[0-9A-Za-z+/_=-]{32,128}$"));
 
 /// Compiles a detail's `pattern` to match the whole answer.
 pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
@@ -133,8 +136,17 @@ mod tests {
             ),
             (
                 DetailKind::Amount,
-                &["0.25", "1500", "1,500.75", "0,5", "1 000 000", ".5"],
-                &["0.25 BTC", "-3", "1..2", "about 5", "1,5,5"],
+                &[
+                    "0.25",
+                    "1500",
+                    "1,500.75",
+                    "0,5",
+                    "1 000 000",
+                    ".5",
+                    "250 XRP",
+                    "0.1BTC",
+                ],
+                &["-3", "1..2", "about 5", "1,5,5", "BTC", "5 bitcoins please"],
             ),
             (
                 DetailKind::Date,
@@ -172,7 +184,7 @@ mod tests {
                 &[
                     "0x5c50",
                     "not a transaction id at all",
-                    "4a5e1e4b-aab8-9f3a-3251-8a88c31bc87f",
+                    "5c504ed432cb5113 8bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060",
                 ],
             ),
         ];

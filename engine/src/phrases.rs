@@ -93,7 +93,7 @@ pub const ENGLISH: Phrases = Phrases {
         "{label}: enter an email address, like name@example.com.",
         "{label}: enter a phone number in digits, with + and the country code if you like, \
          like +44 20 7946 0958.",
-        "{label}: enter a number only, like 0.25 (the coin goes in its own field).",
+        "{label}: enter the amount as a number, like 0.25 or 250 XRP.",
         "{label}: enter a date as year-month-day, like 2026-03-31.",
         "{label}: enter a web address starting with https://.",
         "{label}: enter the transaction ID (TxID) as your wallet or the block explorer shows it: \
@@ -140,8 +140,7 @@ pub const GERMAN: Phrases = Phrases {
         "{label}: Bitte geben Sie eine E-Mail-Adresse ein, zum Beispiel name@example.com.",
         "{label}: Bitte geben Sie eine Telefonnummer in Ziffern ein, gern mit + und \
          Ländervorwahl, zum Beispiel +49 30 1234567.",
-        "{label}: Bitte geben Sie nur eine Zahl ein, zum Beispiel 0,25 (die Kryptowährung \
-         kommt in ein eigenes Feld).",
+        "{label}: Bitte geben Sie den Betrag als Zahl ein, zum Beispiel 0,25 oder 250 XRP.",
         "{label}: Bitte geben Sie ein Datum als Jahr-Monat-Tag ein, zum Beispiel 2026-03-31.",
         "{label}: Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.",
         "{label}: Bitte geben Sie die Transaktions-ID (TxID) so ein, wie Ihre Wallet oder der \
