@@ -26,7 +26,8 @@
     if (!counter || !(max > 0)) return;
     var template = counter.getAttribute("data-template") || "{count} / {max}";
     var update = function () {
-      var count = Array.from(field.value).length;
+      // In the units maxlength counts, so the count stops where typing does.
+      var count = field.value.length;
       // Shown from four fifths of the limit, so a field cut at its limit says why.
       counter.hidden = count < max * 0.8;
       counter.textContent = template.replace("{count}", count).replace("{max}", max);

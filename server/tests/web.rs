@@ -274,3 +274,78 @@ fn tags(html: &str) -> Vec<&str> {
         .filter_map(|rest| rest.split_once('>').map(|(tag, _)| tag))
         .collect()
 }
+
+/// The opening tag of the element with `id` in a page.
+fn tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
+#[tokio::test]
+async fn an_escalation_form_fits_each_field_to_its_detail_and_says_what_is_wrong() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::workspace_root().join("flows"), store.path()).await;
+    let base = &server.client.base;
+    let (session, _) = server
+        .client
+        .start("phone-not-working", serde_json::json!({}))
+        .await;
+    for answer in ["no-sms", "no", "no", "no", "other"] {
+        let (status, body) = server.client.answer(&session, answer).await;
+        assert!(status.is_success(), "{answer}: {body}");
+    }
+    let http = http();
+    let form = page(&http, &format!("{base}/s/{session}")).await;
+    let account = tag(&form, "d-account");
+    for attribute in [
+        "type=\"email\"",
+        "inputmode=\"email\"",
+        "autocomplete=\"email\"",
+        "spellcheck=\"false\"",
+        "maxlength=\"120\"",
+    ] {
+        assert!(account.contains(attribute), "{attribute} in {account}");
+    }
+    assert!(tag(&form, "d-country").contains("type=\"text\""));
+    assert!(!tag(&form, "d-country").contains("spellcheck"));
+    // Descriptions and screenshots get a box of several lines; short text a line.
+    assert!(
+        tag(&form, "d-tried").starts_with("<textarea"),
+        "{}",
+        tag(&form, "d-tried")
+    );
+    assert!(tag(&form, "d-screenshots").starts_with("<textarea"));
+    assert!(tag(&form, "d-phone-last-digits").starts_with("<input"));
+    // Each field's counter is there for the script, hidden until it is needed.
+    assert!(tag(&form, "d-tried-count").contains("hidden"));
+
+    let refused = http
+        .post(format!("{base}/s/{session}/details"))
+        .form(&[
+            ("d.account", "ana at example"),
+            ("d.phone-last-digits", "48x1"),
+            ("d.country", "UK"),
+            ("d.tried", "Everything <b>twice</b>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("The email of your account: enter an email address, like name@example.com."),
+        "{html}"
+    );
+    assert!(html.contains(
+        "Last 4 digits of the phone number on the account: this is not in the form asked for."
+    ));
+    // What the customer typed comes back as text, in the box it was typed in.
+    assert!(
+        html.contains("Everything &#60;b&#62;twice&#60;/b&#62;</textarea>"),
+        "{html}"
+    );
+    server.stop().await;
+}

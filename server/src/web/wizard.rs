@@ -129,7 +129,7 @@ const MULTILINE_LEN: usize = 200;
 /// shows, and what the browser may fill in.
 pub struct Input {
     pub kind: &'static str,
-    pub inputmode: &'static str,
+    pub inputmode: Option<&'static str>,
     pub autocomplete: Option<&'static str>,
     /// Whether spelling checks and capitals would spoil it (an id, an address).
     pub verbatim: bool,
@@ -138,13 +138,14 @@ pub struct Input {
 impl Input {
     fn of(kind: DetailKind) -> Input {
         let (kind, inputmode, autocomplete, verbatim) = match kind {
-            DetailKind::Email => ("email", "email", Some("email"), true),
-            DetailKind::Phone => ("tel", "tel", Some("tel"), true),
-            DetailKind::Amount => ("text", "decimal", Some("off"), true),
-            DetailKind::Date => ("date", "numeric", Some("off"), true),
-            DetailKind::Url => ("url", "url", Some("off"), true),
-            DetailKind::Txid => ("text", "text", Some("off"), true),
-            DetailKind::Text => ("text", "text", None, false),
+            DetailKind::Email => ("email", Some("email"), Some("email"), true),
+            DetailKind::Phone => ("tel", Some("tel"), Some("tel"), true),
+            DetailKind::Amount => ("text", Some("decimal"), Some("off"), true),
+            // A date picker needs no keyboard of its own.
+            DetailKind::Date => ("date", None, Some("off"), true),
+            DetailKind::Url => ("url", Some("url"), Some("off"), true),
+            DetailKind::Txid => ("text", Some("text"), Some("off"), true),
+            DetailKind::Text => ("text", None, None, false),
         };
         Input {
             kind,
