@@ -45,7 +45,7 @@ fn remedies(id: &str, steps: usize, end: &str) -> Source {
 #[test]
 fn the_bundled_wallet_phone_facial_journey_is_long_under_the_default_limit() {
     let flows = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../flows"));
-    let report = check_paths_with(&[flows.clone()], Some(Settings::default()));
+    let report = check_paths_with(std::slice::from_ref(&flows), Some(Settings::default()));
     let found = with_code(&report, Code::LongJourney);
     let wallet = found
         .iter()
