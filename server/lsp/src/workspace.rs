@@ -284,3 +284,21 @@ fn scenario_diagnostics(
         Err(d) => vec![*d],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directorys_settings_apply_as_they_do_for_stepwise_check() {
+        // The case's `stepwise.ron` accepts 4 steps; its login journey has 6.
+        let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/broken/long-journey");
+        let dir = Directory::check(&case, &HashMap::new());
+        let codes: Vec<Code> = dir.diagnostics.values().flatten().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::LongJourney]);
+        assert!(
+            dir.files.iter().all(|f| f.source.name() != "stepwise.ron"),
+            "the settings file is not a flow"
+        );
+    }
+}
