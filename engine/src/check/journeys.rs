@@ -13,7 +13,8 @@
 //! A loop of flows is followed once round: the exact longest journey through loops is
 //! exponential, and a customer who comes back round has the facts that skip its questions.
 //! `asked-again` searches a flow's graph once per fact it shares with a linked flow, and
-//! once more per link to a flow that asks about it.
+//! once more per link to a flow that asks about it: at most [`MAX_FACT_SEARCHES`] searches
+//! and [`MAX_LINKED_QUESTIONS`] pairs of a link and a question per flow.
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,7 +24,15 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use super::graph::Components;
 use super::{Parsed, Settings};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::Node;
+use crate::model::{Answer, Node};
+
+/// The most graph searches `asked-again` makes in one flow: past it, the links of a flow
+/// sharing very many facts with the flows it links to go unchecked rather than slow the
+/// check down (real flows need a handful).
+const MAX_FACT_SEARCHES: usize = 256;
+
+/// The most pairs of a link and a question of its flow `asked-again` looks at in one flow.
+const MAX_LINKED_QUESTIONS: usize = 100_000;
 
 /// The most flows named in a journey's help.
 const SHOWN_FLOWS: usize = 8;
@@ -193,7 +202,7 @@ impl FlowShape {
         Journey {
             steps,
             next,
-            own: steps - next.map_or(0, &beyond),
+            own: steps.saturating_sub(next.map_or(0, &beyond)),
         }
     }
 }
@@ -362,31 +371,71 @@ fn asked_again(
     if setters.is_empty() {
         return;
     }
+    // The questions each linked flow asks about a fact this flow records, found once per
+    // linked flow however many links lead there.
+    let mut asked: HashMap<usize, Vec<(&str, &str, &[Answer])>> = HashMap::new();
+    for to in shape.links.iter().filter_map(|l| l.to) {
+        asked.entry(to).or_insert_with(|| {
+            flows[to]
+                .raw
+                .nodes
+                .iter()
+                .filter_map(|(q, node)| match node {
+                    Node::Question {
+                        fact: Some(fact),
+                        answers,
+                        ..
+                    } if setters.contains_key(fact.as_str()) => {
+                        Some((q.as_str(), fact.as_str(), answers.as_slice()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        });
+    }
     let mut unset: HashMap<&str, Vec<bool>> = HashMap::new();
+    let mut leads: HashMap<(usize, &str), Vec<bool>> = HashMap::new();
+    let mut searches = 0;
+    let mut pairs = 0;
     for link in &shape.links {
         let Some(to) = link.to else { continue };
         let linked = &flows[to];
-        for (q, node) in &linked.raw.nodes {
-            let Node::Question {
-                fact: Some(fact),
-                answers,
-                ..
-            } = node
-            else {
-                continue;
-            };
-            let Some(recorders) = setters.get(fact.as_str()) else {
+        for &(q, fact, answers) in asked.get(&to).map(Vec::as_slice).unwrap_or_default() {
+            pairs += 1;
+            if pairs > MAX_LINKED_QUESTIONS {
+                return;
+            }
+            let Some(recorders) = setters.get(fact) else {
                 continue;
             };
             // One search forward per fact: is there a way to the link that records nothing?
-            let unset = unset
-                .entry(fact.as_str())
-                .or_insert_with(|| reachable_avoiding(&shape.graph, start, recorders, false));
-            if unset[link.node] {
+            if !unset.contains_key(fact) {
+                searches += 1;
+                if searches > MAX_FACT_SEARCHES {
+                    return;
+                }
+                unset.insert(
+                    fact,
+                    reachable_avoiding(&shape.graph, start, recorders, false),
+                );
+            }
+            if unset.get(fact).is_none_or(|unset| unset[link.node]) {
                 continue;
             }
-            // And one backward per link: the values recorded last on the ways to it.
-            let leads_here = reachable_avoiding(&shape.graph, link.node, recorders, true);
+            // And one backward per link and fact: the values recorded last on the ways to it.
+            if !leads.contains_key(&(link.node, fact)) {
+                searches += 1;
+                if searches > MAX_FACT_SEARCHES {
+                    return;
+                }
+                leads.insert(
+                    (link.node, fact),
+                    reachable_avoiding(&shape.graph, link.node, recorders, true),
+                );
+            }
+            let Some(leads_here) = leads.get(&(link.node, fact)) else {
+                continue;
+            };
             let mut missing: Vec<&str> = recorders
                 .iter()
                 .filter_map(|&r| match nodes.get_index(r) {
@@ -394,11 +443,9 @@ fn asked_again(
                     _ => None,
                 })
                 .flatten()
-                .filter(|a| {
-                    nodes
-                        .get_index_of(&a.goto)
-                        .is_some_and(|v| leads_here[v] && !recorders.contains(&v))
-                })
+                // A recorder is never reached by the search: an answer leading straight to
+                // another recorder is overwritten there.
+                .filter(|a| nodes.get_index_of(&a.goto).is_some_and(|v| leads_here[v]))
                 .map(|a| a.id.as_str())
                 .filter(|v| !answers.iter().any(|a| a.id == *v))
                 .collect();
@@ -420,10 +467,10 @@ fn reachable_avoiding(
     backwards: bool,
 ) -> Vec<bool> {
     let mut seen = vec![false; graph.node_count()];
+    let blocked: HashSet<usize> = blocked.iter().copied().collect();
     if blocked.contains(&start) {
         return seen;
     }
-    let blocked: HashSet<usize> = blocked.iter().copied().collect();
     seen[start] = true;
     let mut stack = vec![start];
     while let Some(v) = stack.pop() {

@@ -264,3 +264,48 @@ fn a_linked_question_on_a_fact_recorded_on_every_way_is_asked_again_only_without
         report.diagnostics
     );
 }
+
+#[test]
+fn very_many_shared_facts_and_links_are_checked_in_bounded_time() {
+    // 2,000 questions each recording its own fact, then 500 links to a flow that asks
+    // about every one of those facts with other answers: a million pairs to look at.
+    let facts = 2000;
+    let links = 500;
+    let mut nodes = String::new();
+    for i in 0..facts {
+        nodes.push_str(&format!(
+            "\"q{i}\": Question(text: \"?\", fact: \"f{i}\", answers: [(id: \"a\", label: \"A\", goto: \"q{}\"), (id: \"b\", label: \"B\", goto: \"q{}\")]),\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    nodes.push_str(&format!("\"q{facts}\": Question(text: \"?\", answers: ["));
+    for l in 0..links {
+        nodes.push_str(&format!("(id: \"l{l}\", label: \"L\", goto: \"link{l}\"),"));
+    }
+    nodes.push_str("]),\n");
+    for l in 0..links {
+        nodes.push_str(&format!("\"link{l}\": Link(flow: \"asks\"),\n"));
+    }
+    let mut asks = String::new();
+    for i in 0..facts {
+        asks.push_str(&format!(
+            "\"q{i}\": Question(text: \"?\", fact: \"f{i}\", answers: [(id: \"x\", label: \"X\", goto: \"q{}\"), (id: \"y\", label: \"Y\", goto: \"q{}\")]),\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    asks.push_str(&format!("\"q{facts}\": Done(text: \"ok\"),\n"));
+    let started = Instant::now();
+    let report = run(
+        vec![flow("many", "q0", &nodes), flow("asks", "q0", &asks)],
+        1_000_000,
+    );
+    println!(
+        "{facts} shared facts, {links} links: {:?}, {} asked-again",
+        started.elapsed(),
+        with_code(&report, Code::AskedAgain).len()
+    );
+    assert_eq!(report.errors(), 0, "{:?}", report.diagnostics.first());
+    assert!(!with_code(&report, Code::AskedAgain).is_empty());
+}
