@@ -6,7 +6,10 @@
 //! - `asked-again`: a linked flow asks a question about a fact that every way to the link
 //!   has recorded, because the value recorded is not one of the question's answers.
 //!
-//! Both are told at the link that makes the journey. Everything is linear in nodes, edges
+//! Both are told at the link that makes the journey. Counting a journey through a link,
+//! the linked flow's questions that the link's known facts answer count no step and lead
+//! only where those answers go (that flow is counted again for the link, which the bound
+//! on searches below also bounds). Everything is linear in nodes, edges
 //! and links: each flow's graph is condensed once (the steps of a loop count once, as for
 //! `long-path`, so counts are an upper bound), and the flows are taken in the order of the
 //! link graph's components, sinks first, each flow's longest journey kept once it is known.
@@ -16,6 +19,7 @@
 //! once more per link to a flow that asks about it: at most [`MAX_FACT_SEARCHES`] searches
 //! and [`MAX_LINKED_QUESTIONS`] pairs of a link and a question per flow.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use petgraph::Direction::{Incoming, Outgoing};
@@ -45,22 +49,47 @@ pub(super) fn check(flows: &[Parsed], settings: &Settings, per_flow: &mut [Vec<D
     }
     let shapes: Vec<FlowShape> = flows.iter().map(|f| FlowShape::of(f, &owner)).collect();
     let journeys = longest_journeys(flows, &shapes);
-    let longest = &journeys.longest;
     for (f, flow) in flows.iter().enumerate() {
-        for link in &shapes[f].links {
+        let known = known_at_links(flows, &shapes, f);
+        for (link, known) in shapes[f].links.iter().zip(&known) {
             let Some(to) = link.to else { continue };
+            let linked = &flows[to];
+            // A question the link's facts answer is skipped, and its other ways are not
+            // taken; one they leave unanswered is asked again.
+            let mut skip: HashMap<usize, Vec<usize>> = HashMap::new();
+            for asked in known {
+                let missing: Vec<&str> = asked
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|v| !asked.answers.iter().any(|a| a.id == *v))
+                    .collect();
+                if missing.is_empty() {
+                    let ways = asked
+                        .answers
+                        .iter()
+                        .filter(|a| asked.values.contains(&a.id.as_str()))
+                        .filter_map(|a| linked.raw.nodes.get_index_of(&a.goto))
+                        .collect();
+                    skip.insert(asked.node, ways);
+                } else {
+                    per_flow[f].push(asked_again_at(flow, linked, link, asked, &missing));
+                }
+            }
             // A link within a loop of flows has come round it once already.
-            let beyond = if journeys.group[f] == journeys.group[to] {
-                journeys.within_loop[to].steps
+            let looped = journeys.group[f] == journeys.group[to];
+            let first = if skip.is_empty() {
+                journeys.of(to, looped)
             } else {
-                longest[to].steps
+                shapes[to].longest(linked, |t| journeys.beyond(to, t, looped), &skip)
             };
-            let total = link.before + beyond;
+            let total = link.before + first.steps;
             if total > settings.journey_steps {
-                per_flow[f].push(long_journey(flows, &journeys, f, link, to, total, settings));
+                per_flow[f].push(long_journey(
+                    flows, &journeys, f, link, to, first, looped, total, settings,
+                ));
             }
         }
-        asked_again(flows, &shapes, f, flow, &mut per_flow[f]);
     }
 }
 
@@ -161,8 +190,14 @@ impl FlowShape {
     }
 
     /// The most steps from the start to an end of the journey, each link worth what
-    /// `beyond` says of its flow.
-    fn longest(&self, flow: &Parsed, beyond: impl Fn(usize) -> usize) -> Journey {
+    /// `beyond` says of its flow; each node in `skip` (a question whose answer is known)
+    /// counts no step and goes on only to the nodes listed for it.
+    fn longest(
+        &self,
+        flow: &Parsed,
+        beyond: impl Fn(usize) -> usize,
+        skip: &HashMap<usize, Vec<usize>>,
+    ) -> Journey {
         let Some(start) = self.start else {
             return Journey::default();
         };
@@ -186,15 +221,24 @@ impl FlowShape {
                     tail = beyond(*to);
                     via = Some(*to);
                 }
-                for w in self.graph.neighbors(NodeIndex::new(v)) {
-                    let c = comp[w.index()];
+                let ways: Vec<usize> = match skip.get(&v) {
+                    Some(ways) => ways.clone(),
+                    None => self
+                        .graph
+                        .neighbors(NodeIndex::new(v))
+                        .map(|w| w.index())
+                        .collect(),
+                };
+                for w in ways {
+                    let c = comp[w];
                     if c != k && best[c] > tail {
                         tail = best[c];
                         via = next_flow[c];
                     }
                 }
             }
-            best[k] = self.steps[k] + tail;
+            let skipped = scc.iter().filter(|v| skip.contains_key(&v.index())).count();
+            best[k] = self.steps[k].saturating_sub(skipped) + tail;
             next_flow[k] = via;
         }
         let steps = best[comp[start]];
@@ -229,6 +273,27 @@ struct Journeys {
     group: Vec<usize>,
 }
 
+impl Journeys {
+    /// The longest journey from flow `g`'s start; `looped` when the journey came into `g`
+    /// from its own loop of flows.
+    fn of(&self, g: usize, looped: bool) -> Journey {
+        if looped {
+            self.within_loop[g]
+        } else {
+            self.longest[g]
+        }
+    }
+
+    /// What a link from flow `g` to flow `to` adds, as [`Journeys::of`] counts it.
+    fn beyond(&self, g: usize, to: usize, looped: bool) -> usize {
+        match (self.group[g] == self.group[to], looped) {
+            (true, true) => 0,
+            (true, false) => self.within_loop[to].steps,
+            (false, _) => self.longest[to].steps,
+        }
+    }
+}
+
 /// Every flow's longest journey, each flow's computed once its linked flows are known.
 fn longest_journeys(flows: &[Parsed], shapes: &[FlowShape]) -> Journeys {
     let mut links: DiGraph<(), ()> = DiGraph::with_capacity(flows.len(), flows.len());
@@ -243,27 +308,36 @@ fn longest_journeys(flows: &[Parsed], shapes: &[FlowShape]) -> Journeys {
     let components = Components::of(&links);
     let mut longest = vec![Journey::default(); flows.len()];
     let mut within_loop = vec![Journey::default(); flows.len()];
+    let no_skip = HashMap::new();
     for (k, scc) in components.sccs.iter().enumerate() {
         // Round one counts a link back into the loop as nothing; round two follows it
         // into a flow of the loop once, with that flow's round-one journey.
         for f in scc.iter().map(|v| v.index()) {
-            within_loop[f] = shapes[f].longest(&flows[f], |to| {
-                if components.comp[to] == k {
-                    0
-                } else {
-                    longest[to].steps
-                }
-            });
-        }
-        for f in scc.iter().map(|v| v.index()) {
-            longest[f] = if components.is_cyclic(&links, k) {
-                shapes[f].longest(&flows[f], |to| {
+            within_loop[f] = shapes[f].longest(
+                &flows[f],
+                |to| {
                     if components.comp[to] == k {
-                        within_loop[to].steps
+                        0
                     } else {
                         longest[to].steps
                     }
-                })
+                },
+                &no_skip,
+            );
+        }
+        for f in scc.iter().map(|v| v.index()) {
+            longest[f] = if components.is_cyclic(&links, k) {
+                shapes[f].longest(
+                    &flows[f],
+                    |to| {
+                        if components.comp[to] == k {
+                            within_loop[to].steps
+                        } else {
+                            longest[to].steps
+                        }
+                    },
+                    &no_skip,
+                )
             } else {
                 within_loop[f]
             };
@@ -277,12 +351,15 @@ fn longest_journeys(flows: &[Parsed], shapes: &[FlowShape]) -> Journeys {
 }
 
 /// `long-journey`: the link at `link` of flow `f` starts a journey of `total` steps.
+#[allow(clippy::too_many_arguments)]
 fn long_journey(
     flows: &[Parsed],
     journeys: &Journeys,
     f: usize,
     link: &LinkAt,
     to: usize,
+    first: Journey,
+    looped: bool,
     total: usize,
     settings: &Settings,
 ) -> Diagnostic {
@@ -293,7 +370,7 @@ fn long_journey(
     // Once a journey has come round into its own loop of flows, it goes on as
     // `within_loop` says, as it was counted.
     let group = &journeys.group;
-    let mut at = Some((to, group[f] == group[to]));
+    let mut at = Some((to, looped));
     let mut seen = 0;
     while let Some((g, looped)) = at {
         seen += 1;
@@ -301,10 +378,11 @@ fn long_journey(
             parts.push("…".to_owned());
             break;
         }
-        let journey = if looped {
-            journeys.within_loop[g]
+        // The linked flow as the link enters it, with the questions its facts answer.
+        let journey = if seen == 1 {
+            first
         } else {
-            journeys.longest[g]
+            journeys.of(g, looped)
         };
         let again = if parts.iter().any(|p| p.starts_with(&format!("`{}`", id(g)))) {
             " again"
@@ -312,7 +390,11 @@ fn long_journey(
             ""
         };
         parts.push(format!("`{}`{again} ({})", id(g), steps(journey.own)));
-        at = journey.next.map(|n| (n, looped || group[n] == group[g]));
+        // As counted: within a loop of flows a journey goes round once, then stops.
+        at = journey
+            .next
+            .filter(|&n| !(looped && group[n] == group[g]))
+            .map(|n| (n, group[n] == group[g]));
     }
     let limit = settings.journey_steps;
     let node_id = flow
@@ -346,18 +428,27 @@ fn steps(n: usize) -> String {
     }
 }
 
-/// `asked-again`: for each link of flow `f`, a question of the linked flow on a fact every
-/// way to the link records, with no answer for a value recorded.
-fn asked_again(
-    flows: &[Parsed],
-    shapes: &[FlowShape],
-    f: usize,
-    flow: &Parsed,
-    out: &mut Vec<Diagnostic>,
-) {
+/// A question of a linked flow on a fact every way to the link has recorded.
+#[derive(Clone)]
+struct Asked<'a> {
+    /// The question's position in the linked flow, and its id.
+    node: usize,
+    id: &'a str,
+    fact: &'a str,
+    answers: &'a [Answer],
+    /// The values recorded last on the ways to the link.
+    values: Vec<&'a str>,
+}
+
+/// For each link of flow `f` (in the order of its [`FlowShape::links`]), the questions of
+/// the linked flow on facts every way to the link has recorded.
+fn known_at_links<'a>(flows: &'a [Parsed], shapes: &[FlowShape], f: usize) -> Vec<Vec<Asked<'a>>> {
     let shape = &shapes[f];
-    let Some(start) = shape.start else { return };
-    let nodes = &flow.raw.nodes;
+    let mut found: Vec<Vec<Asked<'a>>> = shape.links.iter().map(|_| Vec::new()).collect();
+    let Some(start) = shape.start else {
+        return found;
+    };
+    let nodes = &flows[f].raw.nodes;
     // The facts this flow records, with the questions that record them.
     let mut setters: HashMap<&str, Vec<usize>> = HashMap::new();
     for (v, node) in nodes.values().enumerate() {
@@ -369,25 +460,30 @@ fn asked_again(
         }
     }
     if setters.is_empty() {
-        return;
+        return found;
     }
     // The questions each linked flow asks about a fact this flow records, found once per
     // linked flow however many links lead there.
-    let mut asked: HashMap<usize, Vec<(&str, &str, &[Answer])>> = HashMap::new();
+    let mut asked: HashMap<usize, Vec<Asked<'a>>> = HashMap::new();
     for to in shape.links.iter().filter_map(|l| l.to) {
         asked.entry(to).or_insert_with(|| {
             flows[to]
                 .raw
                 .nodes
                 .iter()
-                .filter_map(|(q, node)| match node {
+                .enumerate()
+                .filter_map(|(v, (q, node))| match node {
                     Node::Question {
                         fact: Some(fact),
                         answers,
                         ..
-                    } if setters.contains_key(fact.as_str()) => {
-                        Some((q.as_str(), fact.as_str(), answers.as_slice()))
-                    }
+                    } if setters.contains_key(fact.as_str()) => Some(Asked {
+                        node: v,
+                        id: q.as_str(),
+                        fact: fact.as_str(),
+                        answers: answers.as_slice(),
+                        values: Vec::new(),
+                    }),
                     _ => None,
                 })
                 .collect()
@@ -397,46 +493,43 @@ fn asked_again(
     let mut leads: HashMap<(usize, &str), Vec<bool>> = HashMap::new();
     let mut searches = 0;
     let mut pairs = 0;
-    for link in &shape.links {
+    for (i, link) in shape.links.iter().enumerate() {
         let Some(to) = link.to else { continue };
-        let linked = &flows[to];
-        for &(q, fact, answers) in asked.get(&to).map(Vec::as_slice).unwrap_or_default() {
+        for question in asked.get(&to).map(Vec::as_slice).unwrap_or_default() {
+            let fact = question.fact;
             pairs += 1;
             if pairs > MAX_LINKED_QUESTIONS {
-                return;
+                return found;
             }
             let Some(recorders) = setters.get(fact) else {
                 continue;
             };
             // One search forward per fact: is there a way to the link that records nothing?
-            if !unset.contains_key(fact) {
-                searches += 1;
-                if searches > MAX_FACT_SEARCHES {
-                    return;
+            let unset_here = match unset.entry(fact) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    searches += 1;
+                    if searches > MAX_FACT_SEARCHES {
+                        return found;
+                    }
+                    e.insert(reachable_avoiding(&shape.graph, start, recorders, false))
                 }
-                unset.insert(
-                    fact,
-                    reachable_avoiding(&shape.graph, start, recorders, false),
-                );
-            }
-            if unset.get(fact).is_none_or(|unset| unset[link.node]) {
+            };
+            if unset_here[link.node] {
                 continue;
             }
             // And one backward per link and fact: the values recorded last on the ways to it.
-            if !leads.contains_key(&(link.node, fact)) {
-                searches += 1;
-                if searches > MAX_FACT_SEARCHES {
-                    return;
+            let leads_here = match leads.entry((link.node, fact)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    searches += 1;
+                    if searches > MAX_FACT_SEARCHES {
+                        return found;
+                    }
+                    e.insert(reachable_avoiding(&shape.graph, link.node, recorders, true))
                 }
-                leads.insert(
-                    (link.node, fact),
-                    reachable_avoiding(&shape.graph, link.node, recorders, true),
-                );
-            }
-            let Some(leads_here) = leads.get(&(link.node, fact)) else {
-                continue;
             };
-            let mut missing: Vec<&str> = recorders
+            let mut values: Vec<&str> = recorders
                 .iter()
                 .filter_map(|&r| match nodes.get_index(r) {
                     Some((_, Node::Question { answers, .. })) => Some(answers),
@@ -447,15 +540,16 @@ fn asked_again(
                 // another recorder is overwritten there.
                 .filter(|a| nodes.get_index_of(&a.goto).is_some_and(|v| leads_here[v]))
                 .map(|a| a.id.as_str())
-                .filter(|v| !answers.iter().any(|a| a.id == *v))
                 .collect();
-            missing.sort_unstable();
-            missing.dedup();
-            if !missing.is_empty() {
-                out.push(asked_again_at(flow, linked, link, q, fact, &missing));
-            }
+            values.sort_unstable();
+            values.dedup();
+            found[i].push(Asked {
+                values,
+                ..question.clone()
+            });
         }
     }
+    found
 }
 
 /// The nodes reachable from `start` (or, `backwards`, that reach it) without passing
@@ -490,10 +584,10 @@ fn asked_again_at(
     flow: &Parsed,
     linked: &Parsed,
     link: &LinkAt,
-    question: &str,
-    fact: &str,
+    asked: &Asked<'_>,
     missing: &[&str],
 ) -> Diagnostic {
+    let (question, fact) = (asked.id, asked.fact);
     let node_id = flow
         .raw
         .nodes

@@ -309,3 +309,50 @@ fn very_many_shared_facts_and_links_are_checked_in_bounded_time() {
     assert_eq!(report.errors(), 0, "{:?}", report.diagnostics.first());
     assert!(!with_code(&report, Code::AskedAgain).is_empty());
 }
+
+#[test]
+fn a_question_the_link_already_answers_counts_no_step() {
+    let asking = |second: &str| {
+        flow(
+            "a",
+            "status",
+            &format!(
+                r#""status": Question(text: "?", fact: "status", answers: [
+                    (id: "open", label: "Open", goto: "more"),
+                    (id: "{second}", label: "Other", goto: "more"),
+                ]),
+                "more": Link(flow: "b"),"#
+            ),
+        )
+    };
+    // In `b` the known status leads past the question, and only to the short way.
+    let linked = flow(
+        "b",
+        "status",
+        r#""status": Question(text: "?", fact: "status", answers: [
+            (id: "open", label: "Open", goto: "r0"),
+            (id: "closed", label: "Closed", goto: "long0"),
+        ]),
+        "r0": Remedy(text: "try", otherwise: "done"),
+        "long0": Remedy(text: "try", otherwise: "long1"),
+        "long1": Remedy(text: "try", otherwise: "long2"),
+        "long2": Remedy(text: "try", otherwise: "done"),
+        "done": Done(text: "ok"),"#,
+    );
+    // open or closed: 1 step in `a`, `b`'s question skipped, then at most 3 remedies.
+    let report = run(vec![asking("closed"), linked.clone()], 4);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let report = run(vec![asking("closed"), linked.clone()], 3);
+    let found = with_code(&report, Code::LongJourney);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("up to 4 steps"),
+        "{}",
+        found[0].message
+    );
+    // A value `b` has no answer for: asked again, and counted.
+    let report = run(vec![asking("unknown"), linked], 4);
+    assert_eq!(with_code(&report, Code::AskedAgain).len(), 1);
+    let found = with_code(&report, Code::LongJourney);
+    assert!(found[0].message.contains("up to 5 steps"), "{:?}", found);
+}
