@@ -6,18 +6,22 @@
 //! - `asked-again`: a linked flow asks a question about a fact that every way to the link
 //!   has recorded, because the value recorded is not one of the question's answers.
 //!
-//! Both are told at the link that makes the journey. Counting a journey through a link,
-//! the linked flow's questions that the link's known facts answer count no step and lead
-//! only where those answers go (that flow is counted again for the link, which the bound
-//! on searches below also bounds). Everything is linear in nodes, edges
-//! and links: each flow's graph is condensed once (the steps of a loop count once, as for
-//! `long-path`, so counts are an upper bound), and the flows are taken in the order of the
-//! link graph's components, sinks first, each flow's longest journey kept once it is known.
-//! A loop of flows is followed once round: the exact longest journey through loops is
-//! exponential, and a customer who comes back round has the facts that skip its questions.
-//! `asked-again` searches a flow's graph once per fact it shares with a linked flow, and
-//! once more per link to a flow that asks about it: at most [`MAX_FACT_SEARCHES`] searches
-//! and [`MAX_LINKED_QUESTIONS`] pairs of a link and a question per flow.
+//! Both are told at the link that makes the journey. A journey is counted as the walk
+//! would take it: in the linked flow, a question that the facts known at the link answer
+//! counts no step and leads only where those answers go.
+//!
+//! The counting is linear in nodes, edges and links. Each flow's graph is condensed once
+//! (the steps of a loop count once, as for `long-path`, so counts are an upper bound), and
+//! the flows are taken in the order of the link graph's components, sinks first, each
+//! flow's longest journey kept once it is known. A loop of flows is followed once round:
+//! the exact longest journey through loops is exponential, and a customer who comes back
+//! round has the facts that skip its questions.
+//!
+//! What is known at a link takes a search of the flow's graph per fact it shares with a
+//! linked flow, and one more per link and fact; a linked flow whose questions a link's facts
+//! answer is counted again for that link. Both are bounded per flow: at most
+//! [`MAX_FACT_SEARCHES`] searches and [`MAX_LINKED_QUESTIONS`] pairs of a link and a
+//! question.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -81,7 +85,7 @@ pub(super) fn check(flows: &[Parsed], settings: &Settings, per_flow: &mut [Vec<D
             let first = if skip.is_empty() {
                 journeys.of(to, looped)
             } else {
-                shapes[to].longest(linked, |t| journeys.beyond(to, t, looped), &skip)
+                shapes[to].longest(|t| journeys.beyond(to, t, looped), &skip)
             };
             let total = link.before + first.steps;
             if total > settings.journey_steps {
@@ -194,14 +198,12 @@ impl FlowShape {
     /// counts no step and goes on only to the nodes listed for it.
     fn longest(
         &self,
-        flow: &Parsed,
         beyond: impl Fn(usize) -> usize,
         skip: &HashMap<usize, Vec<usize>>,
     ) -> Journey {
         let Some(start) = self.start else {
             return Journey::default();
         };
-        let nodes = &flow.raw.nodes;
         let comp = &self.components.comp;
         let count = self.components.sccs.len();
         let mut best = vec![0usize; count];
@@ -215,7 +217,6 @@ impl FlowShape {
             for v in scc {
                 let v = v.index();
                 if let Some(Some(to)) = links.get(&v)
-                    && matches!(nodes.get_index(v), Some((_, Node::Link { .. })))
                     && (via.is_none() || beyond(*to) > tail)
                 {
                     tail = beyond(*to);
@@ -314,7 +315,6 @@ fn longest_journeys(flows: &[Parsed], shapes: &[FlowShape]) -> Journeys {
         // into a flow of the loop once, with that flow's round-one journey.
         for f in scc.iter().map(|v| v.index()) {
             within_loop[f] = shapes[f].longest(
-                &flows[f],
                 |to| {
                     if components.comp[to] == k {
                         0
@@ -328,7 +328,6 @@ fn longest_journeys(flows: &[Parsed], shapes: &[FlowShape]) -> Journeys {
         for f in scc.iter().map(|v| v.index()) {
             longest[f] = if components.is_cyclic(&links, k) {
                 shapes[f].longest(
-                    &flows[f],
                     |to| {
                         if components.comp[to] == k {
                             within_loop[to].steps
