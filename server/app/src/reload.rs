@@ -113,3 +113,17 @@ pub async fn reload(app: &App) {
         Err(e) => tracing::error!(error = %e, "flows not reloaded: the store cannot record them"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_translations_and_the_settings_reload_but_scenarios_do_not() {
+        assert!(is_flow_file(Path::new("flows/a.ron")));
+        assert!(is_flow_file(Path::new("flows/a.de.ron")));
+        assert!(is_flow_file(Path::new("flows/stepwise.ron")));
+        assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
+        assert!(!is_flow_file(Path::new("flows/notes.txt")));
+    }
+}
