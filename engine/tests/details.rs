@@ -181,3 +181,23 @@ fn a_long_value_is_refused_for_its_length_before_its_kind() {
         "Last 4 digits must be at most 4 characters"
     );
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_in_any_detail_is_accepted_or_refused_never_a_panic(
+        values in proptest::collection::vec(".{0,80}", 8)
+    ) {
+        let flows = catalog();
+        let (mut walk, _) = Walk::start(&flows, "contact", BTreeMap::new()).unwrap();
+        let ids = ["email", "phone", "amount", "date", "link", "txid", "digits", "what"];
+        let given: BTreeMap<String, String> = ids
+            .iter()
+            .zip(values)
+            .map(|(id, value)| (id.to_string(), value))
+            .collect();
+        match walk.submit_details(&flows, given) {
+            Ok(()) | Err(WalkError::InvalidDetails { .. }) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+}
