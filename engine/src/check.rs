@@ -8,13 +8,19 @@
 //! - `rules`: one flow on its own (start, answers, summary, file name);
 //! - `ids`: how a flow's ids are written (invisible characters, mixed alphabets);
 //! - `graph`: one flow as a graph (targets, reachability, traps, long paths);
-//! - `links`: flows together (links, link loops, facts, flows with errors).
+//! - `links`: flows together (links, link loops, facts, flows with errors);
+//! - `journeys`: journeys that cross links (too long, questions asked again);
+//! - `settings`: what a flows directory tunes (`stepwise.ron`).
 
 mod graph;
 mod ids;
+mod journeys;
 mod links;
 mod parse;
 mod rules;
+mod settings;
+
+pub use settings::{JOURNEY_STEPS, Settings};
 
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashSet};
@@ -84,10 +90,24 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// Checks flow files and directories of them (a directory's `*.ron` files, sorted,
-/// without `*.scenarios.ron`), and the translations beside them (`<flow>.<locale>.ron`).
+/// without `*.scenarios.ron`), and the translations beside them (`<flow>.<locale>.ron`),
+/// with the settings of their directory (see [`Settings::for_paths`]).
 pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
+    check_paths_with(paths, None)
+}
+
+/// Checks as [`check_paths`] does, with `settings` in place of the directory's when given.
+pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckReport {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
+    let settings = match settings {
+        Some(settings) => settings,
+        None => {
+            let (settings, problem) = Settings::for_paths(paths);
+            problems.extend(problem);
+            settings
+        }
+    };
     // Files that could not be read: a link to one is to a flow with errors, not unknown.
     let mut unread = HashSet::new();
     let mut files = 0;
@@ -130,7 +150,7 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             }
         }
     }
-    let mut report = check(sources, unread.clone());
+    let mut report = check(sources, unread.clone(), &settings);
     report.files = files;
     report.diagnostics.extend(problems);
     // Translations of flows with errors wait for their flow to be fixed.
@@ -218,9 +238,14 @@ impl Parsed {
     }
 }
 
-/// Checks flows already in memory (no size limit applies).
+/// Checks flows already in memory (no size limit applies), with the default settings.
 pub fn check_sources(sources: Vec<Source>) -> CheckReport {
-    check(sources, HashSet::new())
+    check_sources_with(sources, &Settings::default())
+}
+
+/// Checks flows already in memory with the settings of their directory.
+pub fn check_sources_with(sources: Vec<Source>, settings: &Settings) -> CheckReport {
+    check(sources, HashSet::new(), settings)
 }
 
 /// Checks one version of a flow on its own, away from its directory (`stepwise diff`
@@ -249,7 +274,7 @@ pub fn check_alone(source: &Source) -> (Option<Flow>, Vec<Diagnostic>) {
 }
 
 /// Checks `sources`; `unparsed` names flows whose files could not even be read.
-fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
+fn check(sources: Vec<Source>, mut unparsed: HashSet<String>, settings: &Settings) -> CheckReport {
     let files = sources.len();
     let mut diagnostics = Vec::new();
     let mut flows = Vec::new();
@@ -280,6 +305,7 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
         per_flow.push(found);
     }
     links::check(&flows, &shapes, &unparsed, &mut per_flow);
+    journeys::check(&flows, settings, &mut per_flow);
 
     let mut accepted = Vec::new();
     for (flow, found) in flows.into_iter().zip(per_flow) {

@@ -92,6 +92,8 @@ codes! {
     LinkLoop = "link-loop", Error;
     /// A link to a flow that has errors.
     BrokenLink = "broken-link", Error;
+    /// A detail's `pattern` that is not a regular expression the `regex` crate compiles.
+    InvalidPattern = "invalid-pattern", Error;
     /// A branch on a fact nothing can set.
     UnknownFact = "unknown-fact", Error;
     /// The flow's id is not its file name.
@@ -110,6 +112,10 @@ codes! {
     EmptyBranch = "empty-branch", Warning;
     /// A path through the flow with very many steps.
     LongPath = "long-path", Warning;
+    /// A journey across links with more steps than the directory's `journey_steps`.
+    LongJourney = "long-journey", Warning;
+    /// A linked flow asks again about a fact every way to the link records.
+    AskedAgain = "asked-again", Warning;
     /// A flow without a summary.
     MissingSummary = "missing-summary", Warning;
     /// An id that mixes Latin, Cyrillic or Greek letters, which look alike.

@@ -20,6 +20,9 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 /// `flows/<id>.ron`.
 pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
 
+/// The name of a flows directory's settings file (see [`crate::Settings`]); never a flow.
+pub const SETTINGS_FILE: &str = "stepwise.ron";
+
 /// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,
 /// `de`); `None` for flow files, scenario files and anything else.
 pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
@@ -40,7 +43,10 @@ pub fn is_flow_file(path: &Path) -> bool {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    name.ends_with(".ron") && !name.ends_with(SCENARIO_SUFFIX) && file_name_parts(path).is_none()
+    name.ends_with(".ron")
+        && name != SETTINGS_FILE
+        && !name.ends_with(SCENARIO_SUFFIX)
+        && file_name_parts(path).is_none()
 }
 
 /// Where the translation of a flow file into a language is kept.
@@ -170,6 +176,7 @@ mod tests {
         assert!(is_flow_file(Path::new("flows/a.ron")));
         assert!(!is_flow_file(Path::new("flows/a.de.ron")));
         assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
+        assert!(!is_flow_file(Path::new("flows/stepwise.ron")));
     }
 
     #[test]

@@ -40,6 +40,7 @@
 
 // The core, re-exported below: embedders name its types from the root.
 mod check;
+mod details;
 mod diagnostic;
 mod exit;
 mod files;
@@ -60,15 +61,20 @@ pub mod phrases;
 pub mod scenario;
 pub mod translate;
 
-pub use check::{CheckReport, LONG_PATH_STEPS, check_alone, check_paths, check_sources};
+pub use check::{
+    CheckReport, JOURNEY_STEPS, LONG_PATH_STEPS, Settings, check_alone, check_paths,
+    check_paths_with, check_sources, check_sources_with,
+};
 pub use diagnostic::{
     Code, Diagnostic, JsonDiagnostic, JsonLabel, Label, RENDER_WIDTH, Severity, Style, render_all,
 };
 pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
-pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
+pub use files::{
+    MAX_FILE_SIZE, SCENARIO_SUFFIX, SETTINGS_FILE, file_name_parts, is_flow_file, translation_path,
+};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
-pub use model::{Answer, Detail, Node, RawFlow};
+pub use model::{Answer, Detail, DetailKind, Node, RawFlow};
 pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 pub use phrases::Phrases;
 pub use source::index::{AnswerSpans, Index, NodeSpans};

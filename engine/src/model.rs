@@ -116,11 +116,71 @@ pub struct Detail {
     /// Longest accepted answer, in characters.
     #[serde(default = "Detail::default_max_len")]
     pub max_len: usize,
+    /// What sort of value it is: how it is checked and which keyboard a phone shows.
+    // Left out of what is hashed when it is the default, so versions written before kinds
+    // existed keep their version.
+    #[serde(default, skip_serializing_if = "DetailKind::is_text")]
+    pub kind: DetailKind,
+    /// A regular expression (the `regex` crate's syntax) the whole answer must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 impl Detail {
     fn default_max_len() -> usize {
         500
+    }
+}
+
+/// What sort of value a detail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DetailKind {
+    /// An email address.
+    Email,
+    /// A phone number, with its country code or not.
+    Phone,
+    /// A number, such as an amount of a coin.
+    Amount,
+    /// A calendar date, written `YYYY-MM-DD`.
+    Date,
+    /// A web address (`http` or `https`).
+    Url,
+    /// A blockchain transaction id (hash).
+    Txid,
+    /// Any text.
+    #[default]
+    Text,
+}
+
+impl DetailKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [DetailKind; 7] = [
+        DetailKind::Email,
+        DetailKind::Phone,
+        DetailKind::Amount,
+        DetailKind::Date,
+        DetailKind::Url,
+        DetailKind::Txid,
+        DetailKind::Text,
+    ];
+
+    /// The kind as a writer writes it, e.g. `email`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetailKind::Email => "email",
+            DetailKind::Phone => "phone",
+            DetailKind::Amount => "amount",
+            DetailKind::Date => "date",
+            DetailKind::Url => "url",
+            DetailKind::Txid => "txid",
+            DetailKind::Text => "text",
+        }
+    }
+
+    /// Whether it is the default, any text.
+    pub fn is_text(&self) -> bool {
+        *self == DetailKind::Text
     }
 }
 

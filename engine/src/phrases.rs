@@ -50,6 +50,17 @@ pub struct Phrases {
     pub statuses: [&'static str; 4],
     /// The outcomes as a transcript's last line says them: resolved, escalated, done.
     pub outcomes: [&'static str; 3],
+    /// A required detail left empty; `{label}` is the detail's label.
+    pub detail_required: &'static str,
+    /// A detail over its length; `{label}`, and `{max}` the most characters.
+    pub detail_too_long: &'static str,
+    /// A detail the escalation does not ask for.
+    pub detail_not_asked: &'static str,
+    /// A detail that does not match its writer's pattern; `{label}`.
+    pub detail_pattern: &'static str,
+    /// A detail not of its kind, for each kind in the order of
+    /// [`crate::DetailKind::ALL`] (the last, any text, is never refused); `{label}`.
+    pub detail_kinds: [&'static str; 7],
 }
 
 /// English, the language flows are written in.
@@ -77,6 +88,21 @@ pub const ENGLISH: Phrases = Phrases {
     notes: "Notes by support",
     statuses: ["active", "resolved", "escalated", "done"],
     outcomes: ["Resolved", "Escalated to support", "Done"],
+    detail_required: "{label} is required",
+    detail_too_long: "{label} must be at most {max} characters",
+    detail_not_asked: "is not asked for here",
+    detail_pattern: "{label}: this is not in the form asked for. Check the hint and try again.",
+    detail_kinds: [
+        "{label}: enter an email address, like name@example.com.",
+        "{label}: enter a phone number in digits, with + and the country code if you like, \
+         like +44 20 7946 0958.",
+        "{label}: enter the amount as a number, like 0.25 or 250 XRP.",
+        "{label}: enter a date as year-month-day, like 2026-03-31.",
+        "{label}: enter a web address starting with https://.",
+        "{label}: enter the transaction ID (TxID) as your wallet or the block explorer shows it: \
+         letters and digits only, usually 64 of them.",
+        "",
+    ],
 };
 
 /// German.
@@ -109,6 +135,22 @@ pub const GERMAN: Phrases = Phrases {
         "abgeschlossen",
     ],
     outcomes: ["Gelöst", "An den Support übergeben", "Abgeschlossen"],
+    detail_required: "{label}: Bitte füllen Sie dieses Feld aus.",
+    detail_too_long: "{label}: Bitte höchstens {max} Zeichen.",
+    detail_not_asked: "wird hier nicht abgefragt",
+    detail_pattern: "{label}: Die Angabe hat nicht die verlangte Form. Bitte prüfen Sie den \
+        Hinweis und versuchen Sie es noch einmal.",
+    detail_kinds: [
+        "{label}: Bitte geben Sie eine E-Mail-Adresse ein, zum Beispiel name@example.com.",
+        "{label}: Bitte geben Sie eine Telefonnummer in Ziffern ein, gern mit + und \
+         Ländervorwahl, zum Beispiel +49 30 1234567.",
+        "{label}: Bitte geben Sie den Betrag als Zahl ein, zum Beispiel 0,25 oder 250 XRP.",
+        "{label}: Bitte geben Sie ein Datum als Jahr-Monat-Tag ein, zum Beispiel 2026-03-31.",
+        "{label}: Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.",
+        "{label}: Bitte geben Sie die Transaktions-ID (TxID) so ein, wie Ihre Wallet oder der \
+         Block-Explorer sie anzeigt: nur Buchstaben und Ziffern, meist 64 Zeichen.",
+        "",
+    ],
 };
 
 /// Every language the engine speaks.
@@ -126,6 +168,21 @@ pub fn for_locale(locale: &str) -> &'static Phrases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_language_words_each_detail_problem_with_its_label() {
+        for words in ALL {
+            let kinds = &words.detail_kinds[..words.detail_kinds.len() - 1];
+            for text in kinds.iter().chain([
+                &words.detail_required,
+                &words.detail_too_long,
+                &words.detail_pattern,
+            ]) {
+                assert!(text.contains("{label}"), "{}: {text}", words.locale);
+            }
+            assert!(words.detail_too_long.contains("{max}"), "{}", words.locale);
+        }
+    }
 
     #[test]
     fn a_regional_tag_uses_its_language() {

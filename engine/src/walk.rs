@@ -484,35 +484,33 @@ impl Walk {
         else {
             return Err(WalkError::NotEscalated);
         };
+        let words = crate::phrases::for_locale(self.locale());
         let mut problems = Vec::new();
         for id in details.keys() {
             if !collect.iter().any(|d| &d.id == id) {
                 problems.push(DetailProblem {
                     id: id.clone(),
-                    problem: "is not asked for here".to_owned(),
+                    problem: words.detail_not_asked.to_owned(),
                 });
             }
         }
         let mut accepted = BTreeMap::new();
         for detail in &collect {
             let value = details.get(&detail.id).map(|v| v.trim()).unwrap_or("");
-            if value.is_empty() {
-                if !detail.optional {
-                    problems.push(DetailProblem {
-                        id: detail.id.clone(),
-                        problem: format!("{} is required", detail.label),
-                    });
-                }
-            } else if value.chars().count() > detail.max_len {
-                problems.push(DetailProblem {
-                    id: detail.id.clone(),
-                    problem: format!(
-                        "{} must be at most {} characters",
-                        detail.label, detail.max_len
-                    ),
-                });
+            let problem = if value.is_empty() {
+                (!detail.optional).then(|| words.detail_required.replace("{label}", &detail.label))
             } else {
-                accepted.insert(detail.id.clone(), value.to_owned());
+                crate::details::problem(detail, value, words)
+            };
+            match problem {
+                Some(problem) => problems.push(DetailProblem {
+                    id: detail.id.clone(),
+                    problem,
+                }),
+                None if value.is_empty() => {}
+                None => {
+                    accepted.insert(detail.id.clone(), value.to_owned());
+                }
             }
         }
         if !problems.is_empty() {

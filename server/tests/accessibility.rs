@@ -152,7 +152,8 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
     let form = walk("deposit-missing-memo", MEMO).await;
     let escalated = walk("deposit-missing-memo", MEMO).await;
     let details = json!({"details": {
-        "coin": "XRP", "network": "XRP Ledger", "amount": "250", "txid": "A1B2C3",
+        "coin": "XRP", "network": "XRP Ledger", "amount": "250",
+        "txid": "E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879",
         "deposit-time": "2026-11-02 14:05 UTC", "address": "rDeposit123"
     }});
     let (status, body) = client

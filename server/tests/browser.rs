@@ -408,7 +408,10 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
     for (field, value) in [
         ("d-network", "XRP Ledger"),
         ("d-amount", "250"),
-        ("d-txid", "A1B2C3D4E5F6"),
+        (
+            "d-txid",
+            "E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879",
+        ),
         ("d-deposit-time", "2026-11-02 14:05 UTC"),
         ("d-address", "rDepositAddress123"),
     ] {
@@ -438,7 +441,10 @@ async fn an_escalated_memo_case_reaches_the_agent_by_its_reference() {
         .await
         .unwrap();
     assert!(summary.contains("I left it empty"), "{summary}");
-    assert!(summary.contains("A1B2C3D4E5F6"), "{summary}");
+    assert!(
+        summary.contains("E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879"),
+        "{summary}"
+    );
     for internal in ["deposit-missing-memo", "wrong-or-missing", "`"] {
         assert!(!summary.contains(internal), "{internal} in {summary}");
     }
@@ -592,6 +598,112 @@ async fn an_agent_runs_a_flow_jumps_and_notes() {
     assert_eq!(back["step"]["node"], json!(start));
     assert_no_policy_violations(&agent).await;
     agent.close().await.unwrap();
+    server.stop().await;
+}
+
+/// Walks the memo guide to its escalation form.
+async fn memo_escalation(browser: &Client, base: &str) {
+    browser
+        .goto(&format!("{base}/flows/deposit-missing-memo"))
+        .await
+        .unwrap();
+    click(browser, "Start").await;
+    for answer in ["Into my account here", "Continue", "I left it empty"] {
+        click(browser, answer).await;
+    }
+}
+
+/// The value of a field's attribute, by the field's id.
+async fn attr(browser: &Client, id: &str, name: &str) -> Option<String> {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .attr(name)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_detail_gets_the_field_that_fits_it_and_a_counter_near_its_limit() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(bundled(), store.path()).await;
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
+    let base = &server.client.base;
+    let customer = driver.browser(true).await;
+    memo_escalation(&customer, base).await;
+    // The kinds' keyboards and the multi-line box for a description.
+    assert_eq!(
+        attr(&customer, "d-amount", "inputmode").await.as_deref(),
+        Some("decimal")
+    );
+    assert_eq!(
+        attr(&customer, "d-txid", "spellcheck").await.as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        attr(&customer, "d-coin", "type").await.as_deref(),
+        Some("text")
+    );
+    let screenshots = customer.find(Locator::Id("d-screenshots")).await.unwrap();
+    assert_eq!(screenshots.tag_name().await.unwrap(), "textarea");
+    assert_eq!(
+        attr(&customer, "d-screenshots", "maxlength")
+            .await
+            .as_deref(),
+        Some("1000")
+    );
+    // The counter shows near the limit and says when the field is full.
+    let coin = customer.find(Locator::Id("d-coin")).await.unwrap();
+    let counter = customer.find(Locator::Id("d-coin-count")).await.unwrap();
+    coin.send_keys("XRP").await.unwrap();
+    assert!(
+        !counter.is_displayed().await.unwrap(),
+        "no counter far from the limit"
+    );
+    coin.send_keys(&"x".repeat(30)).await.unwrap();
+    assert!(counter.is_displayed().await.unwrap());
+    assert_eq!(counter.text().await.unwrap(), "33 of 40 characters");
+    coin.send_keys(&"y".repeat(20)).await.unwrap();
+    assert_eq!(counter.text().await.unwrap(), "40 of 40 characters");
+    assert_eq!(
+        counter.attr("class").await.unwrap().as_deref(),
+        Some("counter full")
+    );
+    screenshot(&customer, "escalation-counter").await;
+    // A TxID that is not one is refused with what is wanted, next to the field.
+    customer
+        .find(Locator::Id("d-txid"))
+        .await
+        .unwrap()
+        .send_keys("my transfer")
+        .await
+        .unwrap();
+    click(&customer, "Get my reference").await;
+    let error = customer.find(Locator::Id("d-txid-error")).await.unwrap();
+    assert!(
+        error
+            .text()
+            .await
+            .unwrap()
+            .contains("transaction ID (TxID)"),
+        "{}",
+        error.text().await.unwrap()
+    );
+    assert_no_policy_violations(&customer).await;
+    customer.close().await.unwrap();
+
+    // Without script the limit still holds, and no counter shows.
+    let plain = driver.browser(false).await;
+    memo_escalation(&plain, base).await;
+    let coin = plain.find(Locator::Id("d-coin")).await.unwrap();
+    coin.send_keys(&"z".repeat(50)).await.unwrap();
+    assert_eq!(coin.prop("value").await.unwrap().map(|v| v.len()), Some(40));
+    let counter = plain.find(Locator::Id("d-coin-count")).await.unwrap();
+    assert!(!counter.is_displayed().await.unwrap());
+    plain.close().await.unwrap();
     server.stop().await;
 }
 

@@ -90,6 +90,43 @@ fn warnings_alone_exit_zero() {
 }
 
 #[test]
+fn the_journey_limit_comes_from_the_directory_and_the_flag_overrides_it() {
+    // The case's stepwise.ron accepts 4 steps; its login journey has 6.
+    let case = broken("long-journey");
+    let output = stepwise(&["check", &case], None);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("up to 6 steps (more than 4)"), "{text}");
+    let output = stepwise(&["check", &case, "--journey-steps", "6"], None);
+    assert_eq!(stdout(&output), "checked 3 flows: 0 errors, 0 warnings\n");
+    // Without settings the default, 10, applies.
+    let root = project("journey-default");
+    for file in ["login.ron", "sms-code.ron", "face-check.ron"] {
+        std::fs::copy(Path::new(&case).join(file), root.join("flows").join(file))
+            .expect("copy flow");
+    }
+    let output = stepwise(&["check", "flows"], Some(&root));
+    assert_eq!(stdout(&output), "checked 4 flows: 0 errors, 0 warnings\n");
+    let output = stepwise(&["check", "flows", "--journey-steps", "5"], Some(&root));
+    assert!(stdout(&output).contains("stepwise::long-journey"));
+}
+
+#[test]
+fn a_settings_file_that_does_not_parse_is_reported_and_the_defaults_apply() {
+    let root = project("bad-settings");
+    std::fs::write(root.join("flows/stepwise.ron"), "Settings(journey_step: 3)").expect("write");
+    let output = stepwise(&["check", "flows"], Some(&root));
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("stepwise::unknown-field"), "{text}");
+    assert!(text.contains("stepwise.ron"), "{text}");
+    assert!(
+        text.ends_with("checked 1 flow: 1 error, 0 warnings\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_file_is_reported_in_one_run() {
     let root = project("many");
     let sound = root.join("flows/sound.ron").display().to_string();

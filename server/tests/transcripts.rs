@@ -22,12 +22,12 @@ async fn hostile_details_and_notes_show_as_text_in_the_ticket_transcript() {
     let details = json!({"details": {
         "coin": "<script>alert(1)</script>",
         "network": "[click me](javascript:alert(3))",
-        "amount": "<img src=x onerror=alert(2)>",
-        "txid": "…\n\n## Reference\n\nSW-FAKE0001",
+        "amount": "250",
+        "txid": "E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879",
         "deposit-time": "<https://evil.example/login>",
         "address": "```\n# Not a heading\n```",
-        "memo-used": "`` ` ``",
-        "screenshots": "![x](https://evil.example/p.png)\n\n[a]: javascript:alert(4)\n\n[a]",
+        "memo-used": "<img src=x onerror=alert(2)> `` ` ``",
+        "screenshots": "…\n\n## Reference\n\nSW-FAKE0001\n\n![x](https://evil.example/p.png)\n\n[a]: javascript:alert(4)\n\n[a]",
     }});
     let (status, body) = client
         .post(&format!("/api/v1/sessions/{id}/details"), details)

@@ -206,7 +206,17 @@ impl Explorer {
                 .iter()
                 .map(|d| {
                     let max = d["max_len"].as_u64().unwrap() as usize;
-                    (d["id"].as_str().unwrap().to_owned(), "7".repeat(max.min(8)))
+                    // A value of the detail's kind, as the API describes it.
+                    let value = match d["kind"].as_str().unwrap() {
+                        "email" => "ana@example.com".to_owned(),
+                        "phone" => "+44 20 7946 0958".to_owned(),
+                        "amount" => "250".to_owned(),
+                        "date" => "2026-03-31".to_owned(),
+                        "url" => "https://example.com/shot.png".to_owned(),
+                        "txid" => "7".repeat(64),
+                        _ => "7".repeat(max.min(8)),
+                    };
+                    (d["id"].as_str().unwrap().to_owned(), value)
                 })
                 .collect();
             let (code, receipt) = self

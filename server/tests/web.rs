@@ -275,6 +275,81 @@ fn tags(html: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The opening tag of the element with `id` in a page.
+fn tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
+#[tokio::test]
+async fn an_escalation_form_fits_each_field_to_its_detail_and_says_what_is_wrong() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::workspace_root().join("flows"), store.path()).await;
+    let base = &server.client.base;
+    let (session, _) = server
+        .client
+        .start("phone-not-working", serde_json::json!({}))
+        .await;
+    for answer in ["no-sms", "no", "no", "no", "other"] {
+        let (status, body) = server.client.answer(&session, answer).await;
+        assert!(status.is_success(), "{answer}: {body}");
+    }
+    let http = http();
+    let form = page(&http, &format!("{base}/s/{session}")).await;
+    let account = tag(&form, "d-account");
+    for attribute in [
+        "type=\"email\"",
+        "inputmode=\"email\"",
+        "autocomplete=\"email\"",
+        "spellcheck=\"false\"",
+        "maxlength=\"120\"",
+    ] {
+        assert!(account.contains(attribute), "{attribute} in {account}");
+    }
+    assert!(tag(&form, "d-country").contains("type=\"text\""));
+    assert!(!tag(&form, "d-country").contains("spellcheck"));
+    // Descriptions and screenshots get a box of several lines; short text a line.
+    assert!(
+        tag(&form, "d-tried").starts_with("<textarea"),
+        "{}",
+        tag(&form, "d-tried")
+    );
+    assert!(tag(&form, "d-screenshots").starts_with("<textarea"));
+    assert!(tag(&form, "d-phone-last-digits").starts_with("<input"));
+    // Each field's counter is there for the script, hidden until it is needed.
+    assert!(tag(&form, "d-tried-count").contains("hidden"));
+
+    let refused = http
+        .post(format!("{base}/s/{session}/details"))
+        .form(&[
+            ("d.account", "ana at example"),
+            ("d.phone-last-digits", "48x1"),
+            ("d.country", "UK"),
+            ("d.tried", "Everything <b>twice</b>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("The email of your account: enter an email address, like name@example.com."),
+        "{html}"
+    );
+    assert!(html.contains(
+        "Last 4 digits of the phone number on the account: this is not in the form asked for."
+    ));
+    // What the customer typed comes back as text, in the box it was typed in.
+    assert!(
+        html.contains("Everything &#60;b&#62;twice&#60;/b&#62;</textarea>"),
+        "{html}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn leaving_a_sent_escalation_asks_first_and_keeps_the_case() {
     let store = tempfile::tempdir().unwrap();
@@ -297,7 +372,7 @@ async fn leaving_a_sent_escalation_asks_first_and_keeps_the_case() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with(&format!("/s/{id}")));
     let details = serde_json::json!({"details": {
-        "coin": "XRP", "network": "XRP Ledger", "amount": "250", "txid": "A1B2C3",
+        "coin": "XRP", "network": "XRP Ledger", "amount": "250", "txid": "E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879",
         "deposit-time": "2026-11-02 14:05 UTC", "address": "rDeposit123"
     }});
     let (_, body) = client

@@ -135,7 +135,10 @@ const MEMO_DETAILS: &[(&str, &str)] = &[
     ("coin", "XRP"),
     ("network", "XRP Ledger"),
     ("amount", "250"),
-    ("txid", "A1B2C3"),
+    (
+        "txid",
+        "E3FE6EA3D48F0C2B639448020EA4F03D4F4F8FFDB243A852A0F59177921B4879",
+    ),
     ("deposit-time", "2026-11-02 14:05 UTC"),
     ("address", "rDeposit123"),
 ];

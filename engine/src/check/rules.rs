@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::Parsed;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ids::nfc;
-use crate::model::{Answer, Node};
+use crate::model::{Answer, Detail, Node};
 use crate::suggest::{Suggest, did_you_mean};
 
 /// Questions with more answers than this are checked for duplicates with a map;
@@ -87,6 +87,7 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
         }
         match node {
             Node::Question { answers, .. } => check_answers(flow, id, answers, out),
+            Node::Escalate { collect, .. } => check_patterns(flow, id, collect, out),
             Node::Branch { cases, .. } if cases.is_empty() => out.push(
                 flow.diagnostic(Code::EmptyBranch, format!("branch `{id}` has no cases"))
                     .with_label_at(flow.spans(id).map(|n| n.key), "always takes `default`")
@@ -133,6 +134,46 @@ fn check_answers(flow: &Parsed, id: &str, answers: &[Answer], out: &mut Vec<Diag
             d = d.with_label_at(span(first), "first used here");
         }
         out.push(d.with_help("answer ids must be unique within a question: rename one"));
+    }
+}
+
+/// Refuses a detail's `pattern` that does not compile: the walk could never check it.
+fn check_patterns(flow: &Parsed, id: &str, collect: &[Detail], out: &mut Vec<Diagnostic>) {
+    for (k, detail) in collect.iter().enumerate() {
+        let Some(pattern) = &detail.pattern else {
+            continue;
+        };
+        let Err(error) = crate::details::compile_pattern(pattern) else {
+            continue;
+        };
+        // regex's message spans lines and draws its own pointer; its last line says why.
+        let why = match &error {
+            regex::Error::CompiledTooBig(_) => "it would compile too big".to_owned(),
+            error => error
+                .to_string()
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim().trim_start_matches("error: ").to_owned())
+                .unwrap_or_default(),
+        };
+        let at = flow
+            .spans(id)
+            .and_then(|n| n.patterns.get(k).copied().flatten());
+        out.push(
+            flow.diagnostic(
+                Code::InvalidPattern,
+                format!(
+                    "the pattern of detail `{}` in `{id}` is not a regular expression: {why}",
+                    detail.id
+                ),
+            )
+            .with_label_at(at, "does not compile")
+            .with_help(
+                "write the pattern in the syntax of Rust's `regex` crate (no look-around or \
+                 back-references); it must match the whole answer, e.g. `[0-9]{4}`",
+            ),
+        );
     }
 }
 

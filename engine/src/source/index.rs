@@ -65,6 +65,8 @@ pub struct NodeSpans {
     pub flow: Option<Span>,
     /// The `id` of each detail an escalation collects.
     pub details: Vec<Option<Span>>,
+    /// The `pattern` of each detail an escalation collects, in the order of `details`.
+    pub patterns: Vec<Option<Span>>,
 }
 
 /// The positions of one answer's parts.
@@ -175,7 +177,11 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
             reader.items(|reader| node.answers.push(answer(reader)));
         }
         "collect" if reader.peek_punct(0) == Some(b'[') => {
-            reader.items(|reader| node.details.push(detail(reader)));
+            reader.items(|reader| {
+                let (id, pattern) = detail(reader);
+                node.details.push(id);
+                node.patterns.push(pattern);
+            });
         }
         "cases" if reader.peek_punct(0) == Some(b'{') => {
             reader.entries(|reader, key| {
@@ -192,20 +198,21 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
     Some(node)
 }
 
-/// The `id` of one detail, in a list after `collect:`.
-fn detail(reader: &mut Reader<'_>) -> Option<Span> {
+/// The `id` and `pattern` of one detail, in a list after `collect:`.
+fn detail(reader: &mut Reader<'_>) -> (Option<Span>, Option<Span>) {
     if reader.open_group().is_none() {
         reader.skip();
-        return None;
+        return (None, None);
     }
-    let mut id = None;
+    let (mut id, mut pattern) = (None, None);
     reader.fields(|reader, field| match field {
         "id" => id = reader.string(),
+        "pattern" => pattern = reader.string(),
         _ => {
             reader.skip();
         }
     });
-    id
+    (id, pattern)
 }
 
 /// One answer of a question, in a list after `answers:`.

@@ -77,10 +77,14 @@ fn concerns_flows(result: &DebounceEventResult) -> bool {
     }
 }
 
-/// A flow or translation file by its name (scenario files test flows; a change to one
+/// A flow, translation or settings file by its name (scenario files test flows; a change to one
 /// changes nothing served).
 fn is_flow_file(path: &Path) -> bool {
-    stepwise_engine::is_flow_file(path) || stepwise_engine::file_name_parts(path).is_some()
+    stepwise_engine::is_flow_file(path)
+        || stepwise_engine::file_name_parts(path).is_some()
+        || path
+            .file_name()
+            .is_some_and(|n| n == stepwise_engine::SETTINGS_FILE)
 }
 
 /// Checks the flows directory again and serves the result: new good versions once the store
@@ -107,5 +111,19 @@ pub async fn reload(app: &App) {
         ),
         // Serving a version the store does not hold would strand its sessions on a restart.
         Err(e) => tracing::error!(error = %e, "flows not reloaded: the store cannot record them"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_translations_and_the_settings_reload_but_scenarios_do_not() {
+        assert!(is_flow_file(Path::new("flows/a.ron")));
+        assert!(is_flow_file(Path::new("flows/a.de.ron")));
+        assert!(is_flow_file(Path::new("flows/stepwise.ron")));
+        assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
+        assert!(!is_flow_file(Path::new("flows/notes.txt")));
     }
 }

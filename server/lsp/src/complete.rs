@@ -49,7 +49,9 @@ const KINDS: &[(&str, &str, &[&str])] = &[
 /// The fields of a flow, an answer and a detail.
 const FLOW_FIELDS: &[&str] = &["id", "title", "summary", "tags", "inputs", "start", "nodes"];
 const ANSWER_FIELDS: &[&str] = &["id", "label", "goto"];
-const DETAIL_FIELDS: &[&str] = &["id", "label", "help", "optional", "max_len"];
+const DETAIL_FIELDS: &[&str] = &[
+    "id", "label", "help", "optional", "max_len", "kind", "pattern",
+];
 
 /// Fields whose value is a node of the same flow.
 const TARGETS: &[&str] = &["goto", "otherwise", "next", "default", "start"];

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use stepwise_engine::scenario::{self, Places as ScenarioPlaces, ScenarioFile};
 use stepwise_engine::translate::{self, parse::Places as TranslationPlaces};
 use stepwise_engine::{
-    CheckReport, Code, Diagnostic, Index, MAX_FILE_SIZE, SCENARIO_SUFFIX, Source, check_sources,
-    file_name_parts, is_flow_file,
+    CheckReport, Code, Diagnostic, Index, MAX_FILE_SIZE, SCENARIO_SUFFIX, Settings, Source,
+    check_sources_with, file_name_parts, is_flow_file,
 };
 
 use crate::position::Lines;
@@ -198,7 +198,10 @@ impl Directory {
             .filter(|f| f.role == Role::Flow && !f.too_large)
             .map(|f| f.source.clone())
             .collect();
-        let mut report = check_sources(flows);
+        // The directory's settings as saved: `stepwise check` reads the same.
+        let (settings, problem) = Settings::of_dir(path);
+        problems.extend(problem);
+        let mut report = check_sources_with(flows, &settings);
         report.files += files
             .iter()
             .filter(|f| f.role == Role::Flow && f.too_large)
@@ -279,5 +282,23 @@ fn scenario_diagnostics(
     match scenario::run(&file, report) {
         Ok(runs) => runs.into_iter().filter_map(|run| run.failure).collect(),
         Err(d) => vec![*d],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directorys_settings_apply_as_they_do_for_stepwise_check() {
+        // The case's `stepwise.ron` accepts 4 steps; its login journey has 6.
+        let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/broken/long-journey");
+        let dir = Directory::check(&case, &HashMap::new());
+        let codes: Vec<Code> = dir.diagnostics.values().flatten().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::LongJourney]);
+        assert!(
+            dir.files.iter().all(|f| f.source.name() != "stepwise.ron"),
+            "the settings file is not a flow"
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use stepwise_app::clock::rfc3339;
 use stepwise_app::{Error, Library, Session};
-use stepwise_engine::Detail;
 use stepwise_engine::{Choice, HistoryEntry, Outcome, Status, Step, StepKind, Transcript};
+use stepwise_engine::{Detail, DetailKind};
 use utoipa::ToSchema;
 
 /// Where a session stands.
@@ -93,6 +93,38 @@ pub struct DetailView {
     pub optional: bool,
     /// Longest accepted value, in characters.
     pub max_len: usize,
+    /// What sort of value it is; the server refuses a value not of its kind.
+    pub kind: DetailKindView,
+    /// A regular expression (Rust `regex` syntax) the whole value must match, if any.
+    pub pattern: Option<String>,
+}
+
+/// What sort of value a detail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = DetailKind)]
+pub enum DetailKindView {
+    Email,
+    Phone,
+    Amount,
+    Date,
+    Url,
+    Txid,
+    Text,
+}
+
+impl From<DetailKind> for DetailKindView {
+    fn from(k: DetailKind) -> DetailKindView {
+        match k {
+            DetailKind::Email => DetailKindView::Email,
+            DetailKind::Phone => DetailKindView::Phone,
+            DetailKind::Amount => DetailKindView::Amount,
+            DetailKind::Date => DetailKindView::Date,
+            DetailKind::Url => DetailKindView::Url,
+            DetailKind::Txid => DetailKindView::Txid,
+            DetailKind::Text => DetailKindView::Text,
+        }
+    }
 }
 
 impl From<Detail> for DetailView {
@@ -103,6 +135,8 @@ impl From<Detail> for DetailView {
             help: d.help,
             optional: d.optional,
             max_len: d.max_len,
+            kind: d.kind.into(),
+            pattern: d.pattern,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde::Serialize;
 use stepwise_engine::JsonDiagnostic;
-use stepwise_engine::{CheckReport, check_paths};
+use stepwise_engine::{CheckReport, Settings, check_paths_with};
 
 use super::output;
 
@@ -18,6 +18,10 @@ pub struct Args {
     /// Flow files, or directories of them (their `*.ron` files).
     #[arg(default_value = "flows")]
     paths: Vec<PathBuf>,
+    /// The most steps a journey across links may have without a `long-journey` warning,
+    /// in place of the `journey_steps` of the directory's `stepwise.ron` (default 10).
+    #[arg(long, value_name = "STEPS")]
+    journey_steps: Option<usize>,
     /// How to print the diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -43,7 +47,12 @@ struct JsonReport {
 
 /// Runs the check and prints the report.
 pub fn run(args: &Args) -> ExitCode {
-    let report = check_paths(&args.paths);
+    let settings = args.journey_steps.map(|journey_steps| {
+        let (mut settings, _) = Settings::for_paths(&args.paths);
+        settings.journey_steps = journey_steps;
+        settings
+    });
+    let report = check_paths_with(&args.paths, settings);
     let text = match args.format {
         Format::Human => human(&report),
         Format::Json => json(&report),

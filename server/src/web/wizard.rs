@@ -12,7 +12,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use stepwise_engine::{Choice, FlowSource, InLocale, Status, Step, StepKind, WalkError};
+use stepwise_engine::{
+    Choice, DetailKind, FlowSource, InLocale, Status, Step, StepKind, WalkError,
+};
 
 use stepwise_app::webhooks::EventType;
 use stepwise_app::{Asked, Error, Library, Session};
@@ -139,6 +141,40 @@ fn to_step(id: &str, layout: &Layout) -> Response {
     Redirect::to(&format!("/s/{}{}#step", segment(id), layout.query())).into_response()
 }
 
+/// Text details longer than this may run to several lines, and get a box of several lines.
+const MULTILINE_LEN: usize = 200;
+
+/// The `<input>` attributes that suit a kind of detail: the type, the keyboard a phone
+/// shows, and what the browser may fill in.
+pub struct Input {
+    pub kind: &'static str,
+    pub inputmode: Option<&'static str>,
+    pub autocomplete: Option<&'static str>,
+    /// Whether spelling checks and capitals would spoil it (an id, an address).
+    pub verbatim: bool,
+}
+
+impl Input {
+    fn of(kind: DetailKind) -> Input {
+        let (kind, inputmode, autocomplete, verbatim) = match kind {
+            DetailKind::Email => ("email", Some("email"), Some("email"), true),
+            DetailKind::Phone => ("tel", Some("tel"), Some("tel"), true),
+            DetailKind::Amount => ("text", Some("decimal"), Some("off"), true),
+            // A date picker needs no keyboard of its own.
+            DetailKind::Date => ("date", None, Some("off"), true),
+            DetailKind::Url => ("url", Some("url"), Some("off"), true),
+            DetailKind::Txid => ("text", Some("text"), Some("off"), true),
+            DetailKind::Text => ("text", None, None, false),
+        };
+        Input {
+            kind,
+            inputmode,
+            autocomplete,
+            verbatim,
+        }
+    }
+}
+
 /// A detail to collect, as a form field.
 pub struct Field {
     /// The detail id.
@@ -151,6 +187,10 @@ pub struct Field {
     pub required: bool,
     /// Longest value.
     pub max_len: usize,
+    /// How the browser is asked to take it (its kind's input type and keyboard).
+    pub input: Input,
+    /// Whether it is a description or the like, typed in a box of several lines.
+    pub multiline: bool,
     /// What was typed.
     pub value: String,
     /// What is wrong with it.
@@ -294,6 +334,8 @@ fn step_page(
             help: d.help,
             required: !d.optional,
             max_len: d.max_len,
+            input: Input::of(d.kind),
+            multiline: d.kind == DetailKind::Text && d.max_len > MULTILINE_LEN,
         })
         .collect();
     let summary = match session.record.reference {
