@@ -12,6 +12,7 @@
 
 mod graph;
 mod ids;
+mod inputs;
 mod links;
 mod parse;
 mod rules;

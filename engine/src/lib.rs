@@ -66,8 +66,9 @@ pub use diagnostic::{
 pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
 pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
 pub use flow::{Catalog, Flow, FlowSource, Version};
+pub use ids::nfc;
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
-pub use model::{Answer, Detail, Node, RawFlow};
+pub use model::{Answer, Detail, Input, Node, RawFlow};
 pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 pub use phrases::Phrases;
 pub use source::index::{AnswerSpans, Index, NodeSpans};
@@ -75,5 +76,5 @@ pub use source::{LineCol, Source, Span, id_at, string_at};
 pub use translate::{InLocale, Translations};
 pub use walk::{
     Choice, DetailProblem, HistoryEntry, JUMPED, Outcome, Status, Step, StepKind, Transcript, Walk,
-    WalkError,
+    WalkError, inputs_of,
 };

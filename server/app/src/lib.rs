@@ -4,6 +4,7 @@
 //!
 //! - [`App`]: the flows served now, the store and the metrics, shared by every request;
 //! - [`sessions`]: starting, loading, moving and storing a customer's walk;
+//! - [`context`]: the facts a site gives when it opens a flow, plain or in a signed token;
 //! - [`library`]: the flows served, current and pinned older versions, and their translations;
 //! - [`search`]: ranked search over flows;
 //! - [`locale`]: the language a customer is answered in;
@@ -18,6 +19,7 @@
 //! - [`Error`]: everything these can fail with.
 
 pub mod clock;
+pub mod context;
 pub mod error;
 pub mod library;
 pub mod locale;
@@ -57,6 +59,8 @@ pub struct App {
     /// How many times the flows served have been replaced, published to whoever waits for
     /// the next change (pages open during a live preview).
     changes: Arc<watch::Sender<u64>>,
+    /// The secret context tokens are checked with; none: no token is accepted.
+    context_key: Option<context::ContextKey>,
 }
 
 impl App {
@@ -87,7 +91,19 @@ impl App {
             metrics,
             unrecorded: Arc::new(AtomicBool::new(unrecorded)),
             changes: Arc::new(watch::Sender::new(0)),
+            context_key: None,
         })
+    }
+
+    /// The application, checking context tokens with `key` (`--context-secret`).
+    pub fn with_context_key(mut self, key: Option<context::ContextKey>) -> App {
+        self.context_key = key;
+        self
+    }
+
+    /// The secret context tokens are checked with, if the server has one.
+    pub fn context_key(&self) -> Option<&context::ContextKey> {
+        self.context_key.as_ref()
     }
 
     /// Records the current flows in the store if that could not be done at start, so that no

@@ -19,7 +19,7 @@ use super::catalog::{FlowCard, Group, groups, search};
 use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::{Chrome, PageError, markdown, page, segment};
 use crate::auth::COOKIE;
-use crate::security::{self, Framing};
+use crate::security;
 use crate::serve::AppState;
 use stepwise_app::{Asked, Session};
 use stepwise_store::Note;
@@ -251,7 +251,7 @@ async fn session(
     let page = session_page(&state, &session)?;
     // The path highlight is an inline <style>; the policy allows exactly that text.
     let policy = security::content_security_policy(
-        Framing::Never,
+        security::console_framing(&state.settings),
         &[&page.diagram_style],
         state.settings.allow_remote_images,
     );

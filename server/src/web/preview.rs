@@ -439,7 +439,7 @@ fn facts_of(flow: &Flow) -> BTreeMap<String, BTreeSet<String>> {
         .raw()
         .inputs
         .iter()
-        .map(|name| (name.clone(), BTreeSet::new()))
+        .map(|input| (input.name.clone(), input.values.iter().cloned().collect()))
         .collect();
     for node in flow.raw().nodes.values() {
         match node {
