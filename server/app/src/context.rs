@@ -165,18 +165,31 @@ fn names_an_algorithm(token: &str) -> bool {
         .is_some_and(|header| header.get("alg").is_some_and(serde_json::Value::is_string))
 }
 
-/// What a link offers, as a start form keeps it: the facts taken, and the token if it
-/// checks out. Ignored facts are logged; a refused token or a signed input given plainly is
-/// an error, so the customer is told the link is not valid.
-pub fn check_link(app: &App, flow: &str, offered: &Offered) -> Result<Offered, Error> {
+/// A link checked before a session starts from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// What a start form keeps of the link: the facts taken, and the token.
+    pub kept: Offered,
+    /// The facts the token gives, checked.
+    pub signed: BTreeMap<String, String>,
+}
+
+/// What a link offers, checked: the facts taken, and the token's if it checks out. Ignored
+/// facts are logged; a refused token or a signed input given plainly is an error, so the
+/// customer is told the link is not valid.
+pub fn check_link(app: &App, flow: &str, offered: &Offered) -> Result<Checked, Error> {
     let inputs = declared(app, flow)?;
     let facts = taken_from_link(flow, &inputs, &offered.facts)?;
-    if let Some(token) = &offered.token {
-        signed_facts(app, flow, &inputs, token)?;
-    }
-    Ok(Offered {
-        facts: facts.into_iter().collect(),
-        token: offered.token.clone(),
+    let signed = match &offered.token {
+        Some(token) => signed_facts(app, flow, &inputs, token)?,
+        None => BTreeMap::new(),
+    };
+    Ok(Checked {
+        kept: Offered {
+            facts: facts.into_iter().collect(),
+            token: offered.token.clone(),
+        },
+        signed,
     })
 }
 

@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Writer {
             return Err(PageError::NotFound.into_response());
         }
         if !state.agent.admits(&parts.headers) {
-            return Err(agent::sign_in_page(None));
+            return Err(agent::sign_in_page(None, None));
         }
         Ok(Writer)
     }
