@@ -312,16 +312,18 @@ fn signed_facts(
 /// characters escaped.
 fn shown(text: &str) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == SHOWN_CHARS {
+    let mut count = 0;
+    for c in text.chars() {
+        let escaped: Vec<char> = match c.is_control() {
+            true => c.escape_default().collect(),
+            false => vec![c],
+        };
+        if count + escaped.len() > SHOWN_CHARS {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        count += escaped.len();
+        out.extend(escaped);
     }
     out
 }
@@ -336,7 +338,8 @@ mod tests {
         assert!(!shown.chars().any(char::is_control), "{shown}");
         assert!(shown.starts_with("a\\nb\\u{1b}[31m"), "{shown}");
         assert!(shown.ends_with('…'), "{shown}");
-        assert!(shown.chars().count() < 60, "{shown}");
+        assert!(shown.chars().count() <= SHOWN_CHARS + 1, "{shown}");
+        assert_eq!(super::shown("kyc"), "kyc");
     }
 
     #[test]

@@ -121,10 +121,9 @@ pub struct ServeArgs {
         long,
         value_name = "SECRET",
         env = "STEPWISE_CONTEXT_SECRET",
-        hide_env_values = true,
-        value_parser = parse_context_secret
+        hide_env_values = true
     )]
-    context_secret: Option<ContextKey>,
+    context_secret: Option<String>,
     /// Sessions one client address may start per minute (0: no limit). Past it, starting a
     /// session is answered 429 with `Retry-After`.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
@@ -151,11 +150,6 @@ enum LogFormat {
     Json,
 }
 
-/// Refuses a context secret too short to sign with, at start-up.
-fn parse_context_secret(value: &str) -> Result<ContextKey, String> {
-    ContextKey::new(value)
-}
-
 fn origin(value: &str) -> Result<HeaderValue, String> {
     let valid =
         (value.starts_with("http://") || value.starts_with("https://")) && !value.ends_with('/');
@@ -169,6 +163,19 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
+    // Checked here rather than by clap, whose message would print the secret.
+    let context_key = match args
+        .context_secret
+        .as_deref()
+        .map(ContextKey::new)
+        .transpose()
+    {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("error: --context-secret (or STEPWISE_CONTEXT_SECRET): {e}");
+            return ExitCode::from(2);
+        }
+    };
     init_logs(args.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -195,7 +202,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
             frame_ancestors: args.frame_ancestors,
             console_frame_ancestors: args.console_frame_ancestors,
-            context_key: args.context_secret,
+            context_key,
             session_rate: NonZeroU32::new(args.session_rate),
             client_move_rate: NonZeroU32::new(args.move_rate),
             session_move_rate: NonZeroU32::new(args.session_move_rate),

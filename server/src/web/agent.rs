@@ -16,8 +16,8 @@ use serde::Deserialize;
 use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
 
 use super::catalog::{FlowCard, Group, groups, search};
-use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::link::{self, Kept};
+use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::{Chrome, PageError, markdown, page, segment};
 use crate::auth::COOKIE;
 use crate::security;
@@ -103,7 +103,9 @@ fn return_to(next: &str) -> Option<&str> {
     let plain = next.len() <= 2048
         && next.is_ascii()
         && !next.contains("//")
-        && !next.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
     (console && plain).then_some(next)
 }
 

@@ -68,7 +68,12 @@ struct RefusedPage {
 
 /// The page of a link whose token or facts were refused: it says so in the customer's words
 /// and offers to start without them. Nothing was changed.
-pub fn refused(flow: &str, error: &ContextError, chrome: Chrome, start_without: String) -> Response {
+pub fn refused(
+    flow: &str,
+    error: &ContextError,
+    chrome: Chrome,
+    start_without: String,
+) -> Response {
     tracing::info!(flow = %flow.escape_debug(), error = %error, "a link's context was refused");
     let status = match error {
         ContextError::Malformed(_) => StatusCode::BAD_REQUEST,

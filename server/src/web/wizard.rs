@@ -17,9 +17,9 @@ use stepwise_engine::{Choice, FlowSource, InLocale, Step, StepKind, WalkError};
 use stepwise_app::{Asked, Error, Library, Session, context};
 
 use super::catalog::{FlowCard, Group, groups, search};
+use super::link::{self, Kept};
 use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
 use super::words::{self, Words};
-use super::link::{self, Kept};
 use super::{Chrome, Layout, PageError, markdown, page, segment};
 use crate::serve::AppState;
 
@@ -140,7 +140,12 @@ async fn start(
         Ok(facts) => facts,
         Err(Error::Context(e)) => {
             let chrome = Chrome::customer(words::for_locale(&locale).link_refused, &layout)
-                .in_language(&locale, &library, &format!("/flows/{}", segment(&id)), &layout);
+                .in_language(
+                    &locale,
+                    &library,
+                    &format!("/flows/{}", segment(&id)),
+                    &layout,
+                );
             let start_without = format!("/flows/{}{}", segment(&id), chrome.query);
             return Ok(link::refused(&id, &e, chrome, start_without));
         }
