@@ -233,6 +233,58 @@ async fn the_console_may_be_framed_by_the_helpdesks_the_settings_name() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_framed_console_keeps_its_cookie_in_the_frame_and_refuses_forms_from_other_sites() {
+    for framed in [false, true] {
+        let store = tempfile::tempdir().unwrap();
+        let server = TestServer::start_with(Config {
+            flows: support::workspace_root().join("flows"),
+            store: support::sqlite(store.path()),
+            settings: Settings {
+                agent_token: Some(TOKEN.to_owned()),
+                console_frame_ancestors: framed.then(|| "https://example.zendesk.com".to_owned()),
+                ..Settings::default()
+            },
+            watch: false,
+        })
+        .await;
+        let response = http()
+            .post(server.client.url("/agent/sign-in"))
+            .form(&[("token", TOKEN)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = header(response.headers(), "set-cookie").to_owned();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        match framed {
+            // A frame under another site gets only such a cookie.
+            true => assert!(
+                cookie.contains("SameSite=None")
+                    && cookie.contains("Secure")
+                    && cookie.contains("Partitioned"),
+                "{cookie}"
+            ),
+            false => assert!(cookie.contains("SameSite=Strict"), "{cookie}"),
+        }
+        let start = server.client.url("/agent/flows/deposit-missing-memo/start");
+        for (site, status) in [
+            ("cross-site", StatusCode::FORBIDDEN),
+            ("same-site", StatusCode::FORBIDDEN),
+            ("same-origin", StatusCode::SEE_OTHER),
+        ] {
+            let response = http()
+                .post(&start)
+                .bearer_auth(TOKEN)
+                .header("sec-fetch-site", site)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "framed {framed}, {site}");
+        }
+        server.stop().await;
+    }
+}
+
 #[test]
 fn the_console_frame_ancestors_flag_refuses_what_is_not_a_source() {
     for bad in [

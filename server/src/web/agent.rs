@@ -19,7 +19,7 @@ use super::catalog::{FlowCard, Group, groups, search};
 use super::link::{self, Kept};
 use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::{Chrome, PageError, markdown, page, segment};
-use crate::auth::COOKIE;
+use crate::auth::{self, COOKIE};
 use crate::security;
 use crate::serve::AppState;
 use stepwise_app::{Asked, Session, context};
@@ -35,6 +35,21 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Agent, Response> {
+        let moves = !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
+        if moves && auth::cross_site(&parts.headers) {
+            // The console's own forms post from its own pages; this one came from another.
+            let mut refused = sign_in_page(
+                Some(
+                    "That form came from another site, so it was not sent. Open the console and try again.",
+                ),
+                None,
+            );
+            *refused.status_mut() = StatusCode::FORBIDDEN;
+            return Err(refused);
+        }
         if state.agent.admits(&parts.headers) {
             Ok(Agent)
         } else {
@@ -117,16 +132,19 @@ async fn sign_in(State(state): State<AppState>, Form(form): Form<SignIn>) -> Res
             next,
         );
     }
+    let framed = state.settings.console_frame_ancestors.is_some();
     let cookie = format!(
-        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
-        state.agent.cookie_value()
+        "{COOKIE}={}; {}; Max-Age=43200",
+        state.agent.cookie_value(),
+        auth::cookie_attributes(framed)
     );
     let to = next.as_deref().unwrap_or("/agent");
     ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
-async fn sign_out() -> Response {
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+async fn sign_out(State(state): State<AppState>) -> Response {
+    let framed = state.settings.console_frame_ancestors.is_some();
+    let cookie = format!("{COOKIE}=; {}; Max-Age=0", auth::cookie_attributes(framed));
     ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
 }
 
