@@ -2,7 +2,8 @@
 //! context tokens (`?ctx=…`, or `context` in the API) made by PyJWT, a third-party JWT
 //! library (in a venv under the target directory, as `tests/run` makes it; this test makes
 //! it too when it can). Without python3 and its venv module the token tests skip, unless
-//! `STEPWISE_TEST_REQUIRE_PYTHON` is set. Every test is real HTTP on loopback.
+//! `STEPWISE_TEST_REQUIRE_PYTHON` is set. Every test is real HTTP on loopback; one drives
+//! chromium, and skips without it unless `STEPWISE_TEST_REQUIRE_BROWSER` is set.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -612,4 +613,66 @@ fn a_short_context_secret_is_refused_at_start_up() {
         !stderr.contains("too-short"),
         "the secret is never printed: {stderr}"
     );
+}
+
+#[tokio::test]
+async fn in_the_browser_a_link_with_facts_starts_where_the_facts_lead() {
+    use crate::browser::{Driver, click, heading, navigate};
+    use fantoccini::Locator;
+
+    let flows = flows();
+    let store = tempfile::tempdir().unwrap();
+    let server = server(flows.path(), store.path(), Some(SECRET)).await;
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
+    let browser = driver.browser(true).await;
+    let base = &server.client.base;
+
+    browser
+        .goto(&format!(
+            "{base}/flows/{FLOW}?fact.platform=app&fact.colour=red"
+        ))
+        .await
+        .unwrap();
+    click(&browser, "Start").await;
+    assert_eq!(heading(&browser).await, "Is your identity verified?");
+
+    // A signed fact given plainly: the page says so, and starts without it.
+    browser
+        .goto(&format!("{base}/flows/{FLOW}?fact.kyc=verified&embed=1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        heading(&browser).await,
+        "This link has expired or is not valid"
+    );
+    let without = browser
+        .find(Locator::LinkText("Start without the link's details"))
+        .await
+        .unwrap();
+    navigate(&browser, without.click()).await;
+    click(&browser, "Start").await;
+    assert_eq!(heading(&browser).await, "Where do you pay?");
+
+    if let Some(tokens) = pyjwt_tokens() {
+        browser
+            .goto(&format!(
+                "{base}/flows/{FLOW}?fact.platform=web&ctx={}",
+                tokens["valid"]
+            ))
+            .await
+            .unwrap();
+        click(&browser, "Start").await;
+        let text = browser
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("Check your card's limits."), "{text}");
+    }
+    browser.close().await.unwrap();
+    server.stop().await;
 }
