@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::signature::{self, Verifier};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Validation};
 use serde::Deserialize;
 use stepwise_engine::{Input, inputs_of, nfc};
 
@@ -69,9 +71,56 @@ impl fmt::Debug for ContextKey {
     }
 }
 
+/// The cryptography jsonwebtoken checks tokens with: HS256 on ring and nothing else. Its
+/// own providers bring RSA and elliptic curves we never take, or C code under a licence
+/// `deny.toml` does not allow.
+static HS256_ON_RING: CryptoProvider = CryptoProvider {
+    signer_factory: never_signs,
+    verifier_factory: hs256_verifier,
+    key_utils: KeyUtils::new_unimplemented(),
+};
+
+/// stepwise checks tokens; the site makes them.
+fn never_signs(_: &Algorithm, _: &EncodingKey) -> jsonwebtoken::errors::Result<Box<dyn JwtSigner>> {
+    Err(ErrorKind::InvalidAlgorithm.into())
+}
+
+fn hs256_verifier(
+    algorithm: &Algorithm,
+    key: &DecodingKey,
+) -> jsonwebtoken::errors::Result<Box<dyn JwtVerifier>> {
+    if *algorithm != Algorithm::HS256 || key.family() != AlgorithmFamily::Hmac {
+        return Err(ErrorKind::InvalidAlgorithm.into());
+    }
+    let secret = key.try_get_as_bytes()?;
+    Ok(Box::new(Hs256(ring::hmac::Key::new(
+        ring::hmac::HMAC_SHA256,
+        secret,
+    ))))
+}
+
+/// An HS256 key; ring compares signatures in constant time.
+struct Hs256(ring::hmac::Key);
+
+impl Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, message: &[u8], tag: &Vec<u8>) -> Result<(), signature::Error> {
+        ring::hmac::verify(&self.0, message, tag).map_err(|_| signature::Error::new())
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
 /// What a context token says, beyond what the JWT library checks.
 #[derive(Deserialize)]
 struct Claims {
+    /// Checked by jsonwebtoken; read here too, so an `exp` that is not a number is refused
+    /// whatever the library makes of it.
+    #[serde(rename = "exp")]
+    _exp: u64,
     /// The flow the token is for; any when absent.
     #[serde(default)]
     flow: Option<String>,
@@ -89,17 +138,20 @@ impl ContextKey {
                 secret.len()
             ));
         }
+        // Refused only if another provider was installed first; ours is then not needed.
+        let _ = HS256_ON_RING.install_default();
         // HS256 alone: a token naming another algorithm (`none`, HS512, RS256) is refused
         // before its signature is looked at.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_required_spec_claims(&["exp"]);
         validation.validate_exp = true;
-        validation.validate_nbf = true;
         validation.validate_aud = false;
         validation.leeway = LEEWAY_SECS;
+        let key = DecodingKey::from_secret(secret.as_bytes())
+            .map_err(|e| format!("the context secret cannot be used: {e}"))?;
         Ok(ContextKey {
-            key: Arc::new(DecodingKey::from_secret(secret.as_bytes())),
+            key: Arc::new(key),
             validation: Arc::new(validation),
         })
     }
