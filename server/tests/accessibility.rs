@@ -148,12 +148,12 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
     let question = walk("facial-recognition-fails", &[]).await;
     let remedy = walk("facial-recognition-fails", &["login", "rejected"]).await;
     let resolved = walk("facial-recognition-fails", &["login", "rejected", "yes"]).await;
-    const MEMO: &[&str] = &["in", "next", "missing", "wallet", "next"];
+    const MEMO: &[&str] = &["in", "next", "missing"];
     let form = walk("deposit-missing-memo", MEMO).await;
     let escalated = walk("deposit-missing-memo", MEMO).await;
     let details = json!({"details": {
         "coin": "XRP", "network": "XRP Ledger", "amount": "250", "txid": "A1B2C3",
-        "deposit-time": "2026-11-02 14:05 UTC", "address": "rDeposit123"
+        "deposit-time": "2026-11-02 14:05 UTC", "address": "rDeposit123", "memo-used": "none"
     }});
     let (status, body) = client
         .post(&format!("/api/v1/sessions/{escalated}/details"), details)
@@ -175,6 +175,7 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
         format!("/s/{form}"),
         format!("/s/{escalated}"),
         "/flows/no-such-flow".to_owned(),
+        "/flows/deposit-missing-memo?ctx=not-a-token".to_owned(),
         "/s/no-such-session".to_owned(),
         "/agent".to_owned(),
     ] {
@@ -198,6 +199,7 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
     for path in [
         "/agent".to_owned(),
         "/agent?q=withdrawal".to_owned(),
+        "/agent/flows/deposit-missing-memo".to_owned(),
         format!("/agent/s/{escalated}"),
         format!("/agent/s/{remedy}"),
         "/agent/stats".to_owned(),
