@@ -78,11 +78,17 @@ impl std::fmt::Display for Input {
     }
 }
 
+/// The fields of an input written `(…)`, as serde names them.
+pub(crate) const INPUT_FIELDS: &[&str] = &["name", "values", "signed"];
+
 /// The written form of an input with more than a name.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Input")]
 struct InputFields {
-    name: String,
+    /// Optional here only so that its absence gets a message of its own: ron would name the
+    /// flow, not the input, as what misses it.
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     values: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -97,7 +103,7 @@ impl Serialize for Input {
             return serializer.serialize_str(&self.name);
         }
         InputFields {
-            name: self.name.clone(),
+            name: Some(self.name.clone()),
             values: self.values.clone(),
             signed: self.signed,
         }
@@ -122,8 +128,13 @@ impl<'de> Deserialize<'de> for Input {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Input, A::Error> {
                 let fields =
                     InputFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let name = fields.name.ok_or_else(|| {
+                    serde::de::Error::custom(
+                        "an input written `(…)` needs its fact's `name: \"…\"`",
+                    )
+                })?;
                 Ok(Input {
-                    name: fields.name,
+                    name,
                     values: fields.values,
                     signed: fields.signed,
                 })

@@ -939,7 +939,15 @@ fn an_input_with_an_unknown_field_is_refused() {
     let text = text.replace("start:", r#"inputs: [(name: "x", valuez: ["a"])], start:"#);
     let report = run(&[(path, text)]);
     let d = only(&report, Code::UnknownField);
-    assert!(d.message.contains("valuez"), "{}", d.message);
+    assert_eq!(d.message, "unknown field `valuez` in an input");
+    let (path, text) = flow("f", "done", DONE);
+    let text = text.replace("start:", r#"inputs: [(values: ["a"])], start:"#);
+    let report = run(&[(path, text)]);
+    let d = only(&report, Code::Syntax);
+    assert_eq!(
+        d.message,
+        "an input written `(…)` needs its fact's `name: \"…\"`"
+    );
 }
 
 #[test]
@@ -984,4 +992,24 @@ fn a_declared_value_no_branch_or_question_matches_is_a_warning() {
     let report = run(&[(path, text.replace("start:", written))]);
     let d = only(&report, Code::UnusedInputValue);
     assert_eq!(pointed(d), "\"desktop\"");
+}
+
+#[test]
+fn an_input_written_long_or_bare_is_the_same_version_and_values_change_it() {
+    let version = |inputs: &str| {
+        let branch =
+            format!(r#""b": Branch(fact: "p", cases: {{"a": "done"}}, default: "done"), {DONE}"#);
+        let (path, text) = flow("f", "b", &branch);
+        let report = run(&[(
+            path,
+            text.replace("start:", &format!("inputs: [{inputs}], start:")),
+        )]);
+        assert_eq!(codes(&report), [], "{inputs}");
+        report.catalog.get("f").expect("served").version().clone()
+    };
+    let bare = version(r#""p""#);
+    assert_eq!(version(r#"(name: "p")"#), bare);
+    assert_eq!(version(r#"Input(name: "p")"#), bare);
+    assert_ne!(version(r#"(name: "p", values: ["a"])"#), bare);
+    assert_ne!(version(r#"(name: "p", signed: true)"#), bare);
 }
