@@ -14,6 +14,7 @@
 
 mod graph;
 mod ids;
+mod inputs;
 mod journeys;
 mod links;
 mod parse;

@@ -122,6 +122,10 @@ codes! {
     ConfusableId = "confusable-id", Warning;
     /// A text shows an image from another site, which learns who reads the step.
     RemoteImage = "remote-image", Warning;
+    /// An input no branch or question reads, here or in a flow this one links to.
+    UnusedInput = "unused-input", Warning;
+    /// A value an input declares that no branch or question on the fact can use.
+    UnusedInputValue = "unused-input-value", Warning;
     /// Texts of a flow its translation into a language does not translate.
     MissingTranslation = "missing-translation", Warning;
     /// A translation of a text that has changed since it was translated.

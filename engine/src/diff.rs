@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::flow::{Flow, Version};
-use crate::model::{Detail, Node};
+use crate::model::{Detail, Node, RawFlow};
 use crate::paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 
 /// How many paths of each version are compared at most; a flow with more is cut short
@@ -210,7 +210,11 @@ fn compare_fields(old: &Flow, new: &Flow) -> Vec<FieldChange> {
     field("title", o.title.clone(), n.title.clone());
     field("summary", o.summary.clone(), n.summary.clone());
     field("tags", o.tags.join(", "), n.tags.join(", "));
-    field("inputs", o.inputs.join(", "), n.inputs.join(", "));
+    let inputs = |raw: &RawFlow| {
+        let written: Vec<String> = raw.inputs.iter().map(ToString::to_string).collect();
+        written.join(", ")
+    };
+    field("inputs", inputs(o), inputs(n));
     field("start", o.start.clone(), n.start.clone());
     out
 }

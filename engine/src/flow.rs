@@ -26,7 +26,7 @@ impl Version {
             title: &'a str,
             summary: &'a str,
             tags: &'a [String],
-            inputs: &'a [String],
+            inputs: &'a [crate::model::Input],
             start: &'a str,
         }
         let mut hasher = Hasher::default();

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 /// The NFC form of an id; borrowed when it already is (every ASCII id is).
-pub(crate) fn nfc(id: &str) -> Cow<'_, str> {
+pub fn nfc(id: &str) -> Cow<'_, str> {
     if id.is_ascii() || is_nfc(id) {
         Cow::Borrowed(id)
     } else {

@@ -73,8 +73,9 @@ pub use files::{
     MAX_FILE_SIZE, SCENARIO_SUFFIX, SETTINGS_FILE, file_name_parts, is_flow_file, translation_path,
 };
 pub use flow::{Catalog, Flow, FlowSource, Version};
+pub use ids::nfc;
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
-pub use model::{Answer, Detail, DetailKind, Node, RawFlow};
+pub use model::{Answer, Detail, DetailKind, Input, Node, RawFlow};
 pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 pub use phrases::Phrases;
 pub use source::index::{AnswerSpans, Index, NodeSpans};
@@ -82,5 +83,5 @@ pub use source::{LineCol, Source, Span, id_at, string_at};
 pub use translate::{InLocale, Translations};
 pub use walk::{
     Choice, DetailProblem, HistoryEntry, JUMPED, Outcome, Status, Step, StepKind, Transcript, Walk,
-    WalkError,
+    WalkError, inputs_of,
 };

@@ -21,14 +21,127 @@ pub struct RawFlow {
     /// Words a customer might search for; also groups flows on the home page.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Facts the embedding site may give when it starts a session (e.g. `platform`).
+    /// Facts the embedding site may give when it starts a session (e.g. `platform`), each
+    /// a bare name or `(name: …, values: […], signed: …)`.
     #[serde(default)]
-    pub inputs: Vec<String>,
+    pub inputs: Vec<Input>,
     /// The id of the first node.
     pub start: String,
     /// Every node, keyed by its id, in the order the writer wrote them.
     #[serde(deserialize_with = "unique_node_ids")]
     pub nodes: IndexMap<String, Node>,
+}
+
+/// A fact the embedding site may give when it starts a session: written `"platform"`, or
+/// `(name: "platform", values: ["app", "web"])` to say which values it takes, with
+/// `signed: true` when only a signed context token may give it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Input {
+    /// The fact's name, as branches and questions read it.
+    pub name: String,
+    /// The values the site may give; empty means any.
+    pub values: Vec<String>,
+    /// Whether the value must come in a signed context token, never as a plain fact.
+    pub signed: bool,
+}
+
+impl Input {
+    /// An input of any value, given plainly: what a bare name in `inputs` declares.
+    pub fn named(name: impl Into<String>) -> Input {
+        Input {
+            name: name.into(),
+            ..Input::default()
+        }
+    }
+
+    /// Whether the site may give this value (any, when no values are declared).
+    pub fn takes(&self, value: &str) -> bool {
+        self.values.is_empty() || self.values.iter().any(|v| v == value)
+    }
+}
+
+impl std::fmt::Display for Input {
+    /// `platform`, or `platform (app, web; signed)`: as a writer reads it in a diff.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)?;
+        match (self.values.is_empty(), self.signed) {
+            (true, false) => Ok(()),
+            (true, true) => f.write_str(" (signed)"),
+            (false, signed) => {
+                write!(f, " ({}", self.values.join(", "))?;
+                if signed {
+                    f.write_str("; signed")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// The fields of an input written `(…)`, as serde names them.
+pub(crate) const INPUT_FIELDS: &[&str] = &["name", "values", "signed"];
+
+/// The written form of an input with more than a name.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Input")]
+struct InputFields {
+    /// Optional here only so that its absence gets a message of its own: ron would name the
+    /// flow, not the input, as what misses it.
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    values: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    signed: bool,
+}
+
+impl Serialize for Input {
+    /// A bare name stays a bare string, so the [`crate::Version`] of a flow written before
+    /// inputs had values is what it was.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.values.is_empty() && !self.signed {
+            return serializer.serialize_str(&self.name);
+        }
+        InputFields {
+            name: Some(self.name.clone()),
+            values: self.values.clone(),
+            signed: self.signed,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Input, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Input;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fact's name, or (name: \"…\", values: [\"…\"], signed: true)")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Input, E> {
+                Ok(Input::named(name))
+            }
+            fn visit_string<E: serde::de::Error>(self, name: String) -> Result<Input, E> {
+                Ok(Input::named(name))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Input, A::Error> {
+                let fields =
+                    InputFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let name = fields.name.ok_or_else(|| {
+                    serde::de::Error::custom(
+                        "an input written `(…)` needs its fact's `name: \"…\"`",
+                    )
+                })?;
+                Ok(Input {
+                    name,
+                    values: fields.values,
+                    signed: fields.signed,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// One step of a flow.
@@ -229,7 +342,10 @@ impl RawFlow {
         use crate::ids::{into_nfc, to_nfc};
         to_nfc(&mut self.id);
         to_nfc(&mut self.start);
-        self.inputs.iter_mut().for_each(to_nfc);
+        for input in &mut self.inputs {
+            to_nfc(&mut input.name);
+            input.values.iter_mut().for_each(to_nfc);
+        }
         for node in self.nodes.values_mut() {
             match node {
                 Node::Question { fact, answers, .. } => {
@@ -271,7 +387,10 @@ impl RawFlow {
     /// node's (kept in step with [`RawFlow::normalize_ids`]).
     pub(crate) fn each_id<'a>(&'a self, mut f: impl FnMut(&'a str)) {
         f(&self.id);
-        self.inputs.iter().for_each(|input| f(input));
+        for input in &self.inputs {
+            f(&input.name);
+            input.values.iter().for_each(|value| f(value));
+        }
         f(&self.start);
         for (id, node) in &self.nodes {
             f(id);

@@ -62,7 +62,7 @@ pub(crate) fn diagnose(source: &Source, error: &SpannedError, grammar: &Grammar)
             outer,
         } => here(
             Code::UnknownField,
-            format!("unknown field `{found}`{}", within(outer)),
+            format!("unknown field `{found}`{}", within_fields(outer, expected)),
             "unknown field",
         )
         .with_help(
@@ -98,6 +98,16 @@ pub(crate) fn diagnose(source: &Source, error: &SpannedError, grammar: &Grammar)
 }
 
 /// ` in Question`, when ron says where.
+/// The group of fields an unknown one was found in. An input's fields are read as a map (an
+/// input may also be a bare string), and ron then names the group around it: the fields it
+/// expected say it is an input.
+fn within_fields(outer: &Option<String>, expected: &[&str]) -> String {
+    match expected == crate::model::INPUT_FIELDS {
+        true => " in an input".to_owned(),
+        false => within(outer),
+    }
+}
+
 fn within(outer: &Option<String>) -> String {
     match outer {
         Some(outer) => format!(" in `{outer}`"),

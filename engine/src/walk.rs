@@ -14,7 +14,7 @@ use crate::exit::SOLVED;
 use crate::flow::{Flow, FlowSource, Version};
 use crate::ids::{into_nfc, nfc};
 use crate::literal;
-use crate::model::{Detail, Node};
+use crate::model::{Detail, Input, Node};
 use crate::phrases::{self, Phrases};
 
 /// The answer id the history shows for leaving a node by a jump rather than an answer.
@@ -63,6 +63,17 @@ pub enum WalkError {
         /// The fact's name, cut to a length fit for a message.
         name: String,
         /// The facts it takes, in words.
+        accepted: String,
+    },
+    /// A fact given at the start with a value its input does not declare. The value is cut
+    /// short when it is long.
+    #[error("fact `{name}` takes {accepted}, not `{value}`")]
+    UndeclaredValue {
+        /// The fact's name.
+        name: String,
+        /// The value given, cut to a length fit for a message.
+        value: String,
+        /// The values it takes, in words.
         accepted: String,
     },
     /// A flow the walk is pinned to is no longer available at that version.
@@ -260,11 +271,14 @@ impl Walk {
             .flow(flow, None)
             .ok_or_else(|| WalkError::UnknownFlow(flow.to_owned()))?;
         let inputs = inputs_reached(src, &first);
-        if let Some(name) = facts.keys().find(|name| !inputs.contains(name.as_str())) {
+        if let Some(name) = facts
+            .keys()
+            .find(|name| !inputs.contains_key(name.as_str()))
+        {
             let accepted = match inputs.is_empty() {
                 true => "none".to_owned(),
                 false => inputs
-                    .iter()
+                    .keys()
                     .map(|n| format!("`{n}`"))
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -279,6 +293,18 @@ impl Walk {
             .find(|(_, v)| v.trim().is_empty() || v.chars().count() > MAX_FACT_LEN)
         {
             return Err(WalkError::InvalidFact(name.clone()));
+        }
+        for (name, value) in &facts {
+            if let Some(input) = inputs.get(name)
+                && !input.takes(value)
+            {
+                let accepted: Vec<String> = input.values.iter().map(|v| format!("`{v}`")).collect();
+                return Err(WalkError::UndeclaredValue {
+                    name: name.clone(),
+                    value: value.chars().take(MAX_NAME_IN_MESSAGE).collect(),
+                    accepted: accepted.join(", "),
+                });
+            }
         }
         let mut walk = Walk {
             flow: flow.to_owned(),
@@ -917,14 +943,42 @@ fn first_line(text: &str) -> &str {
         .unwrap_or("")
 }
 
-/// The facts a walk starting on `flow` may be given: the inputs of the flow and of every flow
-/// it links to, however far.
-fn inputs_reached(src: &impl FlowSource, flow: &Arc<Flow>) -> std::collections::BTreeSet<String> {
-    let mut inputs = std::collections::BTreeSet::new();
+/// The facts a walk starting on the flow `flow` may be given, by name: the inputs of the flow
+/// and of every flow it links to, however far. `None` if there is no such flow.
+///
+/// An input declared by several of them takes the values all of them declare (any value if
+/// one declares none), and is signed if one of them says so.
+pub fn inputs_of(src: &impl FlowSource, flow: &str) -> Option<BTreeMap<String, Input>> {
+    let flow = nfc(flow);
+    src.flow(flow.as_ref(), None)
+        .map(|first| inputs_reached(src, &first))
+}
+
+/// [`inputs_of`] a flow already found.
+fn inputs_reached(src: &impl FlowSource, flow: &Arc<Flow>) -> BTreeMap<String, Input> {
+    let mut inputs: BTreeMap<String, Input> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::from([flow.id().to_owned()]);
     let mut next = vec![Arc::clone(flow)];
     while let Some(flow) = next.pop() {
-        inputs.extend(flow.raw().inputs.iter().cloned());
+        for input in &flow.raw().inputs {
+            match inputs.get_mut(&input.name) {
+                None => {
+                    inputs.insert(input.name.clone(), input.clone());
+                }
+                Some(known) => {
+                    known.signed |= input.signed;
+                    if known.values.is_empty() || input.values.is_empty() {
+                        known.values.clear();
+                    } else {
+                        for value in &input.values {
+                            if !known.values.contains(value) {
+                                known.values.push(value.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         for node in flow.raw().nodes.values() {
             if let Node::Link { flow: linked } = node
                 && seen.insert(linked.clone())

@@ -58,7 +58,12 @@ fn flow_source() -> String {
 
 fn escalated_transcript(fact: &str) -> String {
     let report = check_sources(vec![Source::new("hostile.ron", flow_source())]);
-    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    // The `note` input is read by nothing: a warning, which is beside the point here.
+    assert!(
+        !report.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        report.diagnostics
+    );
     let flows: Catalog = report.catalog;
     let facts = BTreeMap::from([("note".to_owned(), fact.to_owned())]);
     let (mut walk, _) = Walk::start(&flows, "hostile", facts).unwrap();

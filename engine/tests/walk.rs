@@ -356,3 +356,33 @@ fn ids_from_a_client_match_in_any_normalisation_form() {
         );
     }
 }
+
+#[test]
+fn a_fact_with_a_value_its_input_does_not_declare_is_refused() {
+    let report = check_sources(vec![Source::new(
+        "f.ron",
+        r#"Flow(id: "f", title: "F", summary: "s",
+            inputs: [(name: "platform", values: ["app", "web"])], start: "b",
+            nodes: {
+                "b": Branch(fact: "platform", cases: {"app": "a", "web": "w"}, default: "w"),
+                "a": Resolved(text: "App."),
+                "w": Resolved(text: "Web."),
+            })"#,
+    )]);
+    assert_eq!(report.catalog.len(), 1, "{:?}", report.diagnostics);
+    let flows = report.catalog;
+    let given = |value: &str| BTreeMap::from([("platform".to_owned(), value.to_owned())]);
+    let (_, step) = Walk::start(&flows, "f", given("app")).unwrap();
+    assert_eq!(step.node, "a");
+    let refused = Walk::start(&flows, "f", given("desktop")).unwrap_err();
+    assert!(
+        matches!(&refused, WalkError::UndeclaredValue { name, value, .. } if name == "platform" && value == "desktop"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "fact `platform` takes `app`, `web`, not `desktop`"
+    );
+    let inputs = stepwise_engine::inputs_of(&flows, "f").unwrap();
+    assert_eq!(inputs["platform"].values, ["app", "web"]);
+}

@@ -44,6 +44,26 @@ impl AgentKey {
     }
 }
 
+/// The sign-in cookie's attributes. Framed in a helpdesk's sidebar (`framed`), a frame under
+/// another site gets its cookie only if it is `SameSite=None`, which browsers take only
+/// `Secure`, and `Partitioned` keeps it to that helpdesk; cross-site forms are then refused
+/// by [`cross_site`] instead.
+pub fn cookie_attributes(framed: bool) -> &'static str {
+    match framed {
+        true => "Path=/; HttpOnly; Secure; SameSite=None; Partitioned",
+        false => "Path=/; HttpOnly; SameSite=Strict",
+    }
+}
+
+/// Whether the browser says the request comes from a page of another origin
+/// (`Sec-Fetch-Site`): a form another site made an agent post.
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| matches!(site, "cross-site" | "same-site"))
+}
+
 /// The token of `Authorization: Bearer TOKEN`, if the request carries one.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

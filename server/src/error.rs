@@ -12,6 +12,7 @@ use stepwise_engine::WalkError;
 use utoipa::ToSchema;
 
 use stepwise_app::Error;
+use stepwise_app::context::ContextError;
 use stepwise_store::StoreError;
 
 use crate::api::views::SessionView;
@@ -113,6 +114,7 @@ fn app_status_and_code(error: &Error) -> (StatusCode, &'static str) {
             WalkError::NotEscalated => (UNPROCESSABLE, "not_escalated"),
             WalkError::InvalidFact(_) => (UNPROCESSABLE, "invalid_fact"),
             WalkError::UndeclaredFact { .. } => (UNPROCESSABLE, "undeclared_fact"),
+            WalkError::UndeclaredValue { .. } => (UNPROCESSABLE, "undeclared_value"),
             // Facts given at the start can make branches chase each other: the request is as
             // much the cause as the flow, so this is not a 500.
             WalkError::EndlessLoop => (UNPROCESSABLE, "flow_loops"),
@@ -121,6 +123,13 @@ fn app_status_and_code(error: &Error) -> (StatusCode, &'static str) {
             WalkError::UnknownNode { .. } | WalkError::Empty => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
+        },
+        Error::Context(e) => match e {
+            ContextError::NotAccepted => (UNPROCESSABLE, "context_not_accepted"),
+            ContextError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_context"),
+            ContextError::Expired => (StatusCode::FORBIDDEN, "context_expired"),
+            ContextError::Invalid(_) => (StatusCode::FORBIDDEN, "invalid_context"),
+            ContextError::Unsigned(_) => (StatusCode::FORBIDDEN, "unsigned_fact"),
         },
         Error::UnknownSession => (StatusCode::NOT_FOUND, "unknown_session"),
         Error::NotFinished => (UNPROCESSABLE, "not_finished"),

@@ -1,6 +1,7 @@
 //! Security headers on every response: a Content-Security-Policy that allows no inline
 //! script, `nosniff`, no referrer (session ids live in page URLs), and `frame-ancestors`
-//! from the settings so the wizard can be embedded where the site owner says.
+//! from the settings so the wizard can be embedded where the site owner says (and the agent
+//! console, in a helpdesk's sidebar, only where `--console-frame-ancestors` says).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -10,14 +11,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use crate::serve::AppState;
+use crate::serve::{AppState, Settings};
 
 /// Who may show a page in a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing<'a> {
     /// The sources given with `--frame-ancestors` (customer pages).
     Allowed(&'a str),
-    /// Nobody: the agent console is never framed, whatever the settings say.
+    /// Nobody: the agent console, unless `--console-frame-ancestors` names who may.
     Never,
 }
 
@@ -86,7 +87,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     let console = is_console(request.uri().path());
     let mut response = next.run(request).await;
     let framing = match console {
-        true => Framing::Never,
+        true => console_framing(&state.settings),
         false => Framing::Allowed(&state.settings.frame_ancestors),
     };
     set_defaults(
@@ -95,6 +96,15 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         state.settings.allow_remote_images,
     );
     response
+}
+
+/// Who may frame the agent console: nobody, or the helpdesk sidebars named by
+/// `--console-frame-ancestors`.
+pub fn console_framing(settings: &Settings) -> Framing<'_> {
+    match &settings.console_frame_ancestors {
+        Some(sources) => Framing::Allowed(sources),
+        None => Framing::Never,
+    }
 }
 
 fn set_defaults(headers: &mut HeaderMap, framing: Framing<'_>, remote_images: bool) {

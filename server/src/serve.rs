@@ -67,6 +67,10 @@ pub struct Settings {
     pub retain: Option<Duration>,
     /// The CSP `frame-ancestors` sources of customer pages: who may embed the wizard.
     pub frame_ancestors: String,
+    /// The CSP `frame-ancestors` sources of the agent console; none: it is never framed.
+    pub console_frame_ancestors: Option<String>,
+    /// The secret signed context tokens are checked with; none: no token is accepted.
+    pub context_key: Option<stepwise_app::context::ContextKey>,
     /// Sessions one client address may start per minute; none means no limit.
     pub session_rate: Option<NonZeroU32>,
     /// Moves (answer, back, restart, jump) one client address may make per minute.
@@ -115,6 +119,8 @@ impl Default for Settings {
             abandon_after: Duration::from_secs(30 * 60),
             retain: None,
             frame_ancestors: security::DEFAULT_FRAME_ANCESTORS.to_owned(),
+            console_frame_ancestors: None,
+            context_key: None,
             session_rate: NonZeroU32::new(DEFAULT_SESSION_RATE),
             client_move_rate: NonZeroU32::new(DEFAULT_CLIENT_MOVE_RATE),
             session_move_rate: NonZeroU32::new(DEFAULT_SESSION_MOVE_RATE),
@@ -158,7 +164,8 @@ impl AppState {
     ) -> Result<AppState, StoreError> {
         let app = App::new(library, store, metrics)
             .await?
-            .with_webhooks(settings.webhooks.clone());
+            .with_webhooks(settings.webhooks.clone())
+            .with_context_key(settings.context_key.clone());
         let openapi = api::openapi().to_json().map_err(|e| {
             StoreError::Database(format!("cannot render the OpenAPI document: {e}"))
         })?;

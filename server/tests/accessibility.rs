@@ -176,6 +176,7 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
         format!("/s/{form}"),
         format!("/s/{escalated}"),
         "/flows/no-such-flow".to_owned(),
+        "/flows/deposit-missing-memo?ctx=not-a-token".to_owned(),
         "/s/no-such-session".to_owned(),
         "/agent".to_owned(),
     ] {
@@ -199,6 +200,7 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
     for path in [
         "/agent".to_owned(),
         "/agent?q=withdrawal".to_owned(),
+        "/agent/flows/deposit-missing-memo".to_owned(),
         format!("/agent/s/{escalated}"),
         format!("/agent/s/{remedy}"),
         "/agent/stats".to_owned(),

@@ -17,6 +17,7 @@ const TOKEN: &str = "the-right-agent-token";
 const GUARDED: &[(&str, &str)] = &[
     ("GET", "/agent"),
     ("GET", "/agent/open"),
+    ("GET", "/agent/flows/{id}"),
     ("POST", "/agent/flows/{id}/start"),
     ("GET", "/agent/s/{id}"),
     ("POST", "/agent/s/{id}/answer"),

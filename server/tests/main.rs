@@ -10,6 +10,7 @@ mod agent_token;
 mod bad_requests;
 mod browser;
 mod check_cli;
+mod context;
 mod diff_cli;
 mod durability;
 mod flows;

@@ -197,6 +197,114 @@ async fn customer_pages_may_be_framed_where_the_settings_say() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn the_console_may_be_framed_by_the_helpdesks_the_settings_name() {
+    let store = tempfile::tempdir().unwrap();
+    let sidebar = "https://example.zendesk.com https://desk.example.com";
+    let server = TestServer::start_with(Config {
+        flows: support::workspace_root().join("flows"),
+        store: support::sqlite(store.path()),
+        settings: Settings {
+            agent_token: Some(TOKEN.to_owned()),
+            console_frame_ancestors: Some(sidebar.to_owned()),
+            ..Settings::default()
+        },
+        watch: false,
+    })
+    .await;
+    let (id, _) = server
+        .client
+        .start("deposit-missing-memo", serde_json::json!({}))
+        .await;
+    let session = format!("/agent/s/{id}");
+    for (path, agent) in [
+        ("/agent", false),
+        ("/agent", true),
+        ("/agent/flows/deposit-missing-memo", true),
+        (session.as_str(), true),
+    ] {
+        let (_, headers) = get(&server, path, agent).await;
+        assert_eq!(assert_secure(path, &headers), sidebar, "{path}");
+        assert!(headers.get("x-frame-options").is_none(), "{path}");
+    }
+    // Customer pages keep their own setting.
+    let (_, headers) = get(&server, "/", false).await;
+    assert_eq!(assert_secure("/", &headers), "'self'");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_framed_console_keeps_its_cookie_in_the_frame_and_refuses_forms_from_other_sites() {
+    for framed in [false, true] {
+        let store = tempfile::tempdir().unwrap();
+        let server = TestServer::start_with(Config {
+            flows: support::workspace_root().join("flows"),
+            store: support::sqlite(store.path()),
+            settings: Settings {
+                agent_token: Some(TOKEN.to_owned()),
+                console_frame_ancestors: framed.then(|| "https://example.zendesk.com".to_owned()),
+                ..Settings::default()
+            },
+            watch: false,
+        })
+        .await;
+        let response = http()
+            .post(server.client.url("/agent/sign-in"))
+            .form(&[("token", TOKEN)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = header(response.headers(), "set-cookie").to_owned();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        match framed {
+            // A frame under another site gets only such a cookie.
+            true => assert!(
+                cookie.contains("SameSite=None")
+                    && cookie.contains("Secure")
+                    && cookie.contains("Partitioned"),
+                "{cookie}"
+            ),
+            false => assert!(cookie.contains("SameSite=Strict"), "{cookie}"),
+        }
+        let start = server.client.url("/agent/flows/deposit-missing-memo/start");
+        for (site, status) in [
+            ("cross-site", StatusCode::FORBIDDEN),
+            ("same-site", StatusCode::FORBIDDEN),
+            ("same-origin", StatusCode::SEE_OTHER),
+        ] {
+            let response = http()
+                .post(&start)
+                .bearer_auth(TOKEN)
+                .header("sec-fetch-site", site)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), status, "framed {framed}, {site}");
+        }
+        server.stop().await;
+    }
+}
+
+#[test]
+fn the_console_frame_ancestors_flag_refuses_what_is_not_a_source() {
+    for bad in [
+        "https://desk.example.com; script-src *",
+        "'unsafe-inline'",
+        "",
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
+            .args(["serve", "--console-frame-ancestors", bad])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--console-frame-ancestors"),
+            "{bad}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn the_frame_ancestors_flag_refuses_what_is_not_a_source() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))

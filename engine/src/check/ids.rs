@@ -79,6 +79,7 @@ fn places(flow: &Parsed) -> Vec<(Span, String)> {
     spans.extend(index.id);
     spans.extend(index.start);
     spans.extend(index.inputs.iter().copied());
+    spans.extend(index.input_values.iter().map(|&(_, span)| span));
     let mut places = Vec::new();
     for node in &index.nodes {
         places.push((node.key, node.id.clone()));

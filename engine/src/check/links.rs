@@ -1,6 +1,6 @@
 //! Rules about flows together: flow ids used twice, links to flows that do not exist,
 //! flows that link to each other in a loop none of them leaves, branches on facts nothing
-//! sets, and links to flows that have errors.
+//! sets, inputs nothing reads (in [`super::inputs`]), and links to flows that have errors.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,12 +13,12 @@ use crate::model::Node;
 use crate::suggest::{Suggest, did_you_mean};
 
 /// One link node: in flow `from`, node `node`, to the flow with id `target`.
-struct LinkRef<'a> {
-    from: usize,
+pub(super) struct LinkRef<'a> {
+    pub from: usize,
     node: usize,
     target: &'a str,
     /// The parsed flow it resolves to.
-    to: Option<usize>,
+    pub to: Option<usize>,
 }
 
 /// Runs the cross-flow rules, adding each diagnostic to the flow it is about.
@@ -32,6 +32,7 @@ pub(super) fn check(
     let links = resolve(flows, &owner, unparsed, per_flow);
     let looped = link_loops(flows, shapes, &owner, per_flow);
     facts(flows, &links, per_flow);
+    super::inputs::unused(flows, &links, per_flow);
     broken_links(flows, &owner, &links, unparsed, &looped, per_flow);
 }
 
@@ -231,7 +232,7 @@ fn facts(flows: &[Parsed], links: &[LinkRef<'_>], per_flow: &mut [Vec<Diagnostic
         let mut facts = std::mem::take(&mut known[k]);
         for f in components.sccs[k].iter().map(|v| v.index()) {
             let raw = &flows[f].raw;
-            facts.extend(raw.inputs.iter().map(String::as_str));
+            facts.extend(raw.inputs.iter().map(|input| input.name.as_str()));
             facts.extend(raw.nodes.values().filter_map(|n| match n {
                 Node::Question {
                     fact: Some(fact), ..

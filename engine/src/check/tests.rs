@@ -683,7 +683,10 @@ fn ids_and_references_are_read_in_nfc() {
         )
     };
     let linked = |cafe: &str| {
-        let (_, text) = flow(cafe, "done", DONE);
+        let reads = format!(
+            r#""b": Branch(fact: "{cafe}-in", cases: {{"x": "done"}}, default: "done"), {DONE}"#
+        );
+        let (_, text) = flow(cafe, "b", &reads);
         (
             format!("{cafe}.ron"),
             text.replace("start:", &format!("inputs: [\"{cafe}-in\"], start:")),
@@ -903,4 +906,110 @@ fn many_ids_with_spaces_are_each_reported_in_linear_time() {
         .filter(|&c| c == Code::InvisibleCharacter)
         .count();
     assert_eq!(found, 20_001);
+}
+
+#[test]
+fn inputs_may_declare_their_values_and_be_signed() {
+    let (path, text) = flow(
+        "f",
+        "b",
+        &format!(
+            r#""b": Branch(fact: "platform", cases: {{"app": "done", "web": "done"}}, default: "done"), {DONE}"#
+        ),
+    );
+    let written =
+        r#"inputs: ["tier", (name: "platform", values: ["app", "web"], signed: true)], start:"#;
+    let text = text.replace("start:", written).replace(
+        "\"b\": Branch",
+        r#""t": Branch(fact: "tier", cases: {"gold": "b"}, default: "b"), "b": Branch"#,
+    );
+    let text = text.replace("start: \"b\"", "start: \"t\"");
+    let report = run(&[(path, text)]);
+    assert_eq!(codes(&report), []);
+    let flow = report.catalog.get("f").expect("served");
+    let inputs = &flow.raw().inputs;
+    assert_eq!(inputs[0], crate::Input::named("tier"));
+    assert_eq!(inputs[1].values, ["app", "web"]);
+    assert!(inputs[1].signed);
+}
+
+#[test]
+fn an_input_with_an_unknown_field_is_refused() {
+    let (path, text) = flow("f", "done", DONE);
+    let text = text.replace("start:", r#"inputs: [(name: "x", valuez: ["a"])], start:"#);
+    let report = run(&[(path, text)]);
+    let d = only(&report, Code::UnknownField);
+    assert_eq!(d.message, "unknown field `valuez` in an input");
+    let (path, text) = flow("f", "done", DONE);
+    let text = text.replace("start:", r#"inputs: [(values: ["a"])], start:"#);
+    let report = run(&[(path, text)]);
+    let d = only(&report, Code::Syntax);
+    assert_eq!(
+        d.message,
+        "an input written `(…)` needs its fact's `name: \"…\"`"
+    );
+}
+
+#[test]
+fn an_input_nothing_reads_is_a_warning() {
+    let (path, text) = flow("f", "done", DONE);
+    let report = run(&[(
+        path,
+        text.replace("start:", r#"inputs: ["platform"], start:"#),
+    )]);
+    let d = only(&report, Code::UnusedInput);
+    assert_eq!(pointed(d), "\"platform\"");
+    assert!(
+        report.catalog.get("f").is_some(),
+        "a warning does not refuse the flow"
+    );
+}
+
+#[test]
+fn an_input_read_in_a_linked_flow_is_used() {
+    let (path, text) = flow("given", "l", r#""l": Link(flow: "branching"),"#);
+    let given = (
+        path,
+        text.replace("start:", r#"inputs: ["platform"], start:"#),
+    );
+    let branch = format!(
+        r#""b": Branch(fact: "platform", cases: {{"app": "done"}}, default: "done"), {DONE}"#
+    );
+    let report = run(&[given, flow("branching", "b", &branch)]);
+    assert_eq!(codes(&report), []);
+}
+
+#[test]
+fn a_declared_value_no_branch_or_question_matches_is_a_warning() {
+    let nodes = format!(
+        r#""q": Question(text: "?", fact: Some("platform"), answers: [
+            (id: "app", label: "App", goto: "done"),
+            (id: "web", label: "Web", goto: "done"),
+        ]), {DONE}"#
+    );
+    let (path, text) = flow("f", "q", &nodes);
+    let written = r#"inputs: [(name: "platform", values: ["app", "desktop"])], start:"#;
+    let report = run(&[(path, text.replace("start:", written))]);
+    let d = only(&report, Code::UnusedInputValue);
+    assert_eq!(pointed(d), "\"desktop\"");
+}
+
+#[test]
+fn an_input_written_long_or_bare_is_the_same_version_and_values_change_it() {
+    let version = |inputs: &str| {
+        let branch =
+            format!(r#""b": Branch(fact: "p", cases: {{"a": "done"}}, default: "done"), {DONE}"#);
+        let (path, text) = flow("f", "b", &branch);
+        let report = run(&[(
+            path,
+            text.replace("start:", &format!("inputs: [{inputs}], start:")),
+        )]);
+        assert_eq!(codes(&report), [], "{inputs}");
+        report.catalog.get("f").expect("served").version().clone()
+    };
+    let bare = version(r#""p""#);
+    assert_eq!(version(r#"(name: "p")"#), bare);
+    assert_eq!(version(r#"Input(name: "p")"#), bare);
+    assert_ne!(version(r#"(name: "p", values: ["a"])"#), bare);
+    assert_ne!(version(r#"(name: "p", signed: true)"#), bare);
 }

@@ -30,6 +30,9 @@ pub struct Index {
     pub start: Option<Span>,
     /// Each fact named in `inputs`.
     pub inputs: Vec<Span>,
+    /// Each value an input declares, in the order written, with the position of its input
+    /// in the list.
+    pub input_values: Vec<(usize, Span)>,
     /// Every node, in the order written (a duplicated key appears twice).
     pub nodes: Vec<NodeSpans>,
     /// Node position by id (the first written), made on the first lookup by id.
@@ -108,7 +111,11 @@ impl Index {
             "summary" => index.summary = reader.string(),
             "start" => index.start = reader.string(),
             "inputs" if reader.peek_punct(0) == Some(b'[') => {
-                reader.items(|reader| index.inputs.extend(reader.string()));
+                let mut position = 0;
+                reader.items(|reader| {
+                    input(reader, position, &mut index);
+                    position += 1;
+                });
             }
             "nodes" if reader.peek_punct(0) == Some(b'{') => {
                 reader.entries(|reader, key| {
@@ -196,6 +203,28 @@ fn node(reader: &mut Reader<'_>, key: Token) -> Option<NodeSpans> {
     });
     node.whole = Span::new(key.span.start, end);
     Some(node)
+}
+
+/// One item of `inputs`: a bare name, or `(name: …, values: […], …)`.
+fn input(reader: &mut Reader<'_>, position: usize, index: &mut Index) {
+    if reader.open_group().is_none() {
+        index.inputs.extend(reader.string());
+        return;
+    }
+    reader.fields(|reader, field| match field {
+        "name" => index.inputs.extend(reader.string()),
+        "values" if reader.peek_punct(0) == Some(b'[') => {
+            reader.items(|reader| {
+                let value = reader.string();
+                index
+                    .input_values
+                    .extend(value.map(|span| (position, span)));
+            });
+        }
+        _ => {
+            reader.skip();
+        }
+    });
 }
 
 /// The `id` and `pattern` of one detail, in a list after `collect:`.
@@ -301,6 +330,20 @@ Flow(
             text(index.node("fix").and_then(|n| n.otherwise)),
             "\"route\""
         );
+    }
+
+    #[test]
+    fn inputs_written_with_values_are_found() {
+        let text = "Flow(inputs: [\"a\", (name: \"b\", values: [\"x\", \"y\"], signed: true)])";
+        let index = Index::of(text);
+        let inputs: Vec<_> = index.inputs.iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(inputs, ["\"a\"", "\"b\""]);
+        let values: Vec<_> = index
+            .input_values
+            .iter()
+            .map(|&(at, s)| (at, &text[s.start..s.end]))
+            .collect();
+        assert_eq!(values, [(1, "\"x\""), (1, "\"y\"")]);
     }
 
     #[test]

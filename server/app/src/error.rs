@@ -13,6 +13,9 @@ pub enum Error {
     /// The engine refused the move (unknown flow, answer not offered, at start…).
     #[error(transparent)]
     Walk(#[from] WalkError),
+    /// A context token was refused, or a fact that needs one came without it.
+    #[error(transparent)]
+    Context(#[from] crate::context::ContextError),
     #[error("there is no session with this id")]
     UnknownSession,
     #[error("feedback is taken once the session has reached an outcome")]

@@ -4,6 +4,7 @@
 //!
 //! - [`App`]: the flows served now, the store and the metrics, shared by every request;
 //! - [`sessions`]: starting, loading, moving and storing a customer's walk;
+//! - [`context`]: the facts a site gives when it opens a flow, plain or in a signed token;
 //! - [`library`]: the flows served, current and pinned older versions, and their translations;
 //! - [`search`]: ranked search over flows;
 //! - [`locale`]: the language a customer is answered in;
@@ -19,6 +20,7 @@
 //! - [`Error`]: everything these can fail with.
 
 pub mod clock;
+pub mod context;
 pub mod error;
 pub mod library;
 pub mod locale;
@@ -63,6 +65,8 @@ pub struct App {
     pub webhooks: Arc<webhooks::Webhooks>,
     /// Told when a change wrote webhook deliveries, so they go out at once.
     pub outbox: webhooks::Outbox,
+    /// The secret context tokens are checked with; none: no token is accepted.
+    context_key: Option<context::ContextKey>,
 }
 
 impl App {
@@ -95,6 +99,7 @@ impl App {
             changes: Arc::new(watch::Sender::new(0)),
             webhooks: Arc::new(webhooks::Webhooks::default()),
             outbox: webhooks::Outbox::default(),
+            context_key: None,
         })
     }
 
@@ -102,6 +107,17 @@ impl App {
     pub fn with_webhooks(mut self, webhooks: webhooks::Webhooks) -> App {
         self.webhooks = Arc::new(webhooks);
         self
+    }
+
+    /// The application, checking context tokens with `key` (`--context-secret`).
+    pub fn with_context_key(mut self, key: Option<context::ContextKey>) -> App {
+        self.context_key = key;
+        self
+    }
+
+    /// The secret context tokens are checked with, if the server has one.
+    pub fn context_key(&self) -> Option<&context::ContextKey> {
+        self.context_key.as_ref()
     }
 
     /// Records the current flows in the store if that could not be done at start, so that no

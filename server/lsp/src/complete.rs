@@ -46,8 +46,9 @@ const KINDS: &[(&str, &str, &[&str])] = &[
     ("Done", "Done(text: \"$1\")", &["text"]),
 ];
 
-/// The fields of a flow, an answer and a detail.
+/// The fields of a flow, an input, an answer and a detail.
 const FLOW_FIELDS: &[&str] = &["id", "title", "summary", "tags", "inputs", "start", "nodes"];
+const INPUT_FIELDS: &[&str] = &["name", "values", "signed"];
 const ANSWER_FIELDS: &[&str] = &["id", "label", "goto"];
 const DETAIL_FIELDS: &[&str] = &[
     "id", "label", "help", "optional", "max_len", "kind", "pattern",
@@ -186,6 +187,7 @@ pub fn complete(dir: &Directory, file: &File, offset: usize) -> Option<Completio
         (Role::Flow, Place::Field(group)) if context.string_start.is_none() => {
             let fields: &[&str] = match group.as_str() {
                 "Flow" | "" if context.depth == 1 => FLOW_FIELDS,
+                "inputs" | "Input" => INPUT_FIELDS,
                 "answers" | "Answer" => ANSWER_FIELDS,
                 "collect" | "Detail" => DETAIL_FIELDS,
                 kind => KINDS

@@ -230,7 +230,7 @@ fn map(flow: &Flow) -> FlowMap {
         title: raw.title.clone(),
         summary: raw.summary.clone(),
         tags: raw.tags.clone(),
-        inputs: raw.inputs.clone(),
+        inputs: raw.inputs.iter().map(|input| input.name.clone()).collect(),
         version: flow.version().to_string(),
         locale: flow.locale().to_owned(),
         fallback: raw

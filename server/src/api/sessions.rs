@@ -14,7 +14,7 @@ use super::{Body, Id};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::Asked;
 use crate::serve::AppState;
-use stepwise_app::{Error, Move, Session};
+use stepwise_app::{Error, Move, Session, context};
 
 /// `?lang=`: the language to answer in; else `Accept-Language`; else the session's language.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -36,6 +36,13 @@ pub struct CreateSession {
     /// Facts the site already knows (e.g. `platform`: `app`); questions about them are skipped.
     #[serde(default)]
     pub facts: BTreeMap<String, String>,
+    /// A context token the site signed (a JWT, HS256, with `exp`; see docs/context.md): the
+    /// only way to give the inputs a flow marks `signed: true`.
+    #[serde(default)]
+    #[schema(
+        example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3MDAwMDAwMDAsImZhY3RzIjp7Imt5YyI6InBlbmRpbmcifX0.signature"
+    )]
+    pub context: Option<String>,
 }
 
 /// An answer to the current step.
@@ -92,11 +99,12 @@ async fn or_moved<T>(state: &AppState, id: &str, result: Result<T, Error>) -> Re
     responses(
         (status = 201, description = "The session and its first step", body = SessionView,
          headers(("location" = String, description = "The session's URL"))),
-        (status = 400, description = "`malformed_body` or `invalid_locale`", body = ErrorBody),
+        (status = 400, description = "`malformed_body`, `invalid_locale`, or `malformed_context`: `context` is not a JWT", body = ErrorBody),
+        (status = 403, description = "`context_expired`, `invalid_context` (another key or algorithm, no `exp`, another flow, a fact or value the flow does not take), or `unsigned_fact`: a signed input given in `facts`", body = ErrorBody),
         (status = 413, description = "`body_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_flow`", body = ErrorBody),
-        (status = 422, description = "`invalid_fact`, or `undeclared_fact`: a fact the flow does not take as an input", body = ErrorBody),
+        (status = 422, description = "`invalid_fact`; `undeclared_fact`: a fact the flow does not take as an input; `undeclared_value`: a value its input does not declare; `context_not_accepted`: a `context` given to a server without `--context-secret`", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many sessions from this address",
          body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait")))
     )
@@ -107,7 +115,8 @@ pub async fn create(
     Body(body): Body<CreateSession>,
 ) -> Result<impl IntoResponse, AppError> {
     let locale = asked.choose(&state.library(), None);
-    let (session, step) = Session::start(&state, &body.flow, body.facts, &locale).await?;
+    let facts = context::from_api(&state, &body.flow, body.facts, body.context.as_deref())?;
+    let (session, step) = Session::start(&state, &body.flow, facts, &locale).await?;
     let location = format!("/api/v1/sessions/{}", session.record.id);
     Ok((
         StatusCode::CREATED,
@@ -150,7 +159,8 @@ pub async fn show(
     request_body = AnswerBody,
     responses(
         (status = 200, description = "The next step", body = SessionView),
-        (status = 400, description = "`malformed_body` or `invalid_locale`", body = ErrorBody),
+        (status = 400, description = "`malformed_body`, `invalid_locale`, or `malformed_context`: `context` is not a JWT", body = ErrorBody),
+        (status = 403, description = "`context_expired`, `invalid_context` (another key or algorithm, no `exp`, another flow, a fact or value the flow does not take), or `unsigned_fact`: a signed input given in `facts`", body = ErrorBody),
         (status = 413, description = "`body_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not declared JSON", body = ErrorBody),
         (status = 404, description = "`unknown_session`", body = ErrorBody),

@@ -13,6 +13,7 @@ use stepwise::serve::{
     Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
     Settings,
 };
+use stepwise_app::context::ContextKey;
 use stepwise_app::webhooks::Webhooks;
 use stepwise_store::StoreConfig;
 use tracing_subscriber::EnvFilter;
@@ -109,6 +110,21 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SOURCES", default_value = security::DEFAULT_FRAME_ANCESTORS,
           value_parser = security::parse_frame_ancestors)]
     frame_ancestors: String,
+    /// Who may show the agent console in a frame (a helpdesk's ticket sidebar), as CSP
+    /// `frame-ancestors` sources such as `https://example.zendesk.com`. Off by default: the
+    /// console is framed by nobody.
+    #[arg(long, value_name = "SOURCES", value_parser = security::parse_frame_ancestors)]
+    console_frame_ancestors: Option<String>,
+    /// The shared secret signed context tokens (`?ctx=` on a link, `context` in the API)
+    /// are checked with: HS256 JWTs with `exp`. At least 32 bytes; without it no token is
+    /// accepted. See docs/context.md.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "STEPWISE_CONTEXT_SECRET",
+        hide_env_values = true
+    )]
+    context_secret: Option<String>,
     /// Sessions one client address may start per minute (0: no limit). Past it, starting a
     /// session is answered 429 with `Retry-After`.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SESSION_RATE)]
@@ -168,6 +184,19 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
+    // Checked here rather than by clap, whose message would print the secret.
+    let context_key = match args
+        .context_secret
+        .as_deref()
+        .map(ContextKey::new)
+        .transpose()
+    {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("error: --context-secret (or STEPWISE_CONTEXT_SECRET): {e}");
+            return ExitCode::from(2);
+        }
+    };
     init_logs(args.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -200,6 +229,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 .retain_days
                 .map(|days| Duration::from_secs(u64::from(days) * 24 * 60 * 60)),
             frame_ancestors: args.frame_ancestors,
+            console_frame_ancestors: args.console_frame_ancestors,
+            context_key,
             session_rate: NonZeroU32::new(args.session_rate),
             client_move_rate: NonZeroU32::new(args.move_rate),
             session_move_rate: NonZeroU32::new(args.session_move_rate),

@@ -2,7 +2,7 @@
 //! notes, and open any session by id or escalation reference. Everything here, and the
 //! agent's JSON route, needs the agent token; there is no way in without it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -16,12 +16,13 @@ use serde::Deserialize;
 use stepwise_engine::{Choice, DEFAULT_LOCALE, FlowSource, Node, StepKind};
 
 use super::catalog::{FlowCard, Group, groups, search};
+use super::link::{self, Kept};
 use super::moves::{self, Answer, Back, FormAction, Jump, MoveForm, Restart};
 use super::{Chrome, PageError, markdown, page, segment};
-use crate::auth::COOKIE;
-use crate::security::{self, Framing};
+use crate::auth::{self, COOKIE};
+use crate::security;
 use crate::serve::AppState;
-use stepwise_app::{Asked, Session};
+use stepwise_app::{Asked, Session, context};
 use stepwise_store::{Note, Ticket};
 
 /// The longest note kept, in characters.
@@ -34,10 +35,30 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Agent, Response> {
+        let moves = !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
+        if moves && auth::cross_site(&parts.headers) {
+            // The console's own forms post from its own pages; this one came from another.
+            let mut refused = sign_in_page(
+                Some(
+                    "That form came from another site, so it was not sent. Open the console and try again.",
+                ),
+                None,
+            );
+            *refused.status_mut() = StatusCode::FORBIDDEN;
+            return Err(refused);
+        }
         if state.agent.admits(&parts.headers) {
             Ok(Agent)
         } else {
-            Err(sign_in_page(None))
+            // A page asked for by its address (a ticket sidebar's link) opens once signed in.
+            let next = (parts.method == axum::http::Method::GET)
+                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+                .flatten()
+                .filter(|next| return_to(next).is_some());
+            Err(sign_in_page(None, next))
         }
     }
 }
@@ -49,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/sign-in", post(sign_in))
         .route("/agent/sign-out", post(sign_out))
         .route("/agent/open", get(open))
+        .route("/agent/flows/{id}", get(flow))
         .route("/agent/flows/{id}/start", post(start))
         .route("/agent/s/{id}", get(session))
         .route("/agent/s/{id}/answer", post(make_move::<Answer>))
@@ -63,13 +85,17 @@ pub fn routes() -> Router<AppState> {
 struct SignInPage {
     chrome: Chrome,
     error: Option<&'static str>,
+    /// The console page to open once signed in.
+    next: Option<String>,
 }
 
-/// The sign-in form, answered `401`: what staff pages show before sign-in.
-pub(super) fn sign_in_page(error: Option<&'static str>) -> Response {
+/// The sign-in form, answered `401`: what staff pages show before sign-in. `next` is the
+/// console page to go to once signed in.
+pub(super) fn sign_in_page(error: Option<&'static str>, next: Option<String>) -> Response {
     let page = SignInPage {
         chrome: Chrome::agent("Sign in"),
         error,
+        next,
     };
     match page.render() {
         Ok(body) => (StatusCode::UNAUTHORIZED, Html(body)).into_response(),
@@ -81,21 +107,44 @@ pub(super) fn sign_in_page(error: Option<&'static str>) -> Response {
 struct SignIn {
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `next` if it is a console page of this site, so signing in can never lead elsewhere.
+fn return_to(next: &str) -> Option<&str> {
+    let console = next == "/agent" || next.starts_with("/agent/") || next.starts_with("/agent?");
+    // ASCII only, as a `Location` header must be (an address's own is percent-encoded).
+    let plain = next.len() <= 2048
+        && next.is_ascii()
+        && !next.contains("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    (console && plain).then_some(next)
 }
 
 async fn sign_in(State(state): State<AppState>, Form(form): Form<SignIn>) -> Response {
+    let next = return_to(&form.next).map(str::to_owned);
     if !state.agent.accepts(form.token.trim()) {
-        return sign_in_page(Some("That token is not right. Check it and try again."));
+        return sign_in_page(
+            Some("That token is not right. Check it and try again."),
+            next,
+        );
     }
+    let framed = state.settings.console_frame_ancestors.is_some();
     let cookie = format!(
-        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
-        state.agent.cookie_value()
+        "{COOKIE}={}; {}; Max-Age=43200",
+        state.agent.cookie_value(),
+        auth::cookie_attributes(framed)
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
+    let to = next.as_deref().unwrap_or("/agent");
+    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
-async fn sign_out() -> Response {
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+async fn sign_out(State(state): State<AppState>) -> Response {
+    let framed = state.settings.console_frame_ancestors.is_some();
+    let cookie = format!("{COOKIE}=; {}; Max-Age=0", auth::cookie_attributes(framed));
     ([(header::SET_COOKIE, cookie)], Redirect::to("/agent")).into_response()
 }
 
@@ -159,12 +208,66 @@ async fn open(
     Ok((StatusCode::NOT_FOUND, Html(page.render()?)).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "agent/flow.html")]
+struct FlowPage {
+    chrome: Chrome,
+    flow: FlowCard,
+    /// The facts the link gives plainly, as the agent reads them.
+    facts: Vec<(String, String)>,
+    /// The facts its context token gives, checked.
+    signed: Vec<(String, String)>,
+    /// What the link carried, kept for the start form.
+    kept: Vec<Kept>,
+}
+
+/// A flow, ready to run for a customer: what a helpdesk's ticket sidebar links to, with the
+/// ticket's facts (`?fact.platform=app`, `?ctx=…`).
+async fn flow(
+    _: Agent,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let library = state.library();
+    let flow = library.flow(&id, None).ok_or(PageError::NotFound)?;
+    let path = format!("/agent/flows/{}", segment(flow.id()));
+    let chrome = Chrome::agent(flow.title()).with_problems(&state);
+    let offered = link::offered(&fields);
+    let checked = match context::check_link(&state, flow.id(), &offered) {
+        Ok(checked) => checked,
+        Err(stepwise_app::Error::Context(e)) => {
+            return Ok(link::refused(flow.id(), &e, chrome, path));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    page(&FlowPage {
+        chrome,
+        flow: FlowCard::of(&flow),
+        facts: checked.kept.facts.clone(),
+        signed: checked.signed.into_iter().collect(),
+        kept: link::kept(&checked.kept),
+    })
+}
+
 async fn start(
     _: Agent,
     State(state): State<AppState>,
     Path(id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE).await?;
+    // A form that cannot be read carries nothing: the session starts without facts.
+    let fields = form.map(|Form(fields)| fields).unwrap_or_default();
+    let facts = match context::from_link(&state, &id, &link::offered(&fields)) {
+        Ok(facts) => facts,
+        Err(stepwise_app::Error::Context(e)) => {
+            let chrome = Chrome::agent("Link refused");
+            let start_without = format!("/agent/flows/{}", segment(&id));
+            return Ok(link::refused(&id, &e, chrome, start_without));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let (session, _) = Session::start(&state, &id, facts, DEFAULT_LOCALE).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -260,7 +363,7 @@ async fn session(
     }
     // The path highlight is an inline <style>; the policy allows exactly that text.
     let policy = security::content_security_policy(
-        Framing::Never,
+        security::console_framing(&state.settings),
         &[&page.diagram_style],
         state.settings.allow_remote_images,
     );

@@ -6,6 +6,7 @@
 //! - [`agent`]: the console at `/agent`, behind a token;
 //! - [`preview`]: the writers' preview of a flow at `/preview`, under `--watch`, behind the
 //!   same token;
+//! - [`link`]: the facts and the context token a link to a flow carries;
 //! - [`live`]: the events that refresh open pages while writers preview;
 //! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
 //! - [`charts`]: those figures drawn as SVG;
@@ -17,6 +18,7 @@ pub mod agent;
 pub mod assets;
 pub mod catalog;
 pub mod charts;
+pub mod link;
 pub mod live;
 pub mod markdown;
 pub mod moves;

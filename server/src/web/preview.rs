@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Writer {
             return Err(PageError::NotFound.into_response());
         }
         if !state.agent.admits(&parts.headers) {
-            return Err(agent::sign_in_page(None));
+            return Err(agent::sign_in_page(None, None));
         }
         Ok(Writer)
     }
@@ -439,7 +439,7 @@ fn facts_of(flow: &Flow) -> BTreeMap<String, BTreeSet<String>> {
         .raw()
         .inputs
         .iter()
-        .map(|name| (name.clone(), BTreeSet::new()))
+        .map(|input| (input.name.clone(), input.values.iter().cloned().collect()))
         .collect();
     for node in flow.raw().nodes.values() {
         match node {

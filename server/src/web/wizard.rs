@@ -17,10 +17,11 @@ use stepwise_engine::{
 };
 
 use stepwise_app::webhooks::EventType;
-use stepwise_app::{Asked, Error, Library, Session};
+use stepwise_app::{Asked, Error, Library, Session, context};
 use stepwise_store::Ticket;
 
 use super::catalog::{FlowCard, Group, groups, search};
+use super::link::{self, Kept};
 use super::moves::{self, Action, Answer, Back, FormAction, MoveForm, Restart};
 use super::words::{self, Words};
 use super::{Chrome, Layout, PageError, markdown, page, segment};
@@ -102,13 +103,19 @@ struct FlowPage {
     chrome: Chrome,
     flow: FlowCard,
     tags: Vec<String>,
+    /// What the link carried, kept for the start form.
+    kept: Vec<Kept>,
 }
 
+/// A flow's page. A link to it may carry facts (`?fact.platform=app`) and a context token
+/// (`?ctx=…`): the start form keeps those the flow takes, and a refused token is said so
+/// here, before the customer starts.
 async fn flow(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(layout): Query<Layout>,
+    Query(fields): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let library = state.library();
     let locale = layout.locale(&library, &headers, None);
@@ -116,23 +123,54 @@ async fn flow(
         .in_locale(&locale)
         .flow(&id, None)
         .ok_or(PageError::NotFound)?;
+    let path = format!("/flows/{}", segment(flow.id()));
+    let chrome = Chrome::customer(flow.title(), &layout)
+        .in_language(&locale, &library, &path, &layout)
+        .with_problems(&state);
+    let kept = match context::check_link(&state, flow.id(), &link::offered(&fields)) {
+        Ok(checked) => checked.kept,
+        Err(Error::Context(e)) => {
+            let start_without = format!("{path}{}", chrome.query);
+            return Ok(link::refused(flow.id(), &e, chrome, start_without));
+        }
+        Err(other) => return Err(other.into()),
+    };
     page(&FlowPage {
-        chrome: Chrome::customer(flow.title(), &layout)
-            .in_language(&locale, &library, &format!("/flows/{id}"), &layout)
-            .with_problems(&state),
+        chrome,
         tags: flow.raw().tags.clone(),
         flow: FlowCard::of(&flow),
+        kept: link::kept(&kept),
     })
 }
 
+/// Starts a session with the facts the start form kept from the link.
 async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(layout): Query<Layout>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let locale = layout.locale(&state.library(), &headers, None);
-    let (session, _) = Session::start(&state, &id, BTreeMap::new(), &locale).await?;
+    let library = state.library();
+    let locale = layout.locale(&library, &headers, None);
+    // A form that cannot be read carries nothing: the session starts without facts.
+    let fields = form.map(|Form(fields)| fields).unwrap_or_default();
+    let facts = match context::from_link(&state, &id, &link::offered(&fields)) {
+        Ok(facts) => facts,
+        Err(Error::Context(e)) => {
+            let chrome = Chrome::customer(words::for_locale(&locale).link_refused, &layout)
+                .in_language(
+                    &locale,
+                    &library,
+                    &format!("/flows/{}", segment(&id)),
+                    &layout,
+                );
+            let start_without = format!("/flows/{}{}", segment(&id), chrome.query);
+            return Ok(link::refused(&id, &e, chrome, start_without));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let (session, _) = Session::start(&state, &id, facts, &locale).await?;
     Ok(to_step(&session.record.id, &layout))
 }
 

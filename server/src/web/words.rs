@@ -82,6 +82,9 @@ pub struct Words {
     pub went_wrong: &'static str,
     pub went_wrong_hint: &'static str,
     pub go_home: &'static str,
+    pub link_refused: &'static str,
+    pub link_refused_hint: &'static str,
+    pub start_without: &'static str,
 }
 
 /// English.
@@ -156,6 +159,9 @@ pub const ENGLISH: Words = Words {
     went_wrong: "Something went wrong on our side",
     went_wrong_hint: "Please try again in a moment. Nothing you did caused this.",
     go_home: "Go to the help centre",
+    link_refused: "This link has expired or is not valid",
+    link_refused_hint: "The link you followed carried details about you that we could not check, so we did not use them. You can start the guide without them: we will ask what we need.",
+    start_without: "Start without the link's details",
 };
 
 /// German.
@@ -230,6 +236,9 @@ pub const GERMAN: Words = Words {
     went_wrong: "Bei uns ist etwas schiefgelaufen",
     went_wrong_hint: "Bitte versuchen Sie es gleich noch einmal. Es lag nicht an Ihnen.",
     go_home: "Zum Hilfe-Center",
+    link_refused: "Dieser Link ist abgelaufen oder ungültig",
+    link_refused_hint: "Der Link enthielt Angaben zu Ihnen, die wir nicht prüfen konnten; wir haben sie deshalb nicht verwendet. Sie können die Anleitung ohne sie starten: Wir fragen, was wir brauchen.",
+    start_without: "Ohne die Angaben des Links starten",
 };
 
 /// Every language the pages speak.

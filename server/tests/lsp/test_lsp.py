@@ -273,6 +273,7 @@ async def test_completion(client: LanguageClient):
         "case_value": ('cases: {"app": "block"}', 'cases: {"": "block"}', 9),
         "node_kind": ('"secure": Link(flow: "secure-account")', '"secure": ', 10),
         "field": ('"block": Remedy(\n            text:', '"block": Remedy(\n            ', 29),
+        "input_field": ('inputs: ["platform"]', "inputs: [()]", 10),
     }
     for name, (written, typed, into) in cases.items():
         text = base.replace(written, typed, 1)

@@ -306,6 +306,8 @@ pub const AGENT_TOKEN: &str = "binary-agent-token";
 pub struct Binary {
     pub client: Client,
     child: Child,
+    /// Every line it has logged so far.
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Binary {
@@ -329,9 +331,14 @@ impl Binary {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (found, address) = mpsc::channel();
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&logs);
         // Read the log for the address it listens on, then keep draining it.
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(line.clone());
                 let listen = serde_json::from_str::<Value>(&line)
                     .ok()
                     .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
@@ -346,7 +353,13 @@ impl Binary {
         Binary {
             client: Client::new(format!("http://{listen}")),
             child,
+            logs,
         }
+    }
+
+    /// The lines it has logged so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The process id.
