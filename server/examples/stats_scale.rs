@@ -14,7 +14,7 @@ use clap::Parser;
 use stepwise_app::metrics::StoreMetrics;
 use stepwise_app::stats::{Settings, figures};
 use stepwise_store::sqlite::SqliteStore;
-use stepwise_store::{Event, EventKind, SessionRecord, Store, Synchronous, now_millis};
+use stepwise_store::{Event, EventKind, Party, SessionRecord, Store, Synchronous, now_millis};
 
 /// Flags of the benchmark.
 #[derive(Debug, Parser)]
@@ -85,6 +85,7 @@ fn session(i: usize, at: i64) -> (SessionRecord, Vec<Event>) {
             node: node.into(),
             value: value.map(str::to_owned),
             at,
+            by: Party::Customer,
         })
         .collect();
     (record, events)

@@ -45,10 +45,10 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="200"} 3"#,
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="422"} 1"#,
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions",status="201"} 3"#,
-        r#"stepwise_sessions_started_total{flow="second-factor"} 2"#,
-        r#"stepwise_sessions_started_total{flow="sign-in"} 1"#,
-        r#"stepwise_session_outcomes_total{flow="second-factor",outcome="resolved"} 1"#,
-        r#"stepwise_session_outcomes_total{flow="second-factor",outcome="escalated"} 1"#,
+        r#"stepwise_sessions{flow="second-factor",party="customer",outcome="resolved"} 1"#,
+        r#"stepwise_sessions{flow="second-factor",party="customer",outcome="escalated"} 1"#,
+        r#"stepwise_sessions{flow="sign-in",party="customer",outcome="in_progress"} 1"#,
+        "stepwise_flow_files_with_errors 0",
         r#"stepwise_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/{id}/answer"} 4"#,
     ] {
         assert!(metrics.contains(line), "missing {line} in\n{metrics}");

@@ -140,6 +140,9 @@ fn stable(mut stats: Value) -> Value {
         version["version"] = json!("[version]");
         version["first_start"] = json!("[time]");
     }
+    for point in stats["trend"]["points"].as_array_mut().unwrap() {
+        point["from"] = json!("[day]");
+    }
     stats
 }
 
@@ -161,9 +164,12 @@ async fn figures_of_scripted_sessions_match_hand_counts() {
         (&json!(2), &json!(1), &json!(2), &json!(5))
     );
     assert_eq!((&s["abandoned"], &s["in_progress"]), (&json!(3), &json!(0)));
-    assert_eq!(s["resolution_rate"], 0.4);
-    assert_eq!(s["escalation_rate"], 0.2);
-    assert_eq!(s["abandonment_rate"], 0.375);
+    // One denominator: each way of standing is a share of the 8 starts, and they add up.
+    assert_eq!(
+        s["share_of_starts"],
+        json!({"resolved": 0.25, "escalated": 0.125, "done": 0.25, "abandoned": 0.375, "in_progress": 0.0})
+    );
+    assert_eq!(stats["agents"]["starts"], 0);
     assert_eq!(s["median_steps"], 3.0); // 1, 2, 3, 3, 5
     assert_eq!((&s["helpful"], &s["not_helpful"]), (&json!(1), &json!(1)));
 
@@ -186,6 +192,39 @@ async fn figures_of_scripted_sessions_match_hand_counts() {
     assert_eq!(node("about-2fa"), (2, 1));
     assert_eq!(node("fine"), (2, 0));
     assert_eq!(node("second-factor/support"), (1, 0));
+    // In the flow's order (breadth first from the start, the linked flow after the link),
+    // not by count: update-app (3) comes before what-fails (7), the second branch of the
+    // branch.
+    let order: Vec<&str> = stats["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "platform",
+            "update-app",
+            "what-fails",
+            "reset-password",
+            "about-2fa",
+            "fine",
+            "second-factor/clock",
+            "second-factor/device",
+            "second-factor/support"
+        ]
+    );
+    // Named by their words, Markdown and all cut at a word.
+    let labels: Vec<&str> = stats["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels[0], "Are you signing in with the app or on the…");
+    assert_eq!(labels[3], "Use Forgot password on the sign-in page.");
+    assert_eq!(labels[6], "Set your phone's clock to update automatically…");
 
     let remedies: Vec<(&str, u64, u64)> = stats["remedies"]
         .as_array()
@@ -235,6 +274,10 @@ async fn figures_follow_the_period_and_the_version() {
 
     let (_, all) = client.get("/api/v1/flows/sign-in/stats").await;
     assert_eq!(all["summary"]["starts"], 3);
+    // The trend: all three started today, one point.
+    assert_eq!(all["trend"]["unit"], "day");
+    assert_eq!(all["trend"]["points"].as_array().unwrap().len(), 1);
+    assert_eq!(all["trend"]["points"][0]["summary"]["starts"], 3);
     let versions: Vec<(String, u64, u64)> = all["versions"]
         .as_array()
         .unwrap()
@@ -261,7 +304,7 @@ async fn figures_follow_the_period_and_the_version() {
     assert_eq!(only_old["version"], old.as_str());
     let (_, none) = client.get("/api/v1/flows/sign-in/stats?version=0000").await;
     assert_eq!(none["summary"]["starts"], 0);
-    assert_eq!(none["summary"]["resolution_rate"], Value::Null);
+    assert_eq!(none["summary"]["share_of_starts"], Value::Null);
 
     // Periods: dates and RFC 3339 times, [from, to).
     let (status, past) = client
@@ -473,12 +516,39 @@ async fn owner_page(client: &Client, path: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+/// The cells of the overview's row of `flow`, as text.
+fn overview_row(html: &str, flow: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("href=\"/agent/stats/{flow}"))
+        .unwrap_or_else(|| panic!("no row of {flow} in {html}"));
+    let end = html[start..].find("</tr>").unwrap() + start;
+    html[start..end]
+        .split("<td")
+        .skip(1)
+        .map(|cell| {
+            let text = cell.split_once('>').unwrap().1;
+            text.split_once("</td>").unwrap().0.to_owned()
+        })
+        .collect()
+}
+
+/// The shares in a row's cells (`2 · 25.0%`), in thousandths, added up.
+fn shares_sum(cells: &[String]) -> u64 {
+    cells
+        .iter()
+        .filter_map(|c| c.split_once(" · "))
+        .map(|(_, share)| {
+            let tenths: f64 = share.trim_end_matches('%').parse().unwrap();
+            (tenths * 10.0).round() as u64
+        })
+        .sum()
+}
+
 /// The `<svg>` element with `id` in `html`.
 fn svg(html: &str, id: &str) -> String {
     let start = html
-        .find(&format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\""
-        ))
+        .find(&format!("id=\"{id}\" viewBox="))
+        .and_then(|at| html[..at].rfind("<svg "))
         .unwrap_or_else(|| panic!("no chart {id} in {html}"));
     let end = html[start..].find("</svg>").unwrap() + start + "</svg>".len();
     html[start..end].to_owned()
@@ -507,10 +577,22 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
         overview.contains("href=\"/agent/stats/sign-in\""),
         "{overview}"
     );
-    assert!(
-        overview.contains("<td>8</td><td>40.0%</td><td>20.0%</td><td>37.5%</td><td>3</td>"),
+    let row = overview_row(&overview, "sign-in");
+    assert_eq!(
+        row,
+        [
+            "8",
+            "2 · 25.0%",
+            "1 · 12.5%",
+            "2 · 25.0%",
+            "3 · 37.5%",
+            "0 · 0.0%",
+            "3",
+            "0"
+        ],
         "{overview}"
     );
+    assert_eq!(shares_sum(&row), 1000, "a row's shares add up to 100%");
 
     let (status, page) = owner_page(client, "/agent/stats/sign-in").await;
     assert_eq!(status, StatusCode::OK);
@@ -523,14 +605,24 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
     insta::assert_snapshot!("sign_in_funnel_svg", funnel);
     insta::assert_snapshot!("sign_in_outcomes_svg", outcomes);
     // The same figures in words beside the pictures.
-    assert!(
-        page.contains("<dt>Resolved</dt><dd>2 · 40.0% of finished</dd>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<th scope=\"row\"><code>about-2fa</code></th><td>2</td><td>1</td>"),
-        "{page}"
-    );
+    for line in [
+        "<dt>Started by customers</dt><dd>8</dd>",
+        "<dt>Resolved</dt><dd>2 · 25.0% of starts</dd>",
+        "<dt>Escalated</dt><dd>1 · 12.5% of starts</dd>",
+        "<dt>Done</dt><dd>2 · 25.0% of starts</dd>",
+        "<dt>Abandoned</dt><dd>3 · 37.5% of starts</dd>",
+        "<dt>In progress</dt><dd>0 · 0.0% of starts</dd>",
+        "<th scope=\"row\">Codes depend on your phone&#39;s clock. We will… <code class=\"muted small\">about-2fa</code></th><td>2</td><td>1</td>",
+    ] {
+        assert!(page.contains(line), "no {line} in {page}");
+    }
+    // The trend charts: one per figure, each point a day.
+    for id in ["starts", "resolved", "escalated", "abandoned"] {
+        let chart = svg(&page, &format!("trend-{id}"));
+        assert_eq!(chart.matches("<rect class=\"point\"").count(), 1, "{chart}");
+    }
+    assert!(svg(&page, "trend-starts").contains(": 8 started</title>"));
+    assert!(svg(&page, "trend-resolved").contains(": 25.0% of 8 starts</title>"));
 
     let (status, bad) = owner_page(client, "/agent/stats/sign-in?from=soon").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

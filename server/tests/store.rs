@@ -10,7 +10,7 @@ use stepwise_app::metrics::StoreMetrics;
 use stepwise_store::postgres::PostgresStore;
 use stepwise_store::sqlite::SqliteStore;
 use stepwise_store::{
-    ArchivedFlow, Event, EventKind, Note, SessionRecord, Store, StoreError, Synchronous,
+    ArchivedFlow, Event, EventKind, Note, Party, SessionRecord, Store, StoreError, Synchronous,
 };
 use support::postgres::TestDatabase;
 
@@ -414,6 +414,7 @@ fn event(session: &str, kind: EventKind, node: &str, at: i64) -> Event {
         node: node.into(),
         value: None,
         at,
+        by: Party::Customer,
     }
 }
 
@@ -446,6 +447,8 @@ async fn events_are_written_with_their_session_and_read_by_start(backend: impl B
         .unwrap();
     let mut answered = event("a", EventKind::Answered, "unplug", 250);
     answered.value = Some("on".into());
+    // Who moved is kept: an agent's move reads back as the agent's.
+    answered.by = Party::Agent;
     let moved = next(&record("a"), "moved");
     store
         .update_session(moved.clone(), 1, vec![answered.clone()])
@@ -477,6 +480,7 @@ async fn events_are_written_with_their_session_and_read_by_start(backend: impl B
         ]
     );
     assert_eq!(read[1], answered);
+    assert_eq!((read[0].by, read[1].by), (Party::Customer, Party::Agent));
     let v2 = store
         .events("router-down", 0, 200, Some("v2"))
         .await

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
-use stepwise_store::{Event, EventKind, Note, SessionRecord, StoreError, now_millis};
+use stepwise_store::{Event, EventKind, Note, Party, SessionRecord, StoreError, now_millis};
 
 use crate::App;
 use crate::error::Error;
@@ -64,12 +64,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow`, read in `locale`, and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it; `by` says whether a
+    /// customer started it or an agent did for a caller.
     pub async fn start(
         app: &App,
         flow: &str,
         facts: BTreeMap<String, String>,
         locale: &str,
+        by: Party,
     ) -> Result<(Session, Step), Error> {
         app.record_flows().await?;
         let library = app.library();
@@ -94,14 +96,9 @@ impl Session {
             feedback: None,
             notes: Vec::new(),
         };
-        let mut events = vec![event(&record, EventKind::Started, &step, None)];
-        events.extend(outcome_event(&record, &step));
+        let mut events = vec![event(&record, EventKind::Started, &step, None, by)];
+        events.extend(outcome_event(&record, &step, by));
         app.store.insert_session(record.clone(), events).await?;
-        app.metrics.session_started(&record.flow);
-        if walk.status() != Status::Active {
-            app.metrics
-                .session_outcome(&record.flow, walk.status().as_str());
-        }
         Ok((Session { record, walk }, step))
     }
 
@@ -131,7 +128,7 @@ impl Session {
         Ok(Session { record, walk })
     }
 
-    /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
+    /// Loads session `id`, makes the customer's move, and stores it with the events it causes. A refused
     /// move leaves the stored session as it was; a move that loses a race to another one
     /// stored meanwhile is [`Error::Conflict`]. The step comes in the language `asked`
     /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
@@ -141,7 +138,7 @@ impl Session {
         asked: &Asked,
         change: Move,
     ) -> Result<(Session, Step), Error> {
-        Session::apply_if(app, id, asked, None, change, |_, _| Ok(())).await
+        Session::apply_if(app, id, asked, None, change, Party::Customer, |_, _| Ok(())).await
     }
 
     /// [`Session::apply`], but only if the session is still at `revision` (the one the client
@@ -154,17 +151,21 @@ impl Session {
         revision: Option<i64>,
         change: Move,
     ) -> Result<(Session, Step), Error> {
-        Session::apply_if(app, id, asked, revision, change, |_, _| Ok(())).await
+        Session::apply_if(app, id, asked, revision, change, Party::Customer, |_, _| {
+            Ok(())
+        })
+        .await
     }
 
-    /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
-    /// move.
+    /// [`Session::apply_at`], made by `by`, if `guard` accepts the walk as it stands; its
+    /// error refuses the move.
     pub async fn apply_if<G>(
         app: &App,
         id: &str,
         asked: &Asked,
         revision: Option<i64>,
         change: Move,
+        by: Party,
         guard: G,
     ) -> Result<(Session, Step), Error>
     where
@@ -174,7 +175,6 @@ impl Session {
         if revision.is_some_and(|seen| seen != session.record.revision) {
             return Err(Error::Conflict);
         }
-        let before = session.walk.status();
         let step = {
             let library = app.library();
             let locale = asked.choose(&library, Some(session.walk.locale()));
@@ -186,14 +186,9 @@ impl Session {
             change.make(&mut session.walk, &flows)?
         };
         let (kind, value) = change.event();
-        let mut events = vec![event(&session.record, kind, &step, value)];
-        events.extend(outcome_event(&session.record, &step));
+        let mut events = vec![event(&session.record, kind, &step, value, by)];
+        events.extend(outcome_event(&session.record, &step, by));
         session.save(app, events).await?;
-        let after = session.walk.status();
-        if before == Status::Active && after != Status::Active {
-            app.metrics
-                .session_outcome(&session.record.flow, after.as_str());
-        }
         Ok((session, step))
     }
 
@@ -240,9 +235,9 @@ impl Session {
             EventKind::Helpful,
             &step,
             Some(answer.to_owned()),
+            Party::Customer,
         );
         session.save(app, vec![helpful_event]).await?;
-        app.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
 
@@ -293,8 +288,14 @@ impl Session {
     }
 }
 
-/// An event of `session`, which now stands on `step`.
-fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<String>) -> Event {
+/// An event of `session`, which now stands on `step`, made by `by`.
+fn event(
+    session: &SessionRecord,
+    kind: EventKind,
+    step: &Step,
+    value: Option<String>,
+    by: Party,
+) -> Event {
     let node = if step.flow == session.flow {
         step.node.clone()
     } else {
@@ -308,11 +309,12 @@ fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<St
         node,
         value,
         at: now_millis(),
+        by,
     }
 }
 
 /// The outcome `step` reached, if it is one.
-fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
+fn outcome_event(session: &SessionRecord, step: &Step, by: Party) -> Option<Event> {
     let outcome = step.outcome.as_ref()?;
     let kind = match outcome.kind {
         Status::Active => return None,
@@ -320,7 +322,7 @@ fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
         Status::Escalated => EventKind::Escalated,
         Status::Done => EventKind::Done,
     };
-    let mut reached = event(session, kind, step, None);
+    let mut reached = event(session, kind, step, None, by);
     // The remedy that resolved it is the node the walk stands on, named as nodes are (with
     // its flow, past a link).
     if outcome.resolved_by.is_some() {

@@ -22,7 +22,7 @@ use crate::auth::COOKIE;
 use crate::security::{self, Framing};
 use crate::serve::AppState;
 use stepwise_app::{Asked, Session};
-use stepwise_store::Note;
+use stepwise_store::{Note, Party};
 
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 2000;
@@ -164,7 +164,8 @@ async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (session, _) = Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE).await?;
+    let (session, _) =
+        Session::start(&state, &id, BTreeMap::new(), DEFAULT_LOCALE, Party::Agent).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -417,7 +418,15 @@ async fn make_move<A: FormAction>(
         Err(rejection) => return Ok(rejection.into_response()),
     };
     // The agent reads in the source language; the customer's stays the session's.
-    moves::make(&state, &id, &Asked::default(), A::ACTION, form).await?;
+    moves::make(
+        &state,
+        &id,
+        &Asked::default(),
+        A::ACTION,
+        form,
+        Party::Agent,
+    )
+    .await?;
     Ok(to_session(&id))
 }
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use stepwise_engine::{Choice, FlowSource, InLocale, Step, StepKind, WalkError};
 
 use stepwise_app::{Asked, Error, Library, Session};
+use stepwise_store::Party;
 
 use super::catalog::{FlowCard, Group, groups, search};
 use super::moves::{self, Answer, Back, FormAction, MoveForm, Restart};
@@ -113,7 +114,8 @@ async fn start(
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
     let locale = layout.locale(&state.library(), &headers, None);
-    let (session, _) = Session::start(&state, &id, BTreeMap::new(), &locale).await?;
+    let (session, _) =
+        Session::start(&state, &id, BTreeMap::new(), &locale, Party::Customer).await?;
     Ok(to_step(&session.record.id, &layout))
 }
 
@@ -290,7 +292,15 @@ async fn make_move<A: FormAction>(
         Ok(form) => form,
         Err(rejection) => return Ok(rejection.into_response()),
     };
-    moves::make(&state, &id, &chosen(&layout), A::ACTION, form).await?;
+    moves::make(
+        &state,
+        &id,
+        &chosen(&layout),
+        A::ACTION,
+        form,
+        Party::Customer,
+    )
+    .await?;
     Ok(to_step(&id, &layout))
 }
 
