@@ -59,6 +59,35 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn metrics_count_the_flow_files_with_errors() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(support::fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, flows.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(flows.path().join("broken.ron"), "Flow(id: \"broken\"").unwrap();
+    std::fs::write(
+        flows.path().join("dangling.ron"),
+        r#"Flow(id: "dangling", title: "T", start: "a", nodes: {"a": Info(text: "x", next: "nowhere")})"#,
+    )
+    .unwrap();
+    let server = TestServer::start(flows.path(), store.path()).await;
+    let metrics = scrape(&server.client).await;
+    assert!(
+        metrics.contains("\nstepwise_flow_files_with_errors 2\n"),
+        "{metrics}"
+    );
+    // The flows that pass are still counted, and only those.
+    assert!(
+        metrics
+            .contains(r#"stepwise_sessions{flow="sign-in",party="customer",outcome="resolved"} 0"#)
+    );
+    assert!(!metrics.contains(r#"flow="broken""#));
+    server.stop().await;
+}
+
 /// The body of `/metrics`.
 async fn scrape(client: &support::Client) -> String {
     let response = client.http.get(client.url("/metrics")).send().await;

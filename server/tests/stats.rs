@@ -318,6 +318,32 @@ async fn figures_follow_the_period_and_the_version() {
         .get("/api/v1/flows/sign-in/stats?from=2000-01-01")
         .await;
     assert_eq!(since["summary"]["starts"], 3);
+
+    // The two versions side by side on the owner's page: by default the two last started.
+    let new = versions[1].0.as_str();
+    let (_, page) = owner_page(client, "/agent/stats/sign-in").await;
+    let compare = &page[page
+        .find("id=\"compare\"")
+        .unwrap_or_else(|| panic!("{page}"))..];
+    for line in [
+        format!(
+            "<th scope=\"col\">A <code>{old}</code></th><th scope=\"col\">B <code>{new}</code></th>"
+        ),
+        "<th scope=\"row\">Starts</th><td>1</td><td>2</td><td>+1</td>".to_owned(),
+        "<th scope=\"row\">Resolved</th><td>0 · 0.0%</td><td>2 · 100.0%</td><td>+100 points</td>"
+            .to_owned(),
+        "<th scope=\"row\">Done</th><td>1 · 100.0%</td><td>0 · 0.0%</td><td>−100 points</td>"
+            .to_owned(),
+        "<th scope=\"row\">Median answers</th><td>2</td><td>3</td><td>+1</td>".to_owned(),
+    ] {
+        assert!(compare.contains(&line), "no {line} in {compare}");
+    }
+    // Asked the other way round, the change turns.
+    let (_, page) = owner_page(client, &format!("/agent/stats/sign-in?a={new}&b={old}")).await;
+    assert!(
+        page.contains("<th scope=\"row\">Resolved</th><td>2 · 100.0%</td><td>0 · 0.0%</td><td>−100 points</td>"),
+        "{page}"
+    );
     second.stop().await;
 }
 
@@ -658,5 +684,190 @@ async fn a_remedy_past_a_link_is_named_with_its_flow() {
         (&linked["resolved"], &linked["reached"]),
         (&json!(1), &json!(1))
     );
+    server.stop().await;
+}
+
+/// The console, as an agent uses it: a form post with the agent token, redirects not
+/// followed.
+async fn console(client: &Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(client.url(path))
+        .bearer_auth(TOKEN)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    response
+}
+
+/// Starts a session on `flow` in the console, as an agent does for a caller.
+async fn agent_start(client: &Client, flow: &str) -> String {
+    let response = console(client, &format!("/agent/flows/{flow}/start"), &[]).await;
+    let to = response.headers()["location"].to_str().unwrap();
+    let id = to.trim_start_matches("/agent/s/").trim_end_matches("#step");
+    id.to_owned()
+}
+
+/// Makes an agent's move on session `id` from the step it stands on, and checks that it
+/// moved to `lands_on`: `answer` or `jump` with what they name, or `restart`.
+async fn agent_move(client: &Client, id: &str, action: &str, value: &str, lands_on: &str) {
+    let (_, before) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    let at = before["step"]["node"].as_str().unwrap().to_owned();
+    let pos = before["step"]["position"].to_string();
+    let field = if action == "jump" { "node" } else { "answer" };
+    let form = [("at", at.as_str()), ("pos", pos.as_str()), (field, value)];
+    console(client, &format!("/agent/s/{id}/{action}"), &form).await;
+    let (_, after) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(after["step"]["node"], lands_on, "{action} {value}: {after}");
+}
+
+/// The lines of a `/metrics` scrape about sessions and flow files, with their help.
+async fn session_metrics(client: &Client) -> String {
+    let text = client
+        .http
+        .get(client.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let about = |line: &str| {
+        [
+            "stepwise_sessions",
+            "stepwise_session_feedback",
+            "stepwise_flow_files",
+        ]
+        .iter()
+        .any(|name| line.contains(name))
+    };
+    // Series come in no fixed order within a metric: sorted, each after its help and type.
+    let mut lines: Vec<&str> = text.lines().filter(|line| about(line)).collect();
+    let block = |line: &str| {
+        let name = line
+            .trim_start_matches("# HELP ")
+            .trim_start_matches("# TYPE ");
+        let name = name.split(['{', ' ']).next().unwrap_or("").to_owned();
+        (name, !line.starts_with('#'), line.starts_with("# TYPE"))
+    };
+    let order = |line: &str| {
+        let (name, sample, is_type) = block(line);
+        (name, sample, is_type, line.to_owned())
+    };
+    lines.sort_by_key(|line| order(line));
+    lines.join("\n")
+}
+
+/// Customers' sessions and agents' work on `second-factor` (clock → device → support),
+/// counted by hand:
+///
+/// | session | customer's part | agents' part |
+/// |---|---|---|
+/// | c1 | no, no: escalated | agent restarts it (at clock), leaves it: abandoned |
+/// | c2 | no, no, back: abandoned at device (un-escalated) | |
+/// | c3 | yes: resolved by clock; helpful | |
+/// | c4 | stops at clock: abandoned there | agent jumps to support: escalated |
+/// | a1 | | started in the console, jump to support: escalated |
+/// | a2 | | started in the console, yes: resolved |
+///
+/// Customers: 4 started; 1 resolved, 1 escalated, 2 abandoned (25/25/0/50/0%); median
+/// answers 1.5 (c3's 1, c1's 2).
+/// Agents: 4; 1 resolved, 2 escalated, 1 abandoned.
+#[tokio::test]
+async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_with_the_pages() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+    let none = json!({});
+    let c1 = walk(client, "second-factor", none.clone(), &["no", "no"]).await;
+    walk(
+        client,
+        "second-factor",
+        none.clone(),
+        &["no", "no", "<back>"],
+    )
+    .await;
+    walk(client, "second-factor", none.clone(), &["yes", "<helpful>"]).await;
+    let c4 = walk(client, "second-factor", none.clone(), &[]).await;
+    agent_move(client, &c1, "restart", "", "clock").await;
+    agent_move(client, &c4, "jump", "support", "support").await;
+    let a1 = agent_start(client, "second-factor").await;
+    agent_move(client, &a1, "jump", "support", "support").await;
+    let a2 = agent_start(client, "second-factor").await;
+    agent_move(client, &a2, "answer", "yes", "clock").await;
+
+    let (_, stats) = client.get("/api/v1/flows/second-factor/stats").await;
+    let counts = |s: &Value| {
+        [
+            "starts",
+            "resolved",
+            "escalated",
+            "done",
+            "abandoned",
+            "in_progress",
+        ]
+        .map(|k| s[k].as_u64().unwrap())
+    };
+    assert_eq!(counts(&stats["summary"]), [4, 1, 1, 0, 2, 0], "{stats}");
+    assert_eq!(
+        stats["summary"]["share_of_starts"],
+        json!({"resolved": 0.25, "escalated": 0.25, "done": 0.0, "abandoned": 0.5, "in_progress": 0.0})
+    );
+    assert_eq!(counts(&stats["agents"]), [4, 1, 2, 0, 1, 0], "{stats}");
+    // Nobody customer escalated by a jump, and the restart left no drop-off at the start.
+    let node = |id: &str| {
+        let n = stats["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {stats}"));
+        (
+            n["reached"].as_u64().unwrap(),
+            n["dropped_off"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(node("clock"), (4, 1)); // c4 only
+    assert_eq!(node("device"), (2, 1)); // c2
+    assert_eq!(node("support"), (2, 0)); // c1, c2
+
+    // The owner's pages say the same counts.
+    let (_, overview) = owner_page(client, "/agent/stats").await;
+    let row = overview_row(&overview, "second-factor");
+    assert_eq!(
+        row,
+        [
+            "4",
+            "1 · 25.0%",
+            "1 · 25.0%",
+            "0 · 0.0%",
+            "2 · 50.0%",
+            "0 · 0.0%",
+            "1.5",
+            "4"
+        ],
+        "{overview}"
+    );
+    assert_eq!(shares_sum(&row), 1000);
+    let (_, page) = owner_page(client, "/agent/stats/second-factor").await;
+    for line in [
+        "<dt>Escalated</dt><dd>1 · 25.0% of starts</dd>",
+        "<dt>Abandoned</dt><dd>2 · 50.0% of starts</dd>",
+        "<dt>Run by agents</dt><dd>4</dd>",
+        "<dt>Escalated</dt><dd>2 · 50.0% of these</dd>",
+        "<dt>Resolved</dt><dd>1 · 25.0% of these</dd>",
+    ] {
+        assert!(page.contains(line), "no {line} in {page}");
+    }
+
+    // And so does /metrics, from the same reports: the un-escalated c2 is abandoned there too.
+    insta::assert_snapshot!("scripted_session_metrics", session_metrics(client).await);
     server.stop().await;
 }
