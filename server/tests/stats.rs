@@ -638,7 +638,7 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
         "<dt>Done</dt><dd>2 · 25.0% of starts</dd>",
         "<dt>Abandoned</dt><dd>3 · 37.5% of starts</dd>",
         "<dt>In progress</dt><dd>0 · 0.0% of starts</dd>",
-        "<th scope=\"row\">Codes depend on your phone&#39;s clock. We will… <code class=\"muted small\">about-2fa</code></th><td>2</td><td>1</td>",
+        "<th scope=\"row\">Codes depend on your phone&#39;s clock. We will… <code class=\"small\">about-2fa</code></th><td>2</td><td>1</td>",
     ] {
         assert!(page.contains(line), "no {line} in {page}");
     }
