@@ -4,7 +4,7 @@
 //! and the flow files with errors. The HTTP face counts its requests here with labels from
 //! closed sets it chooses.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -26,6 +26,50 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     /// Handed to the store so that its writer can report its commits.
     pub store: StoreMetrics,
+    /// What each scrape reads from the reports.
+    read: Arc<Mutex<ReadMetrics>>,
+}
+
+/// The metrics set from the reports at each scrape, kept from one scrape to the next so
+/// that their series come in the same order every time.
+struct ReadMetrics {
+    registry: Registry,
+    sessions: Family<SessionLabels, Gauge>,
+    feedback: Family<FeedbackLabels, Gauge>,
+    broken: Gauge,
+}
+
+impl ReadMetrics {
+    fn new() -> ReadMetrics {
+        let mut registry = Registry::with_prefix("stepwise");
+        let sessions = Family::<SessionLabels, Gauge>::default();
+        let feedback = Family::<FeedbackLabels, Gauge>::default();
+        let broken = Gauge::default();
+        registry.register(
+            "sessions",
+            "Sessions kept, by flow, who ran them (customer: on their own; agent: for a \
+             caller) and how they stand: resolved, escalated, done, abandoned, in_progress. \
+             The same counts as the owner's pages",
+            sessions.clone(),
+        );
+        registry.register(
+            "session_feedback",
+            "Customers' feedback on outcomes, by flow and whether it helped",
+            feedback.clone(),
+        );
+        registry.register(
+            "flow_files_with_errors",
+            "Files in the flows directory with at least one error: a flow with one is not \
+             served, or is served at its last good version",
+            broken.clone(),
+        );
+        ReadMetrics {
+            registry,
+            sessions,
+            feedback,
+            broken,
+        }
+    }
 }
 
 // Labels are `&'static str` drawn from closed sets (standard methods, the router's route
@@ -124,6 +168,7 @@ impl Metrics {
             requests,
             latency,
             store,
+            read: Arc::new(Mutex::new(ReadMetrics::new())),
         }
     }
 
@@ -131,29 +176,21 @@ impl Metrics {
     /// sessions of `flows` (every session kept, as the owner's pages count them) and the
     /// number of flow files with errors.
     pub fn render(&self, flows: &[FlowStats], files_with_errors: usize) -> String {
-        let mut read = Registry::with_prefix("stepwise");
-        let sessions = Family::<SessionLabels, Gauge>::default();
-        let feedback = Family::<FeedbackLabels, Gauge>::default();
-        let broken = Gauge::<i64, std::sync::atomic::AtomicI64>::default();
-        read.register(
-            "sessions",
-            "Sessions kept, by flow, who ran them (customer: on their own; agent: for a \
-             caller) and how they stand: resolved, escalated, done, abandoned, in_progress. \
-             The same counts as the owner's pages",
-            sessions.clone(),
-        );
-        read.register(
-            "session_feedback",
-            "Customers' feedback on outcomes, by flow and whether it helped",
-            feedback.clone(),
-        );
-        read.register(
-            "flow_files_with_errors",
-            "Files in the flows directory with at least one error: a flow with one is not \
-             served, or is served at its last good version",
-            broken.clone(),
-        );
+        // One scrape at a time sets and writes them, so none sees another's half-set values.
+        let read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let ReadMetrics {
+            registry,
+            sessions,
+            feedback,
+            broken,
+        } = &*read;
+        // Flows no longer served drop out.
+        sessions.clear();
+        feedback.clear();
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        // Set in one order every time, so series keep their order between scrapes.
+        let mut flows: Vec<&FlowStats> = flows.iter().collect();
+        flows.sort_by(|a, b| a.flow.cmp(&b.flow));
         for stats in flows {
             let f = &stats.figures;
             for (party, s) in [("customer", &f.summary), ("agent", &f.agents)] {
@@ -186,7 +223,7 @@ impl Metrics {
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = text::encode_registry(&mut out, &self.registry);
-        let _ = text::encode_registry(&mut out, &read);
+        let _ = text::encode_registry(&mut out, registry);
         let _ = text::encode_eof(&mut out);
         out
     }

@@ -26,10 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/stats/{id}", get(flow))
 }
 
-/// A count with its share of starts, as a table cell shows it.
+/// A count with its share of starts (`2 · 25.0%`; the count alone when nothing started), as
+/// a table cell shows it.
 struct Cell {
-    count: u64,
-    share: String,
+    text: String,
 }
 
 /// One flow's headline figures, as the overview lists them: its customers' sessions, each
@@ -62,7 +62,12 @@ impl Headline {
 fn cells(summary: &Summary) -> Vec<Cell> {
     charts::standing(summary)
         .into_iter()
-        .map(|(_, count, share, _)| Cell { count, share })
+        .map(|(_, count, share, _)| Cell {
+            text: match summary.starts {
+                0 => count.to_string(),
+                _ => format!("{count} · {share}"),
+            },
+        })
         .collect()
 }
 
@@ -224,7 +229,8 @@ struct FlowPage {
     funnel: String,
     outcomes: String,
     trend_unit: &'static str,
-    trends: Vec<String>,
+    /// Each trend chart with its caption.
+    trends: Vec<(&'static str, String)>,
     trend_rows: Vec<TrendRow>,
     versions: Vec<VersionRow>,
     comparison: Option<Comparison>,
@@ -403,7 +409,10 @@ async fn flow(
                 Measure::Share(3),
             ),
         ] {
-            trends.push(charts::trend(id, name, trend.unit, &trend.points, measure)?);
+            trends.push((
+                name,
+                charts::trend(id, name, trend.unit, &trend.points, measure)?,
+            ));
         }
     }
     let trend_rows = trend
