@@ -147,13 +147,13 @@ async fn main() {
         let total = started.elapsed();
         println!(
             "round {round}: read {} events in {:.0} ms, figures in {:.0} ms, total {:.0} ms \
-             ({} starts, resolution rate {:?})",
+             ({} starts, resolved share {:?})",
             events.len(),
             read.as_secs_f64() * 1000.0,
             (total - read).as_secs_f64() * 1000.0,
             total.as_secs_f64() * 1000.0,
             computed.summary.starts,
-            computed.summary.resolution_rate,
+            computed.summary.share_of_starts.map(|s| s.resolved),
         );
     }
 
