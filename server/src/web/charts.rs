@@ -18,7 +18,8 @@ const WIDTH: u32 = 440;
 const BAR_SPAN: f64 = 200.0;
 /// Where the figures after each bar start.
 const FIGURE_X: u32 = 208;
-/// Height of one row (its label, then its bar), and of its bar.
+/// Height of one row (its label, then its bar), and of its bar. Labels start two units in,
+/// as a glyph such as `T` reaches left of where its text starts.
 const ROW: u32 = 44;
 const BAR: u32 = 14;
 /// A label's longest length in characters; the full text is in the row's `<title>`.
