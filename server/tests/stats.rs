@@ -11,6 +11,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
+use stepwise_store::StoreConfig;
+use support::postgres::TestDatabase;
 use support::{Client, TestServer};
 
 const TOKEN: &str = "owner-token";
@@ -25,9 +27,14 @@ fn copy_fixtures(to: &Path) {
 /// A server over `flows` and `store` that counts every unfinished session as abandoned at
 /// once, so the figures do not depend on how long the test takes.
 async fn server(flows: &Path, store: &Path) -> TestServer {
+    server_on(flows, support::sqlite(store)).await
+}
+
+/// [`server`] on any store.
+async fn server_on(flows: &Path, store: StoreConfig) -> TestServer {
     let mut server = TestServer::start_with(Config {
         flows: flows.to_owned(),
-        store: support::sqlite(store),
+        store,
         settings: Settings {
             abandon_after: Duration::ZERO,
             agent_token: Some(TOKEN.to_owned()),
@@ -779,11 +786,25 @@ async fn session_metrics(client: &Client) -> String {
 /// answers 1.5 (c3's 1, c1's 2).
 /// Agents: 4; 1 resolved, 2 escalated, 1 abandoned.
 #[tokio::test]
-async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_with_the_pages() {
-    let flows = tempfile::tempdir().unwrap();
+async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_on_sqlite() {
     let store = tempfile::tempdir().unwrap();
+    agents_apart(support::sqlite(store.path())).await;
+}
+
+#[tokio::test]
+async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_on_postgres() {
+    let Some(db) = TestDatabase::create_or_skip().await else {
+        return;
+    };
+    agents_apart(StoreConfig::Postgres(db.url.clone())).await;
+}
+
+/// The sessions above on `store`: the API, the owner's pages and `/metrics` must all give
+/// the hand counts.
+async fn agents_apart(store: StoreConfig) {
+    let flows = tempfile::tempdir().unwrap();
     copy_fixtures(flows.path());
-    let server = server(flows.path(), store.path()).await;
+    let server = server_on(flows.path(), store).await;
     let client = &server.client;
     let none = json!({});
     let c1 = walk(client, "second-factor", none.clone(), &["no", "no"]).await;
