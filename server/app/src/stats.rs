@@ -1,6 +1,7 @@
-//! The figures a flow's owner reads, computed from the sessions' events: starts, outcomes,
-//! rates, steps to an outcome, where sessions went and where they stopped, which remedies
-//! resolve — in total and per flow version.
+//! The figures a flow's owner reads, computed from the sessions' events: starts, outcomes as
+//! shares of starts, steps to an outcome, where sessions went and where they stopped, which
+//! remedies resolve — in total, per flow version and per day or week; customers' sessions
+//! apart from what agents ran for callers.
 //!
 //! Pure: events in, figures out. Abandonment is decided here, at query time, from how long
 //! an unfinished session has been idle, so no background job has to mark sessions abandoned.
