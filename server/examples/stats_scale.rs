@@ -14,7 +14,7 @@ use clap::Parser;
 use stepwise_app::metrics::StoreMetrics;
 use stepwise_app::stats::{Settings, figures};
 use stepwise_store::sqlite::SqliteStore;
-use stepwise_store::{Event, EventKind, SessionRecord, Store, Synchronous, now_millis};
+use stepwise_store::{Event, EventKind, Party, SessionRecord, Store, Synchronous, now_millis};
 
 /// Flags of the benchmark.
 #[derive(Debug, Parser)]
@@ -85,6 +85,7 @@ fn session(i: usize, at: i64) -> (SessionRecord, Vec<Event>) {
             node: node.into(),
             value: value.map(str::to_owned),
             at,
+            by: Party::Customer,
         })
         .collect();
     (record, events)
@@ -146,13 +147,13 @@ async fn main() {
         let total = started.elapsed();
         println!(
             "round {round}: read {} events in {:.0} ms, figures in {:.0} ms, total {:.0} ms \
-             ({} starts, resolution rate {:?})",
+             ({} starts, resolved share {:?})",
             events.len(),
             read.as_secs_f64() * 1000.0,
             (total - read).as_secs_f64() * 1000.0,
             total.as_secs_f64() * 1000.0,
             computed.summary.starts,
-            computed.summary.resolution_rate,
+            computed.summary.share_of_starts.map(|s| s.resolved),
         );
     }
 

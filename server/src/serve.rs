@@ -303,7 +303,7 @@ fn metrics_app(state: AppState) -> Router {
             "/metrics",
             axum::routing::get(
                 |State(state): State<AppState>, headers: axum::http::HeaderMap| async move {
-                    api::ops::scrape(&state, &headers)
+                    api::ops::scrape(&state, &headers).await
                 },
             ),
         )

@@ -74,11 +74,43 @@ async fn check(browser: &Client, axe: &str, page: &str, width: u32) -> Vec<Viola
         .collect()
 }
 
-/// Checks the page the browser shows at each width.
+/// Checks the page the browser shows at each width, and that the page itself does not
+/// scroll sideways (a wide table or chart may scroll in its own box, never the page).
 async fn check_widths(browser: &Client, axe: &str, page: &str, found: &mut Vec<Violation>) {
     for (width, height) in WIDTHS {
         browser.set_window_size(width, height).await.unwrap();
         found.extend(check(browser, axe, page, width).await);
+        let overflow = browser
+            .execute(
+                "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if overflow.as_i64().is_some_and(|px| px > 0) {
+            // The innermost elements that reach past the window's edge, to say where to look.
+            let wide = browser
+                .execute(
+                    "const w = document.documentElement.clientWidth;
+                     const past = [...document.querySelectorAll('body *')]
+                       .filter(e => e.getBoundingClientRect().right > w + 1);
+                     return past.filter(e => !past.some(o => o !== e && e.contains(o)))
+                       .slice(0, 3)
+                       .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                         + (typeof e.className === 'string' && e.className
+                            ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            found.push(Violation {
+                page: page.to_owned(),
+                width,
+                rule: "page-scrolls-sideways".to_owned(),
+                impact: format!("{overflow} px wider than the window"),
+                targets: serde_json::from_value(wide).unwrap_or_default(),
+            });
+        }
     }
 }
 

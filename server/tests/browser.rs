@@ -877,7 +877,42 @@ async fn an_owner_sees_where_sessions_of_a_flow_stop() {
         .text()
         .await
         .unwrap();
-    assert!(listed.contains("2 · 100.0% of finished"), "{listed}");
+    // Shares of the 3 starts: 2 resolved, 1 still in progress.
+    assert!(listed.contains("2 · 66.7% of starts"), "{listed}");
+    assert!(listed.contains("1 · 33.3% of starts"), "{listed}");
+    // Steps by their words, in the flow's order.
+    let first = owner
+        .find(Locator::Css("svg#chart-funnel g.bar text.label"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!first.contains("purpose") && first.len() > 12, "{first}");
+    // No text of any chart runs past its picture, at a phone's width or a desktop's.
+    for (width, height) in [(390, 844), (1280, 900)] {
+        owner.set_window_size(width, height).await.unwrap();
+        let clipped = owner
+            .execute(
+                "return Array.from(document.querySelectorAll('svg.chart')).flatMap(svg => \
+                   Array.from(svg.querySelectorAll('text')).filter(t => { \
+                     const b = t.getBBox(); \
+                     return b.x < -0.5 || b.x + b.width > svg.viewBox.baseVal.width + 0.5; \
+                   }).map(t => svg.id + ': ' + t.textContent));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(clipped, json!([]), "clipped at {width} px");
+        let page = owner
+            .execute(
+                "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(page, json!(0), "the page scrolls sideways at {width} px");
+    }
     screenshot(&owner, "owner-figures").await;
     owner.close().await.unwrap();
     server.stop().await;

@@ -151,11 +151,11 @@ async fn sessions_started(server: &TestServer) -> u64 {
         .text()
         .await
         .unwrap();
+    // Every session of the flow, whatever its outcome and whoever ran it.
     text.lines()
-        .find(|l| l.starts_with("stepwise_sessions_started_total") && l.contains(FLOW))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+        .filter(|l| l.starts_with("stepwise_sessions{") && l.contains(&format!("flow=\"{FLOW}\"")))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// The node a session's current step stands on.

@@ -45,10 +45,10 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="200"} 3"#,
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions/{id}/answer",status="422"} 1"#,
         r#"stepwise_http_requests_total{method="POST",route="/api/v1/sessions",status="201"} 3"#,
-        r#"stepwise_sessions_started_total{flow="second-factor"} 2"#,
-        r#"stepwise_sessions_started_total{flow="sign-in"} 1"#,
-        r#"stepwise_session_outcomes_total{flow="second-factor",outcome="resolved"} 1"#,
-        r#"stepwise_session_outcomes_total{flow="second-factor",outcome="escalated"} 1"#,
+        r#"stepwise_sessions{flow="second-factor",party="customer",outcome="resolved"} 1"#,
+        r#"stepwise_sessions{flow="second-factor",party="customer",outcome="escalated"} 1"#,
+        r#"stepwise_sessions{flow="sign-in",party="customer",outcome="in_progress"} 1"#,
+        "stepwise_flow_files_with_errors 0",
         r#"stepwise_http_request_duration_seconds_count{method="POST",route="/api/v1/sessions/{id}/answer"} 4"#,
     ] {
         assert!(metrics.contains(line), "missing {line} in\n{metrics}");
@@ -56,6 +56,35 @@ async fn metrics_count_requests_by_route_and_sessions_by_flow() {
     assert!(metrics.contains("stepwise_store_commit_writes_count"));
     // Series are per route, never per URL: no session id makes its own series.
     assert!(!metrics.contains(&resolved) && !metrics.contains(&escalated));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_count_the_flow_files_with_errors() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(support::fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, flows.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(flows.path().join("broken.ron"), "Flow(id: \"broken\"").unwrap();
+    std::fs::write(
+        flows.path().join("dangling.ron"),
+        r#"Flow(id: "dangling", title: "T", start: "a", nodes: {"a": Info(text: "x", next: "nowhere")})"#,
+    )
+    .unwrap();
+    let server = TestServer::start(flows.path(), store.path()).await;
+    let metrics = scrape(&server.client).await;
+    assert!(
+        metrics.contains("\nstepwise_flow_files_with_errors 2\n"),
+        "{metrics}"
+    );
+    // The flows that pass are still counted, and only those.
+    assert!(
+        metrics
+            .contains(r#"stepwise_sessions{flow="sign-in",party="customer",outcome="resolved"} 0"#)
+    );
+    assert!(!metrics.contains(r#"flow="broken""#));
     server.stop().await;
 }
 

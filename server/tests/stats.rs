@@ -11,6 +11,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stepwise::serve::{Config, Settings};
+use stepwise_store::StoreConfig;
+use support::postgres::TestDatabase;
 use support::{Client, TestServer};
 
 const TOKEN: &str = "owner-token";
@@ -25,9 +27,14 @@ fn copy_fixtures(to: &Path) {
 /// A server over `flows` and `store` that counts every unfinished session as abandoned at
 /// once, so the figures do not depend on how long the test takes.
 async fn server(flows: &Path, store: &Path) -> TestServer {
+    server_on(flows, support::sqlite(store)).await
+}
+
+/// [`server`] on any store.
+async fn server_on(flows: &Path, store: StoreConfig) -> TestServer {
     let mut server = TestServer::start_with(Config {
         flows: flows.to_owned(),
-        store: support::sqlite(store),
+        store,
         settings: Settings {
             abandon_after: Duration::ZERO,
             agent_token: Some(TOKEN.to_owned()),
@@ -140,6 +147,9 @@ fn stable(mut stats: Value) -> Value {
         version["version"] = json!("[version]");
         version["first_start"] = json!("[time]");
     }
+    for point in stats["trend"]["points"].as_array_mut().unwrap() {
+        point["from"] = json!("[day]");
+    }
     stats
 }
 
@@ -161,9 +171,12 @@ async fn figures_of_scripted_sessions_match_hand_counts() {
         (&json!(2), &json!(1), &json!(2), &json!(5))
     );
     assert_eq!((&s["abandoned"], &s["in_progress"]), (&json!(3), &json!(0)));
-    assert_eq!(s["resolution_rate"], 0.4);
-    assert_eq!(s["escalation_rate"], 0.2);
-    assert_eq!(s["abandonment_rate"], 0.375);
+    // One denominator: each way of standing is a share of the 8 starts, and they add up.
+    assert_eq!(
+        s["share_of_starts"],
+        json!({"resolved": 0.25, "escalated": 0.125, "done": 0.25, "abandoned": 0.375, "in_progress": 0.0})
+    );
+    assert_eq!(stats["agents"]["starts"], 0);
     assert_eq!(s["median_steps"], 3.0); // 1, 2, 3, 3, 5
     assert_eq!((&s["helpful"], &s["not_helpful"]), (&json!(1), &json!(1)));
 
@@ -186,6 +199,39 @@ async fn figures_of_scripted_sessions_match_hand_counts() {
     assert_eq!(node("about-2fa"), (2, 1));
     assert_eq!(node("fine"), (2, 0));
     assert_eq!(node("second-factor/support"), (1, 0));
+    // In the flow's order (breadth first from the start, the linked flow after the link),
+    // not by count: update-app (3) comes before what-fails (7), the second branch of the
+    // branch.
+    let order: Vec<&str> = stats["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "platform",
+            "update-app",
+            "what-fails",
+            "reset-password",
+            "about-2fa",
+            "fine",
+            "second-factor/clock",
+            "second-factor/device",
+            "second-factor/support"
+        ]
+    );
+    // Named by their words, Markdown and all cut at a word.
+    let labels: Vec<&str> = stats["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels[0], "Are you signing in with the app or on the…");
+    assert_eq!(labels[3], "Use Forgot password on the sign-in page.");
+    assert_eq!(labels[6], "Set your phone's clock to update automatically…");
 
     let remedies: Vec<(&str, u64, u64)> = stats["remedies"]
         .as_array()
@@ -235,6 +281,10 @@ async fn figures_follow_the_period_and_the_version() {
 
     let (_, all) = client.get("/api/v1/flows/sign-in/stats").await;
     assert_eq!(all["summary"]["starts"], 3);
+    // The trend: all three started today, one point.
+    assert_eq!(all["trend"]["unit"], "day");
+    assert_eq!(all["trend"]["points"].as_array().unwrap().len(), 1);
+    assert_eq!(all["trend"]["points"][0]["summary"]["starts"], 3);
     let versions: Vec<(String, u64, u64)> = all["versions"]
         .as_array()
         .unwrap()
@@ -261,7 +311,7 @@ async fn figures_follow_the_period_and_the_version() {
     assert_eq!(only_old["version"], old.as_str());
     let (_, none) = client.get("/api/v1/flows/sign-in/stats?version=0000").await;
     assert_eq!(none["summary"]["starts"], 0);
-    assert_eq!(none["summary"]["resolution_rate"], Value::Null);
+    assert_eq!(none["summary"]["share_of_starts"], Value::Null);
 
     // Periods: dates and RFC 3339 times, [from, to).
     let (status, past) = client
@@ -275,6 +325,32 @@ async fn figures_follow_the_period_and_the_version() {
         .get("/api/v1/flows/sign-in/stats?from=2000-01-01")
         .await;
     assert_eq!(since["summary"]["starts"], 3);
+
+    // The two versions side by side on the owner's page: by default the two last started.
+    let new = versions[1].0.as_str();
+    let (_, page) = owner_page(client, "/agent/stats/sign-in").await;
+    let compare = &page[page
+        .find("id=\"compare\"")
+        .unwrap_or_else(|| panic!("{page}"))..];
+    for line in [
+        format!(
+            "<th scope=\"col\">A <code>{old}</code></th><th scope=\"col\">B <code>{new}</code></th>"
+        ),
+        "<th scope=\"row\">Starts</th><td>1</td><td>2</td><td>+1</td>".to_owned(),
+        "<th scope=\"row\">Resolved</th><td>0 · 0.0%</td><td>2 · 100.0%</td><td>+100 points</td>"
+            .to_owned(),
+        "<th scope=\"row\">Done</th><td>1 · 100.0%</td><td>0 · 0.0%</td><td>−100 points</td>"
+            .to_owned(),
+        "<th scope=\"row\">Median answers</th><td>2</td><td>3</td><td>+1</td>".to_owned(),
+    ] {
+        assert!(compare.contains(&line), "no {line} in {compare}");
+    }
+    // Asked the other way round, the change turns.
+    let (_, page) = owner_page(client, &format!("/agent/stats/sign-in?a={new}&b={old}")).await;
+    assert!(
+        page.contains("<th scope=\"row\">Resolved</th><td>2 · 100.0%</td><td>0 · 0.0%</td><td>−100 points</td>"),
+        "{page}"
+    );
     second.stop().await;
 }
 
@@ -473,12 +549,39 @@ async fn owner_page(client: &Client, path: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+/// The cells of the overview's row of `flow`, as text.
+fn overview_row(html: &str, flow: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("href=\"/agent/stats/{flow}"))
+        .unwrap_or_else(|| panic!("no row of {flow} in {html}"));
+    let end = html[start..].find("</tr>").unwrap() + start;
+    html[start..end]
+        .split("<td")
+        .skip(1)
+        .map(|cell| {
+            let text = cell.split_once('>').unwrap().1;
+            text.split_once("</td>").unwrap().0.to_owned()
+        })
+        .collect()
+}
+
+/// The shares in a row's cells (`2 · 25.0%`), in thousandths, added up.
+fn shares_sum(cells: &[String]) -> u64 {
+    cells
+        .iter()
+        .filter_map(|c| c.split_once(" · "))
+        .map(|(_, share)| {
+            let tenths: f64 = share.trim_end_matches('%').parse().unwrap();
+            (tenths * 10.0).round() as u64
+        })
+        .sum()
+}
+
 /// The `<svg>` element with `id` in `html`.
 fn svg(html: &str, id: &str) -> String {
     let start = html
-        .find(&format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"{id}\""
-        ))
+        .find(&format!("id=\"{id}\" viewBox="))
+        .and_then(|at| html[..at].rfind("<svg "))
         .unwrap_or_else(|| panic!("no chart {id} in {html}"));
     let end = html[start..].find("</svg>").unwrap() + start + "</svg>".len();
     html[start..end].to_owned()
@@ -507,10 +610,22 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
         overview.contains("href=\"/agent/stats/sign-in\""),
         "{overview}"
     );
-    assert!(
-        overview.contains("<td>8</td><td>40.0%</td><td>20.0%</td><td>37.5%</td><td>3</td>"),
+    let row = overview_row(&overview, "sign-in");
+    assert_eq!(
+        row,
+        [
+            "8",
+            "2 · 25.0%",
+            "1 · 12.5%",
+            "2 · 25.0%",
+            "3 · 37.5%",
+            "0 · 0.0%",
+            "3",
+            "0"
+        ],
         "{overview}"
     );
+    assert_eq!(shares_sum(&row), 1000, "a row's shares add up to 100%");
 
     let (status, page) = owner_page(client, "/agent/stats/sign-in").await;
     assert_eq!(status, StatusCode::OK);
@@ -523,14 +638,24 @@ async fn the_owner_page_draws_the_figures_and_says_them_in_text() {
     insta::assert_snapshot!("sign_in_funnel_svg", funnel);
     insta::assert_snapshot!("sign_in_outcomes_svg", outcomes);
     // The same figures in words beside the pictures.
-    assert!(
-        page.contains("<dt>Resolved</dt><dd>2 · 40.0% of finished</dd>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<th scope=\"row\"><code>about-2fa</code></th><td>2</td><td>1</td>"),
-        "{page}"
-    );
+    for line in [
+        "<dt>Started by customers</dt><dd>8</dd>",
+        "<dt>Resolved</dt><dd>2 · 25.0% of starts</dd>",
+        "<dt>Escalated</dt><dd>1 · 12.5% of starts</dd>",
+        "<dt>Done</dt><dd>2 · 25.0% of starts</dd>",
+        "<dt>Abandoned</dt><dd>3 · 37.5% of starts</dd>",
+        "<dt>In progress</dt><dd>0 · 0.0% of starts</dd>",
+        "<th scope=\"row\">Codes depend on your phone&#39;s clock. We will… <code class=\"small\">about-2fa</code></th><td>2</td><td>1</td>",
+    ] {
+        assert!(page.contains(line), "no {line} in {page}");
+    }
+    // The trend charts: one per figure, each point a day.
+    for id in ["starts", "resolved", "escalated", "abandoned"] {
+        let chart = svg(&page, &format!("trend-{id}"));
+        assert_eq!(chart.matches("<rect class=\"point\"").count(), 1, "{chart}");
+    }
+    assert!(svg(&page, "trend-starts").contains(": 8 started</title>"));
+    assert!(svg(&page, "trend-resolved").contains(": 25.0% of 8 starts</title>"));
 
     let (status, bad) = owner_page(client, "/agent/stats/sign-in?from=soon").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -566,5 +691,204 @@ async fn a_remedy_past_a_link_is_named_with_its_flow() {
         (&linked["resolved"], &linked["reached"]),
         (&json!(1), &json!(1))
     );
+    server.stop().await;
+}
+
+/// The console, as an agent uses it: a form post with the agent token, redirects not
+/// followed.
+async fn console(client: &Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(client.url(path))
+        .bearer_auth(TOKEN)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+    response
+}
+
+/// Starts a session on `flow` in the console, as an agent does for a caller.
+async fn agent_start(client: &Client, flow: &str) -> String {
+    let response = console(client, &format!("/agent/flows/{flow}/start"), &[]).await;
+    let to = response.headers()["location"].to_str().unwrap();
+    let id = to.trim_start_matches("/agent/s/").trim_end_matches("#step");
+    id.to_owned()
+}
+
+/// Makes an agent's move on session `id` from the step it stands on, and checks that it
+/// moved to `lands_on`: `answer` or `jump` with what they name, or `restart`.
+async fn agent_move(client: &Client, id: &str, action: &str, value: &str, lands_on: &str) {
+    let (_, before) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    let at = before["step"]["node"].as_str().unwrap().to_owned();
+    let pos = before["step"]["position"].to_string();
+    let field = if action == "jump" { "node" } else { "answer" };
+    let form = [("at", at.as_str()), ("pos", pos.as_str()), (field, value)];
+    console(client, &format!("/agent/s/{id}/{action}"), &form).await;
+    let (_, after) = client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(after["step"]["node"], lands_on, "{action} {value}: {after}");
+}
+
+/// The lines of a `/metrics` scrape about sessions and flow files, with their help.
+async fn session_metrics(client: &Client) -> String {
+    let text = client
+        .http
+        .get(client.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let about = |line: &str| {
+        [
+            "stepwise_sessions",
+            "stepwise_session_feedback",
+            "stepwise_flow_files",
+        ]
+        .iter()
+        .any(|name| line.contains(name))
+    };
+    // Series come in no fixed order within a metric: sorted, each after its help and type.
+    let mut lines: Vec<&str> = text.lines().filter(|line| about(line)).collect();
+    let block = |line: &str| {
+        let name = line
+            .trim_start_matches("# HELP ")
+            .trim_start_matches("# TYPE ");
+        let name = name.split(['{', ' ']).next().unwrap_or("").to_owned();
+        (name, !line.starts_with('#'), line.starts_with("# TYPE"))
+    };
+    let order = |line: &str| {
+        let (name, sample, is_type) = block(line);
+        (name, sample, is_type, line.to_owned())
+    };
+    lines.sort_by_key(|line| order(line));
+    lines.join("\n")
+}
+
+/// Customers' sessions and agents' work on `second-factor` (clock → device → support),
+/// counted by hand:
+///
+/// | session | customer's part | agents' part |
+/// |---|---|---|
+/// | c1 | no, no: escalated | agent restarts it (at clock), leaves it: abandoned |
+/// | c2 | no, no, back: abandoned at device (un-escalated) | |
+/// | c3 | yes: resolved by clock; helpful | |
+/// | c4 | stops at clock: abandoned there | agent jumps to support: escalated |
+/// | a1 | | started in the console, jump to support: escalated |
+/// | a2 | | started in the console, yes: resolved |
+///
+/// Customers: 4 started; 1 resolved, 1 escalated, 2 abandoned (25/25/0/50/0%); median
+/// answers 1.5 (c3's 1, c1's 2).
+/// Agents: 4; 1 resolved, 2 escalated, 1 abandoned.
+#[tokio::test]
+async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_on_sqlite() {
+    let store = tempfile::tempdir().unwrap();
+    agents_apart(support::sqlite(store.path())).await;
+}
+
+#[tokio::test]
+async fn agents_sessions_and_moves_are_counted_apart_and_metrics_agree_on_postgres() {
+    let Some(db) = TestDatabase::create_or_skip().await else {
+        return;
+    };
+    agents_apart(StoreConfig::Postgres(db.url.clone())).await;
+}
+
+/// The sessions above on `store`: the API, the owner's pages and `/metrics` must all give
+/// the hand counts.
+async fn agents_apart(store: StoreConfig) {
+    let flows = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server_on(flows.path(), store).await;
+    let client = &server.client;
+    let none = json!({});
+    let c1 = walk(client, "second-factor", none.clone(), &["no", "no"]).await;
+    walk(
+        client,
+        "second-factor",
+        none.clone(),
+        &["no", "no", "<back>"],
+    )
+    .await;
+    walk(client, "second-factor", none.clone(), &["yes", "<helpful>"]).await;
+    let c4 = walk(client, "second-factor", none.clone(), &[]).await;
+    agent_move(client, &c1, "restart", "", "clock").await;
+    agent_move(client, &c4, "jump", "support", "support").await;
+    let a1 = agent_start(client, "second-factor").await;
+    agent_move(client, &a1, "jump", "support", "support").await;
+    let a2 = agent_start(client, "second-factor").await;
+    agent_move(client, &a2, "answer", "yes", "clock").await;
+
+    let (_, stats) = client.get("/api/v1/flows/second-factor/stats").await;
+    let counts = |s: &Value| {
+        [
+            "starts",
+            "resolved",
+            "escalated",
+            "done",
+            "abandoned",
+            "in_progress",
+        ]
+        .map(|k| s[k].as_u64().unwrap())
+    };
+    assert_eq!(counts(&stats["summary"]), [4, 1, 1, 0, 2, 0], "{stats}");
+    assert_eq!(
+        stats["summary"]["share_of_starts"],
+        json!({"resolved": 0.25, "escalated": 0.25, "done": 0.0, "abandoned": 0.5, "in_progress": 0.0})
+    );
+    assert_eq!(counts(&stats["agents"]), [4, 1, 2, 0, 1, 0], "{stats}");
+    // Nobody customer escalated by a jump, and the restart left no drop-off at the start.
+    let node = |id: &str| {
+        let n = stats["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {stats}"));
+        (
+            n["reached"].as_u64().unwrap(),
+            n["dropped_off"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(node("clock"), (4, 1)); // c4 only
+    assert_eq!(node("device"), (2, 1)); // c2
+    assert_eq!(node("support"), (2, 0)); // c1, c2
+
+    // The owner's pages say the same counts.
+    let (_, overview) = owner_page(client, "/agent/stats").await;
+    let row = overview_row(&overview, "second-factor");
+    assert_eq!(
+        row,
+        [
+            "4",
+            "1 · 25.0%",
+            "1 · 25.0%",
+            "0 · 0.0%",
+            "2 · 50.0%",
+            "0 · 0.0%",
+            "1.5",
+            "4"
+        ],
+        "{overview}"
+    );
+    assert_eq!(shares_sum(&row), 1000);
+    let (_, page) = owner_page(client, "/agent/stats/second-factor").await;
+    for line in [
+        "<dt>Escalated</dt><dd>1 · 25.0% of starts</dd>",
+        "<dt>Abandoned</dt><dd>2 · 50.0% of starts</dd>",
+        "<dt>Run by agents</dt><dd>4</dd>",
+        "<dt>Escalated</dt><dd>2 · 50.0% of these</dd>",
+        "<dt>Resolved</dt><dd>1 · 25.0% of these</dd>",
+    ] {
+        assert!(page.contains(line), "no {line} in {page}");
+    }
+
+    // And so does /metrics, from the same reports: the un-escalated c2 is abandoned there too.
+    insta::assert_snapshot!("scripted_session_metrics", session_metrics(client).await);
     server.stop().await;
 }

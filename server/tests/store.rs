@@ -10,7 +10,7 @@ use stepwise_app::metrics::StoreMetrics;
 use stepwise_store::postgres::PostgresStore;
 use stepwise_store::sqlite::SqliteStore;
 use stepwise_store::{
-    ArchivedFlow, Attempt, AttemptResult, Delivery, DeliveryStatus, Event, EventKind, Note,
+    ArchivedFlow, Attempt, AttemptResult, Delivery, DeliveryStatus, Event, EventKind, Note, Party,
     SessionRecord, Store, StoreError, Synchronous, Ticket,
 };
 use support::postgres::TestDatabase;
@@ -419,6 +419,7 @@ fn event(session: &str, kind: EventKind, node: &str, at: i64) -> Event {
         node: node.into(),
         value: None,
         at,
+        by: Party::Customer,
     }
 }
 
@@ -451,6 +452,8 @@ async fn events_are_written_with_their_session_and_read_by_start(backend: impl B
         .unwrap();
     let mut answered = event("a", EventKind::Answered, "unplug", 250);
     answered.value = Some("on".into());
+    // Who moved is kept: an agent's move reads back as the agent's.
+    answered.by = Party::Agent;
     let moved = next(&record("a"), "moved");
     store
         .update_session(moved.clone(), 1, vec![answered.clone()])
@@ -482,6 +485,7 @@ async fn events_are_written_with_their_session_and_read_by_start(backend: impl B
         ]
     );
     assert_eq!(read[1], answered);
+    assert_eq!((read[0].by, read[1].by), (Party::Customer, Party::Agent));
     let v2 = store
         .events("router-down", 0, 200, Some("v2"))
         .await

@@ -84,6 +84,16 @@ impl Library {
         &self.diagnostics
     }
 
+    /// How many files the last check found errors in.
+    pub fn files_with_errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == stepwise_engine::Severity::Error)
+            .map(|d| d.source.path.as_path())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
+
     /// The search index over the current flows.
     pub fn index(&self) -> &Index {
         &self.index

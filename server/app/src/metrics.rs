@@ -1,16 +1,22 @@
-//! Prometheus metrics: requests and latency per route, sessions by flow and outcome, and the
-//! store's group commits. One registry per server, so tests can run several. The HTTP face
-//! counts its requests here with labels from closed sets it chooses.
+//! Prometheus metrics: requests and latency per route, and the store's group commits, counted
+//! as they happen in one registry per server (so tests can run several); and, read at each
+//! scrape, sessions by flow, party and outcome from the same reports as the owner's pages,
+//! and the flow files with errors. The HTTP face counts its requests here with labels from
+//! closed sets it chooses.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use stepwise_store::CommitObserver;
+
+use crate::report::FlowStats;
 
 /// Every metric the server keeps.
 #[derive(Clone)]
@@ -18,11 +24,52 @@ pub struct Metrics {
     registry: Arc<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
-    started: Family<FlowLabels, Counter>,
-    outcomes: Family<OutcomeLabels, Counter>,
-    feedback: Family<FeedbackLabels, Counter>,
     /// Handed to the store so that its writer can report its commits.
     pub store: StoreMetrics,
+    /// What each scrape reads from the reports.
+    read: Arc<Mutex<ReadMetrics>>,
+}
+
+/// The metrics set from the reports at each scrape, kept from one scrape to the next so
+/// that their series come in the same order every time.
+struct ReadMetrics {
+    registry: Registry,
+    sessions: Family<SessionLabels, Gauge>,
+    feedback: Family<FeedbackLabels, Gauge>,
+    broken: Gauge,
+}
+
+impl ReadMetrics {
+    fn new() -> ReadMetrics {
+        let mut registry = Registry::with_prefix("stepwise");
+        let sessions = Family::<SessionLabels, Gauge>::default();
+        let feedback = Family::<FeedbackLabels, Gauge>::default();
+        let broken = Gauge::default();
+        registry.register(
+            "sessions",
+            "Sessions kept, by flow, who ran them (customer: on their own; agent: for a \
+             caller) and how they stand: resolved, escalated, done, abandoned, in_progress. \
+             The same counts as the owner's pages",
+            sessions.clone(),
+        );
+        registry.register(
+            "session_feedback",
+            "Customers' feedback on outcomes, by flow and whether it helped",
+            feedback.clone(),
+        );
+        registry.register(
+            "flow_files_with_errors",
+            "Files in the flows directory with at least one error: a flow with one is not \
+             served, or is served at its last good version",
+            broken.clone(),
+        );
+        ReadMetrics {
+            registry,
+            sessions,
+            feedback,
+            broken,
+        }
+    }
 }
 
 // Labels are `&'static str` drawn from closed sets (standard methods, the router's route
@@ -40,15 +87,12 @@ struct RouteLabels {
     route: String,
 }
 
+// Flows are those served (a closed set the operator chose); party and outcome are fixed.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct FlowLabels {
+struct SessionLabels {
     flow: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OutcomeLabels {
-    flow: String,
-    outcome: String,
+    party: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -98,9 +142,6 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(latency_histogram);
-        let started = Family::<FlowLabels, Counter>::default();
-        let outcomes = Family::<OutcomeLabels, Counter>::default();
-        let feedback = Family::<FeedbackLabels, Counter>::default();
         let store = StoreMetrics::default();
         registry.register(
             "http_requests",
@@ -111,21 +152,6 @@ impl Metrics {
             "http_request_duration_seconds",
             "HTTP request latency by method and matched route",
             latency.clone(),
-        );
-        registry.register(
-            "sessions_started",
-            "Sessions started, by flow",
-            started.clone(),
-        );
-        registry.register(
-            "session_outcomes",
-            "Sessions that reached an outcome (resolved, escalated, done), by flow",
-            outcomes.clone(),
-        );
-        registry.register(
-            "session_feedback",
-            "Feedback on outcomes, by flow and whether it helped",
-            feedback.clone(),
         );
         registry.register(
             "store_commit_writes",
@@ -141,46 +167,65 @@ impl Metrics {
             registry: Arc::new(registry),
             requests,
             latency,
-            started,
-            outcomes,
-            feedback,
             store,
+            read: Arc::new(Mutex::new(ReadMetrics::new())),
         }
     }
 
-    /// The metrics in Prometheus' text format.
-    pub fn render(&self) -> String {
+    /// The metrics in Prometheus' text format: those counted as they happen, then the
+    /// sessions of `flows` (every session kept, as the owner's pages count them) and the
+    /// number of flow files with errors.
+    pub fn render(&self, flows: &[FlowStats], files_with_errors: usize) -> String {
+        // One scrape at a time sets and writes them, so none sees another's half-set values.
+        let read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let ReadMetrics {
+            registry,
+            sessions,
+            feedback,
+            broken,
+        } = &*read;
+        // Flows no longer served drop out.
+        sessions.clear();
+        feedback.clear();
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        // Set in one order every time, so series keep their order between scrapes.
+        let mut flows: Vec<&FlowStats> = flows.iter().collect();
+        flows.sort_by(|a, b| a.flow.cmp(&b.flow));
+        for stats in flows {
+            let f = &stats.figures;
+            for (party, s) in [("customer", &f.summary), ("agent", &f.agents)] {
+                for (outcome, n) in [
+                    ("resolved", s.resolved),
+                    ("escalated", s.escalated),
+                    ("done", s.done),
+                    ("abandoned", s.abandoned),
+                    ("in_progress", s.in_progress),
+                ] {
+                    sessions
+                        .get_or_create(&SessionLabels {
+                            flow: stats.flow.clone(),
+                            party,
+                            outcome,
+                        })
+                        .set(count(n));
+                }
+            }
+            for (helpful, n) in [(true, f.summary.helpful), (false, f.summary.not_helpful)] {
+                feedback
+                    .get_or_create(&FeedbackLabels {
+                        flow: stats.flow.clone(),
+                        helpful,
+                    })
+                    .set(count(n));
+            }
+        }
+        broken.set(i64::try_from(files_with_errors).unwrap_or(i64::MAX));
         let mut out = String::new();
         // Writing to a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        let _ = text::encode_registry(&mut out, &self.registry);
+        let _ = text::encode_registry(&mut out, registry);
+        let _ = text::encode_eof(&mut out);
         out
-    }
-
-    /// Counts a session started on `flow`.
-    pub fn session_started(&self, flow: &str) {
-        self.started
-            .get_or_create(&FlowLabels { flow: flow.into() })
-            .inc();
-    }
-
-    /// Counts a session of `flow` reaching `outcome`.
-    pub fn session_outcome(&self, flow: &str, outcome: &str) {
-        self.outcomes
-            .get_or_create(&OutcomeLabels {
-                flow: flow.into(),
-                outcome: outcome.into(),
-            })
-            .inc();
-    }
-
-    /// Counts feedback on an outcome of `flow`.
-    pub fn feedback(&self, flow: &str, helpful: bool) {
-        self.feedback
-            .get_or_create(&FeedbackLabels {
-                flow: flow.into(),
-                helpful,
-            })
-            .inc();
     }
 
     /// Counts one request of `method` on the route template `route`, answered `status`.

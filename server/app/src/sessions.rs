@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 
 use stepwise_engine::{FlowSource, InLocale, Status, Step, Walk, WalkError};
-use stepwise_store::{Delivery, Event, EventKind, Note, SessionRecord, StoreError, now_millis};
+use stepwise_store::{
+    Delivery, Event, EventKind, Note, Party, SessionRecord, StoreError, now_millis,
+};
 
 use crate::App;
 use crate::error::Error;
@@ -65,12 +67,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session on `flow`, read in `locale`, and stores it.
+    /// Starts a session on `flow`, read in `locale`, and stores it; `by` says whether a
+    /// customer started it or an agent did for a caller.
     pub async fn start(
         app: &App,
         flow: &str,
         facts: BTreeMap<String, String>,
         locale: &str,
+        by: Party,
     ) -> Result<(Session, Step), Error> {
         app.record_flows().await?;
         let library = app.library();
@@ -95,14 +99,9 @@ impl Session {
             feedback: None,
             notes: Vec::new(),
         };
-        let mut events = vec![event(&record, EventKind::Started, &step, None)];
-        events.extend(outcome_event(&record, &step));
+        let mut events = vec![event(&record, EventKind::Started, &step, None, by)];
+        events.extend(outcome_event(&record, &step, by));
         app.store.insert_session(record.clone(), events).await?;
-        app.metrics.session_started(&record.flow);
-        if walk.status() != Status::Active {
-            app.metrics
-                .session_outcome(&record.flow, walk.status().as_str());
-        }
         Ok((Session { record, walk }, step))
     }
 
@@ -132,7 +131,7 @@ impl Session {
         Ok(Session { record, walk })
     }
 
-    /// Loads session `id`, makes the move, and stores it with the events it causes. A refused
+    /// Loads session `id`, makes the customer's move, and stores it with the events it causes. A refused
     /// move leaves the stored session as it was; a move that loses a race to another one
     /// stored meanwhile is [`Error::Conflict`]. The step comes in the language `asked`
     /// chooses, else the session's; a `?lang=` also becomes the session's language from then on.
@@ -142,7 +141,7 @@ impl Session {
         asked: &Asked,
         change: Move,
     ) -> Result<(Session, Step), Error> {
-        Session::apply_if(app, id, asked, None, change, |_, _| Ok(())).await
+        Session::apply_if(app, id, asked, None, change, Party::Customer, |_, _| Ok(())).await
     }
 
     /// [`Session::apply`], but only if the session is still at `revision` (the one the client
@@ -155,17 +154,21 @@ impl Session {
         revision: Option<i64>,
         change: Move,
     ) -> Result<(Session, Step), Error> {
-        Session::apply_if(app, id, asked, revision, change, |_, _| Ok(())).await
+        Session::apply_if(app, id, asked, revision, change, Party::Customer, |_, _| {
+            Ok(())
+        })
+        .await
     }
 
-    /// [`Session::apply_at`], if `guard` accepts the walk as it stands; its error refuses the
-    /// move.
+    /// [`Session::apply_at`], made by `by`, if `guard` accepts the walk as it stands; its
+    /// error refuses the move.
     pub async fn apply_if<G>(
         app: &App,
         id: &str,
         asked: &Asked,
         revision: Option<i64>,
         change: Move,
+        by: Party,
         guard: G,
     ) -> Result<(Session, Step), Error>
     where
@@ -187,8 +190,8 @@ impl Session {
             change.make(&mut session.walk, &flows)?
         };
         let (kind, value) = change.event();
-        let mut events = vec![event(&session.record, kind, &step, value)];
-        events.extend(outcome_event(&session.record, &step));
+        let mut events = vec![event(&session.record, kind, &step, value, by)];
+        events.extend(outcome_event(&session.record, &step, by));
         let after = session.walk.status();
         let sent = match (before, after) {
             (b, Status::Resolved) if b != Status::Resolved => Some(EventType::Resolved),
@@ -205,10 +208,6 @@ impl Session {
             _ => Vec::new(),
         };
         session.save_with(app, events, deliveries).await?;
-        if before == Status::Active && after != Status::Active {
-            app.metrics
-                .session_outcome(&session.record.flow, after.as_str());
-        }
         Ok((session, step))
     }
 
@@ -259,6 +258,7 @@ impl Session {
             EventKind::Helpful,
             &step,
             Some(answer.to_owned()),
+            Party::Customer,
         );
         let deliveries = match app.webhooks.sends(EventType::Feedback) {
             true => session.webhook(app, EventType::Feedback, false)?,
@@ -267,7 +267,6 @@ impl Session {
         session
             .save_with(app, vec![helpful_event], deliveries)
             .await?;
-        app.metrics.feedback(&session.record.flow, helpful);
         Ok(())
     }
 
@@ -360,8 +359,14 @@ impl Session {
     }
 }
 
-/// An event of `session`, which now stands on `step`.
-fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<String>) -> Event {
+/// An event of `session`, which now stands on `step`, made by `by`.
+fn event(
+    session: &SessionRecord,
+    kind: EventKind,
+    step: &Step,
+    value: Option<String>,
+    by: Party,
+) -> Event {
     let node = if step.flow == session.flow {
         step.node.clone()
     } else {
@@ -375,11 +380,12 @@ fn event(session: &SessionRecord, kind: EventKind, step: &Step, value: Option<St
         node,
         value,
         at: now_millis(),
+        by,
     }
 }
 
 /// The outcome `step` reached, if it is one.
-fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
+fn outcome_event(session: &SessionRecord, step: &Step, by: Party) -> Option<Event> {
     let outcome = step.outcome.as_ref()?;
     let kind = match outcome.kind {
         Status::Active => return None,
@@ -387,7 +393,7 @@ fn outcome_event(session: &SessionRecord, step: &Step) -> Option<Event> {
         Status::Escalated => EventKind::Escalated,
         Status::Done => EventKind::Done,
     };
-    let mut reached = event(session, kind, step, None);
+    let mut reached = event(session, kind, step, None, by);
     // The remedy that resolved it is the node the walk stands on, named as nodes are (with
     // its flow, past a link).
     if outcome.resolved_by.is_some() {

@@ -1,6 +1,7 @@
-//! The figures a flow's owner reads, computed from the sessions' events: starts, outcomes,
-//! rates, steps to an outcome, where sessions went and where they stopped, which remedies
-//! resolve — in total and per flow version.
+//! The figures a flow's owner reads, computed from the sessions' events: starts, outcomes as
+//! shares of starts, steps to an outcome, where sessions went and where they stopped, which
+//! remedies resolve — in total, per flow version and per day or week; customers' sessions
+//! apart from what agents ran for callers.
 //!
 //! Pure: events in, figures out. Abandonment is decided here, at query time, from how long
 //! an unfinished session has been idle, so no background job has to mark sessions abandoned.
@@ -11,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
-use stepwise_store::{Event, EventKind};
+use stepwise_store::{Event, EventKind, Party};
 
 /// What the figures are measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,8 @@ pub struct Settings {
     pub abandon_after: i64,
 }
 
-/// The headline figures of a set of sessions.
+/// The headline figures of a set of sessions. Every session started is in exactly one of
+/// resolved, escalated, done, abandoned and in progress, so those five add up to `starts`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Summary {
     /// Sessions started.
@@ -39,12 +41,8 @@ pub struct Summary {
     pub abandoned: u64,
     /// Unfinished sessions still within the abandonment time.
     pub in_progress: u64,
-    /// resolved / finished, when any finished.
-    pub resolution_rate: Option<f64>,
-    /// escalated / finished, when any finished.
-    pub escalation_rate: Option<f64>,
-    /// abandoned / starts, when any started.
-    pub abandonment_rate: Option<f64>,
+    /// Each way a session can stand as a share of starts, when any started.
+    pub share_of_starts: Option<Shares>,
     /// The median number of answers given to reach the outcome, over finished sessions.
     pub median_steps: Option<f64>,
     /// Customers who said the outcome helped.
@@ -53,11 +51,61 @@ pub struct Summary {
     pub not_helpful: u64,
 }
 
+/// Shares of the sessions started, to three decimals. Rounded together (largest remainder),
+/// so that they always add up to exactly 1 and the percentages shown to exactly 100.0%.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct Shares {
+    /// resolved / starts.
+    pub resolved: f64,
+    /// escalated / starts.
+    pub escalated: f64,
+    /// done / starts.
+    pub done: f64,
+    /// abandoned / starts.
+    pub abandoned: f64,
+    /// in progress / starts.
+    pub in_progress: f64,
+}
+
+impl Shares {
+    /// The shares of `counts` (resolved, escalated, done, abandoned, in progress) in
+    /// thousandths of their sum; none when the sum is zero.
+    fn of(counts: [u64; 5]) -> Option<Shares> {
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let exact = counts.map(|c| u128::from(c) * 1000);
+        let mut thousandths = exact.map(|e| e / u128::from(total));
+        let given: u128 = thousandths.iter().sum();
+        // Hand the thousandths rounding took away to the largest remainders, first ones first.
+        let mut order: Vec<usize> = (0..5).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(exact[i] % u128::from(total)));
+        for &i in order
+            .iter()
+            .take(usize::try_from(1000 - given).unwrap_or(0))
+        {
+            thousandths[i] += 1;
+        }
+        let share = |i: usize| thousandths[i] as f64 / 1000.0;
+        Some(Shares {
+            resolved: share(0),
+            escalated: share(1),
+            done: share(2),
+            abandoned: share(3),
+            in_progress: share(4),
+        })
+    }
+}
+
 /// How many sessions reached a node, and how many were abandoned there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct NodeFigures {
     /// The node id (`other-flow/node` for a node reached through a link).
     pub node: String,
+    /// What the step says, in a few words (its first line, or its id when it has no text
+    /// or is no longer in the flow).
+    pub label: String,
     /// Sessions that stood on it at least once.
     pub reached: u64,
     /// Sessions abandoned while standing on it.
@@ -69,11 +117,13 @@ pub struct NodeFigures {
 pub struct RemedyFigures {
     /// The remedy's node id.
     pub remedy: String,
+    /// What the remedy says, in a few words.
+    pub label: String,
     /// Sessions it resolved (counted at their final outcome).
     pub resolved: u64,
     /// Sessions that reached it.
     pub reached: u64,
-    /// resolved / reached, when any reached it.
+    /// resolved / reached: a share of the sessions that reached it, when any did.
     pub success_rate: Option<f64>,
 }
 
@@ -84,25 +134,69 @@ pub struct VersionFigures {
     pub version: String,
     /// When its first session in the period started (RFC 3339).
     pub first_start: String,
-    /// Its figures.
+    /// Its customers' figures.
     pub summary: Summary,
 }
 
+/// How long one point of a trend spans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TrendUnit {
+    /// A day (UTC), when the sessions span at most [`DAILY_UP_TO`] days.
+    #[default]
+    Day,
+    /// A week from Monday (UTC), for longer spans.
+    Week,
+}
+
+/// Sessions spanning at most this many days are shown per day, longer spans per week.
+pub const DAILY_UP_TO: i64 = 62;
+
+/// The figures of the sessions that started in one day or week.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TrendPoint {
+    /// The first day of the day or week, `YYYY-MM-DD` (UTC).
+    pub from: String,
+    /// The figures of the customers' sessions that started in it.
+    pub summary: Summary,
+}
+
+/// The figures by day or by week, from the first session's to the last one's, with the days
+/// or weeks without sessions in between, so a change to a flow shows as a change in the line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Trend {
+    /// How long each point spans.
+    pub unit: TrendUnit,
+    /// Oldest first.
+    pub points: Vec<TrendPoint>,
+}
+
 /// Every figure of a flow over a set of sessions.
+///
+/// A session is the customer's own until an agent makes a move on it: from that move on
+/// (or from the start, for a session an agent started for a caller) it is counted in
+/// `agents`, so that an agent's restart or jump never changes how the customer's session
+/// ended. Everything but `agents` counts the customers' sessions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct Figures {
-    /// All the sessions together.
+    /// The customers' own sessions.
     pub summary: Summary,
-    /// Nodes by sessions reached, most first (ties by id).
+    /// Sessions agents ran for callers: started in the console, or taken up there from
+    /// where the customer left them.
+    pub agents: Summary,
+    /// Nodes in the flow's order (breadth first from its start, a linked flow's nodes after
+    /// the link); nodes no longer in the flow last, by sessions reached.
     pub nodes: Vec<NodeFigures>,
     /// Remedies by sessions resolved, most first (ties by success rate, then id).
     pub remedies: Vec<RemedyFigures>,
     /// Each version's figures, oldest first (by its first start).
     pub versions: Vec<VersionFigures>,
+    /// The figures by day or week.
+    pub trend: Trend,
 }
 
-/// How one session ended up, replayed from its events.
-#[derive(Debug, Default)]
+/// How one session, or the part of it one party made, ended up, replayed from its events.
+#[derive(Debug, Default, Clone)]
 struct Replay {
     version: String,
     started: i64,
@@ -126,6 +220,18 @@ enum End {
 }
 
 impl Replay {
+    /// The agents' part of a session, taken up from where the customer's part stands.
+    fn taken_up(customer: &Replay, at: i64) -> Replay {
+        Replay {
+            version: customer.version.clone(),
+            started: at,
+            last: at,
+            node: customer.node.clone(),
+            depth: customer.depth,
+            ..Replay::default()
+        }
+    }
+
     fn apply(&mut self, event: &Event) {
         self.last = self.last.max(event.at);
         let arrive = |r: &mut Replay| {
@@ -172,6 +278,32 @@ impl Replay {
             }
             None => End::InProgress,
         }
+    }
+}
+
+/// One session split by who moved it: the customer's part, then the agents' from their
+/// first move on.
+#[derive(Default)]
+struct Parts {
+    customer: Option<Replay>,
+    agents: Option<Replay>,
+}
+
+impl Parts {
+    fn apply(&mut self, event: &Event) {
+        if let Some(agents) = &mut self.agents {
+            return agents.apply(event);
+        }
+        if event.by == Party::Agent {
+            let mut agents = match &self.customer {
+                Some(customer) => Replay::taken_up(customer, event.at),
+                None => Replay::default(),
+            };
+            agents.apply(event);
+            self.agents = Some(agents);
+            return;
+        }
+        self.customer.get_or_insert_default().apply(event);
     }
 }
 
@@ -253,20 +385,25 @@ fn instant(name: &'static str, value: &str) -> Result<i64, PeriodError> {
 
 /// The figures of the sessions whose events are `events` (in the order the store gives
 /// them: each session's events in the order written). `remedies` names the flow's remedies,
-/// so that those that never resolved anything are listed too.
+/// so that those that never resolved anything are listed too. Nodes come by sessions
+/// reached (the report puts them in the flow's order).
 pub fn figures(events: &[Event], remedies: &[String], settings: Settings) -> Figures {
-    let mut sessions: Vec<Replay> = Vec::new();
+    let mut parts: Vec<Parts> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for event in events {
         let at = *index.entry(event.session.as_str()).or_insert_with(|| {
-            sessions.push(Replay::default());
-            sessions.len() - 1
+            parts.push(Parts::default());
+            parts.len() - 1
         });
-        sessions[at].apply(event);
+        parts[at].apply(event);
     }
     // A session whose start was not given (never the case for the store's reads) counts
     // for nothing.
-    sessions.retain(|s| !s.version.is_empty());
+    let (mut sessions, mut agents) = (Vec::new(), Vec::new());
+    for part in parts {
+        sessions.extend(part.customer.filter(|s| !s.version.is_empty()));
+        agents.extend(part.agents.filter(|s| !s.version.is_empty()));
+    }
 
     let mut nodes: BTreeMap<&str, NodeFigures> = BTreeMap::new();
     let mut remedy_figures: BTreeMap<&str, (u64, u64)> =
@@ -277,6 +414,7 @@ pub fn figures(events: &[Event], remedies: &[String], settings: Settings) -> Fig
                 .entry(node)
                 .or_insert_with(|| NodeFigures {
                     node: node.clone(),
+                    label: node.clone(),
                     reached: 0,
                     dropped_off: 0,
                 })
@@ -301,6 +439,7 @@ pub fn figures(events: &[Event], remedies: &[String], settings: Settings) -> Fig
         .into_iter()
         .map(|(remedy, (resolved, reached))| RemedyFigures {
             remedy: remedy.to_owned(),
+            label: remedy.to_owned(),
             resolved,
             reached,
             success_rate: rate(resolved, reached),
@@ -343,10 +482,58 @@ pub fn figures(events: &[Event], remedies: &[String], settings: Settings) -> Fig
 
     Figures {
         summary: summary(sessions.iter().collect(), settings),
+        agents: summary(agents.iter().collect(), settings),
         nodes,
         remedies,
         versions,
+        trend: trend(&sessions, settings),
     }
+}
+
+const DAY: i64 = 24 * 60 * 60 * 1000;
+
+/// The figures per day or week of the sessions' starts.
+fn trend(sessions: &[Replay], settings: Settings) -> Trend {
+    let day = |s: &Replay| s.started.div_euclid(DAY);
+    let (Some(first), Some(last)) = (
+        sessions.iter().map(day).min(),
+        sessions.iter().map(day).max(),
+    ) else {
+        return Trend::default();
+    };
+    let (unit, width, origin) = if last - first < DAILY_UP_TO {
+        (TrendUnit::Day, 1, first)
+    } else {
+        // The Unix epoch was a Thursday: Monday is three days on from a week's start.
+        (TrendUnit::Week, 7, first - (first + 3).rem_euclid(7))
+    };
+    let slot = |s: &Replay| usize::try_from((day(s) - origin) / width).unwrap_or(0);
+    let count = slot_count(last, origin, width);
+    let mut slots: Vec<Vec<&Replay>> = vec![Vec::new(); count];
+    for session in sessions {
+        if let Some(group) = slots.get_mut(slot(session)) {
+            group.push(session);
+        }
+    }
+    let points = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, group)| TrendPoint {
+            from: date(origin + i as i64 * width),
+            summary: summary(group, settings),
+        })
+        .collect();
+    Trend { unit, points }
+}
+
+fn slot_count(last: i64, origin: i64, width: i64) -> usize {
+    usize::try_from((last - origin) / width + 1).unwrap_or(0)
+}
+
+/// `YYYY-MM-DD` of a day counted from the Unix epoch.
+fn date(day: i64) -> String {
+    let midnight = day.saturating_mul(DAY);
+    rfc3339(midnight).chars().take(10).collect()
 }
 
 fn summary(sessions: Vec<&Replay>, settings: Settings) -> Summary {
@@ -375,9 +562,7 @@ fn summary(sessions: Vec<&Replay>, settings: Settings) -> Summary {
         }
     }
     s.finished = s.resolved + s.escalated + s.done;
-    s.resolution_rate = rate(s.resolved, s.finished);
-    s.escalation_rate = rate(s.escalated, s.finished);
-    s.abandonment_rate = rate(s.abandoned, s.starts);
+    s.share_of_starts = Shares::of([s.resolved, s.escalated, s.done, s.abandoned, s.in_progress]);
     s.median_steps = median(&mut steps);
     s
 }
@@ -426,8 +611,17 @@ mod tests {
                 node: (*node).into(),
                 value: (!value.is_empty()).then(|| (*value).into()),
                 at: start + i as i64 * MINUTE,
+                by: Party::Customer,
             })
             .collect()
+    }
+
+    /// `events` with those from the `from`th on made by an agent.
+    fn by_agent_from(mut events: Vec<Event>, from: usize) -> Vec<Event> {
+        for event in events.iter_mut().skip(from) {
+            event.by = Party::Agent;
+        }
+        events
     }
 
     use EventKind::*;
@@ -543,9 +737,29 @@ mod tests {
             (7, 2, 1, 1, 4)
         );
         assert_eq!((s.abandoned, s.in_progress), (2, 1));
-        assert_eq!(s.resolution_rate, Some(0.5)); // 2 of 4 finished
-        assert_eq!(s.escalation_rate, Some(0.25)); // 1 of 4
-        assert_eq!(s.abandonment_rate, Some(0.286)); // 2 of 7
+        // Of 7 starts: 2 resolved, 1 escalated, 1 done, 2 abandoned, 1 in progress, that is
+        // 285.714 or 142.857 thousandths. Rounded down they make 996; the four missing go to
+        // the largest remainders: the three 142.857s, then the first 285.714.
+        let shares = s.share_of_starts.unwrap();
+        assert_eq!(
+            (
+                shares.resolved,
+                shares.escalated,
+                shares.done,
+                shares.abandoned,
+                shares.in_progress
+            ),
+            (0.286, 0.143, 0.143, 0.285, 0.143)
+        );
+        let thousandths = [
+            shares.resolved,
+            shares.escalated,
+            shares.done,
+            shares.abandoned,
+            shares.in_progress,
+        ]
+        .map(|x| (x * 1000.0).round() as u64);
+        assert_eq!(thousandths.iter().sum::<u64>(), 1000);
         assert_eq!(s.median_steps, Some(2.5)); // 2, 2, 3, 3
         assert_eq!((s.helpful, s.not_helpful), (1, 1));
 
@@ -573,8 +787,12 @@ mod tests {
             .map(|v| (v.version.as_str(), v.summary.starts, v.summary.in_progress))
             .collect();
         assert_eq!(versions, [("v1", 6, 0), ("v2", 1, 1)]);
-        assert_eq!(f.versions[0].summary.resolution_rate, Some(0.5));
-        assert_eq!(f.versions[1].summary.resolution_rate, None);
+        let v1 = f.versions[0].summary.share_of_starts.unwrap();
+        assert_eq!((v1.resolved, v1.abandoned), (0.333, 0.333)); // 2 of 6 each
+        let v2 = f.versions[1].summary.share_of_starts.unwrap();
+        assert_eq!((v2.resolved, v2.in_progress), (0.0, 1.0));
+        // Only customers here.
+        assert_eq!(f.agents, Summary::default());
     }
 
     #[test]
@@ -640,6 +858,159 @@ mod tests {
             Period::parse(Some("2026-11-02"), Some("2026-11-01"), None),
             Err(PeriodError::Empty)
         );
+    }
+
+    #[test]
+    fn an_agents_restart_of_an_escalated_case_leaves_it_escalated() {
+        // The customer escalates; an agent opens the case and restarts it with the caller,
+        // then leaves it.
+        let events = by_agent_from(
+            session(
+                "x",
+                "v1",
+                0,
+                &[
+                    (Started, "q1", ""),
+                    (Answered, "support", "no"),
+                    (Escalated, "support", ""),
+                    (Restarted, "q1", ""),
+                ],
+            ),
+            3,
+        );
+        let f = figures(&events, &[], settings(1_000 * MINUTE));
+        assert_eq!((f.summary.starts, f.summary.escalated), (1, 1));
+        assert_eq!(f.summary.abandoned, 0);
+        let q1 = f.nodes.iter().find(|n| n.node == "q1").unwrap();
+        assert_eq!(q1.dropped_off, 0);
+        // The agent's part is counted apart: taken up, then left at the first step.
+        assert_eq!((f.agents.starts, f.agents.abandoned), (1, 1));
+    }
+
+    #[test]
+    fn sessions_agents_run_and_their_jumps_are_counted_apart() {
+        let mut events = by_agent_from(
+            session(
+                "call",
+                "v1",
+                0,
+                &[
+                    (Started, "q1", ""),
+                    (Jumped, "support", "support"),
+                    (Escalated, "support", ""),
+                ],
+            ),
+            0,
+        );
+        // A customer stops at q2; an agent takes the session up and jumps to support.
+        events.extend(by_agent_from(
+            session(
+                "mine",
+                "v1",
+                0,
+                &[
+                    (Started, "q1", ""),
+                    (Answered, "q2", "no"),
+                    (Jumped, "support", "support"),
+                    (Escalated, "support", ""),
+                ],
+            ),
+            2,
+        ));
+        let f = figures(&events, &[], settings(1_000 * MINUTE));
+        let s = &f.summary;
+        assert_eq!((s.starts, s.escalated, s.abandoned), (1, 0, 1));
+        assert_eq!(
+            f.nodes.iter().find(|n| n.node == "q2").unwrap().dropped_off,
+            1
+        );
+        assert!(f.nodes.iter().all(|n| n.node != "support"));
+        let a = &f.agents;
+        assert_eq!((a.starts, a.escalated), (2, 2));
+        // The agent's jump is one answer on from where the customer stood.
+        assert_eq!(a.median_steps, Some(1.5));
+    }
+
+    #[test]
+    fn a_back_from_an_escalation_un_escalates_it() {
+        let events = session(
+            "b",
+            "v1",
+            0,
+            &[
+                (Started, "q1", ""),
+                (Answered, "support", "no"),
+                (Escalated, "support", ""),
+                (Back, "q1", ""),
+            ],
+        );
+        let f = figures(&events, &[], settings(1_000 * MINUTE));
+        assert_eq!((f.summary.escalated, f.summary.abandoned), (0, 1));
+    }
+
+    #[test]
+    fn the_trend_has_a_point_per_day_or_per_week_with_empty_ones_between() {
+        let day = 24 * 60 * MINUTE;
+        // 2026-11-02 is a Monday.
+        let monday = 1_793_577_600_000;
+        let mut events = session("a", "v1", monday, &[(Started, "q1", "")]);
+        events.extend(session("b", "v1", monday + 2 * day, &[(Started, "q1", "")]));
+        events.extend(session(
+            "c",
+            "v1",
+            monday + 2 * day + MINUTE,
+            &[(Started, "q1", ""), (Jumped, "end", ""), (Done, "end", "")],
+        ));
+        let f = figures(&events, &[], settings(monday + 100 * day));
+        assert_eq!(f.trend.unit, TrendUnit::Day);
+        let points: Vec<(&str, u64, u64)> = f
+            .trend
+            .points
+            .iter()
+            .map(|p| (p.from.as_str(), p.summary.starts, p.summary.done))
+            .collect();
+        assert_eq!(
+            points,
+            [
+                ("2026-11-02", 1, 0),
+                ("2026-11-03", 0, 0),
+                ("2026-11-04", 2, 1)
+            ]
+        );
+        // Past 62 days, weeks from Monday.
+        events.extend(session(
+            "d",
+            "v1",
+            monday + 70 * day + 3 * day,
+            &[(Started, "q1", "")],
+        ));
+        let f = figures(&events, &[], settings(monday + 100 * day));
+        assert_eq!(f.trend.unit, TrendUnit::Week);
+        assert_eq!(f.trend.points.len(), 11);
+        assert_eq!(f.trend.points[0].from, "2026-11-02");
+        assert_eq!(f.trend.points[0].summary.starts, 3);
+        assert_eq!(f.trend.points[10].from, "2027-01-11");
+        assert_eq!(f.trend.points[10].summary.starts, 1);
+        let starts: u64 = f.trend.points.iter().map(|p| p.summary.starts).sum();
+        assert_eq!(starts, f.summary.starts);
+    }
+
+    #[test]
+    fn shares_always_add_up_to_one() {
+        for counts in [
+            [1, 1, 1, 0, 0],
+            [8, 2, 5, 10, 5],
+            [1, 0, 0, 0, 2],
+            [3, 3, 3, 3, 3],
+        ] {
+            let s = Shares::of(counts).unwrap();
+            let sum = [s.resolved, s.escalated, s.done, s.abandoned, s.in_progress]
+                .map(|x| (x * 1000.0).round() as u64)
+                .iter()
+                .sum::<u64>();
+            assert_eq!(sum, 1000, "{counts:?}: {s:?}");
+        }
+        assert_eq!(Shares::of([0; 5]), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use stepwise_app::report;
+use stepwise_app::stats::Period;
 use stepwise_store::StoreError;
 use utoipa::ToSchema;
 
@@ -115,7 +117,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, NotRe
     operation_id = "metrics",
     tag = "operations",
     responses(
-        (status = 200, description = "Requests and latency per route, sessions by flow and outcome, store commits",
+        (status = 200, description = "Requests and latency per route, store commits; sessions kept by flow, party and outcome (the owner's pages' counts), flow files with errors",
          content_type = "application/openmetrics-text"),
         (status = 401, description = "`unauthorized`: the server has a metrics token and the request does not carry it", body = ErrorBody),
         (status = 404, description = "`not_found`: the metrics are served on a listener of their own", body = ErrorBody)
@@ -125,11 +127,13 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     if state.settings.metrics_listen.is_some() {
         return AppError::NotFound.into_response();
     }
-    scrape(&state, &headers)
+    scrape(&state, &headers).await
 }
 
-/// The metrics, if the request may read them.
-pub fn scrape(state: &AppState, headers: &HeaderMap) -> Response {
+/// The metrics, if the request may read them. The sessions' figures are read from the store
+/// at each scrape, as the owner's pages read them; a store that cannot be read leaves them
+/// out of that scrape (and says so in the log) rather than the request counts too.
+pub async fn scrape(state: &AppState, headers: &HeaderMap) -> Response {
     if let Some(key) = &state.metrics_key
         && !auth::bearer(headers).is_some_and(|token| key.accepts(token))
     {
@@ -140,7 +144,23 @@ pub fn scrape(state: &AppState, headers: &HeaderMap) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(),
+        render(state).await,
     )
         .into_response()
+}
+
+async fn render(state: &AppState) -> String {
+    let library = state.library();
+    let flows = report::every_flow(
+        state.store.as_ref(),
+        library.catalog(),
+        &Period::default(),
+        state.settings.abandon_after,
+    )
+    .await
+    .unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the sessions' figures are left out of this scrape");
+        Vec::new()
+    });
+    state.metrics.render(&flows, library.files_with_errors())
 }

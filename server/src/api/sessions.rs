@@ -15,6 +15,7 @@ use crate::error::{AppError, ErrorBody};
 use crate::extract::Asked;
 use crate::serve::AppState;
 use stepwise_app::{Error, Move, Session, context};
+use stepwise_store::Party;
 
 /// `?lang=`: the language to answer in; else `Accept-Language`; else the session's language.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -116,7 +117,8 @@ pub async fn create(
 ) -> Result<impl IntoResponse, AppError> {
     let locale = asked.choose(&state.library(), None);
     let facts = context::from_api(&state, &body.flow, body.facts, body.context.as_deref())?;
-    let (session, step) = Session::start(&state, &body.flow, facts, &locale).await?;
+    let (session, step) =
+        Session::start(&state, &body.flow, facts, &locale, Party::Customer).await?;
     let location = format!("/api/v1/sessions/{}", session.record.id);
     Ok((
         StatusCode::CREATED,

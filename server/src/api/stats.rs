@@ -12,8 +12,10 @@ use crate::extract::StatsQuery;
 use crate::serve::AppState;
 use stepwise_app::report::{FlowStats, flow_report};
 
-/// A flow's figures: starts, outcomes and rates, where sessions went and where they were
-/// abandoned, which remedies resolve, in total and per version.
+/// A flow's figures: customers' starts and how they stand, each as a share of starts; where
+/// sessions went and where they were abandoned, step by step in the flow's order; which
+/// remedies resolve; in total, per version and per day or week; and apart from them the
+/// sessions agents ran for callers.
 #[utoipa::path(
     get,
     path = "/api/v1/flows/{id}/stats",

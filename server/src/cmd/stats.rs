@@ -16,10 +16,12 @@ use super::{lookup, output};
 /// Arguments of `stepwise stats`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Counts the sessions that started in [--from, --to): starts, outcomes, resolution rate
-(resolved / finished), escalation rate, abandonment, the median number of answers to an
-outcome, how many sessions reached each node and were abandoned there, which remedies
-resolve, and the same per flow version. Dates are YYYY-MM-DD (midnight UTC) or RFC 3339.
+Counts the sessions customers started in [--from, --to): starts, and how many are resolved,
+escalated, done, abandoned and in progress, each as a share of starts (the five add up to
+100%); the median number of answers to an outcome; how many sessions reached each step, in
+the flow's order, and were abandoned there; which remedies resolve; the same per flow
+version. Sessions agents ran for callers are counted apart. Dates are YYYY-MM-DD (midnight
+UTC) or RFC 3339.
 
 Examples:
   stepwise stats deposit-missing-memo
@@ -61,7 +63,7 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(period) => period,
         Err(e) => return usage(&e.to_string()),
     };
-    let (_, flow) = match lookup::checked_flow(&args.flow, &args.flows) {
+    let (checked, flow) = match lookup::checked_flow(&args.flow, &args.flows) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -84,9 +86,15 @@ pub fn run(args: &Args) -> ExitCode {
             .open(StoreMetrics::default())
             .await
             .map_err(|e| e.to_string())?;
-        report(store.as_ref(), &flow, &period, args.abandon_after)
-            .await
-            .map_err(|e| e.to_string())
+        report(
+            store.as_ref(),
+            &checked.catalog,
+            &flow,
+            &period,
+            args.abandon_after,
+        )
+        .await
+        .map_err(|e| e.to_string())
     });
     let stats = match stats {
         Ok(stats) => stats,
@@ -129,20 +137,25 @@ pub fn table(stats: &FlowStats) -> String {
         "; abandoned after {} idle\n",
         humantime::format_duration(Duration::from_secs(stats.abandon_after_secs))
     );
+    let _ = writeln!(out, "Customers' own sessions (shares of their starts):");
     summary(&mut out, s);
+    if f.agents.starts > 0 {
+        let _ = writeln!(out, "\nRun by agents for callers (shares of these):");
+        summary(&mut out, &f.agents);
+    }
 
     if !f.nodes.is_empty() {
         let width = column(f.nodes.iter().map(|n| n.node.as_str()), "Node");
         let _ = writeln!(
             out,
-            "\n{:<width$}  {:>7}  {:>11}",
+            "\n{:<width$}  {:>7}  {:>11}  Step",
             "Node", "Reached", "Dropped off"
         );
         for n in &f.nodes {
             let _ = writeln!(
                 out,
-                "{:<width$}  {:>7}  {:>11}",
-                n.node, n.reached, n.dropped_off
+                "{:<width$}  {:>7}  {:>11}  {}",
+                n.node, n.reached, n.dropped_off, n.label
             );
         }
     }
@@ -168,46 +181,58 @@ pub fn table(stats: &FlowStats) -> String {
         let width = column(f.versions.iter().map(|v| v.version.as_str()), "Version");
         let _ = writeln!(
             out,
-            "\n{:<width$}  {:<24}  {:>6}  {:>8}  {:>10}  {:>11}",
-            "Version", "First start", "Starts", "Finished", "Resolution", "Abandonment"
+            "\n{:<width$}  {:<24}  {:>6}  {:>8}  {:>9}  {:>6}  {:>9}  {:>11}",
+            "Version",
+            "First start",
+            "Starts",
+            "Resolved",
+            "Escalated",
+            "Done",
+            "Abandoned",
+            "In progress"
         );
         for v in &f.versions {
-            let s = &v.summary;
+            let shares = standing(&v.summary);
             let _ = writeln!(
                 out,
-                "{:<width$}  {:<24}  {:>6}  {:>8}  {:>10}  {:>11}",
+                "{:<width$}  {:<24}  {:>6}  {:>8}  {:>9}  {:>6}  {:>9}  {:>11}",
                 v.version,
                 v.first_start,
-                s.starts,
-                s.finished,
-                percent(s.resolution_rate),
-                percent(s.abandonment_rate)
+                v.summary.starts,
+                shares[0],
+                shares[1],
+                shares[2],
+                shares[3],
+                shares[4]
             );
         }
     }
     out
 }
 
+/// Resolved, escalated, done, abandoned and in progress as shares of starts.
+fn standing(s: &Summary) -> [String; 5] {
+    let shares = s.share_of_starts;
+    [
+        shares.map(|x| x.resolved),
+        shares.map(|x| x.escalated),
+        shares.map(|x| x.done),
+        shares.map(|x| x.abandoned),
+        shares.map(|x| x.in_progress),
+    ]
+    .map(percent)
+}
+
 fn summary(out: &mut String, s: &Summary) {
+    let shares = standing(s);
+    let of_starts = |i: usize| format!("{:>6} of starts", shares[i]);
     let rows = [
         ("Starts", s.starts.to_string(), String::new()),
-        (
-            "Resolved",
-            s.resolved.to_string(),
-            format!("{} of finished", percent(s.resolution_rate)),
-        ),
-        (
-            "Escalated",
-            s.escalated.to_string(),
-            format!("{} of finished", percent(s.escalation_rate)),
-        ),
-        ("Done", s.done.to_string(), String::new()),
-        (
-            "Abandoned",
-            s.abandoned.to_string(),
-            format!("{} of starts", percent(s.abandonment_rate)),
-        ),
-        ("In progress", s.in_progress.to_string(), String::new()),
+        ("Resolved", s.resolved.to_string(), of_starts(0)),
+        ("Escalated", s.escalated.to_string(), of_starts(1)),
+        ("Done", s.done.to_string(), of_starts(2)),
+        ("Abandoned", s.abandoned.to_string(), of_starts(3)),
+        ("In progress", s.in_progress.to_string(), of_starts(4)),
         (
             "Median answers",
             s.median_steps.map_or("-".to_owned(), |m| m.to_string()),

@@ -23,7 +23,7 @@ use crate::auth::{self, COOKIE};
 use crate::security;
 use crate::serve::AppState;
 use stepwise_app::{Asked, Session, context};
-use stepwise_store::{Note, Ticket};
+use stepwise_store::{Note, Party, Ticket};
 
 /// The longest note kept, in characters.
 const MAX_NOTE: usize = 2000;
@@ -267,7 +267,7 @@ async fn start(
         }
         Err(other) => return Err(other.into()),
     };
-    let (session, _) = Session::start(&state, &id, facts, DEFAULT_LOCALE).await?;
+    let (session, _) = Session::start(&state, &id, facts, DEFAULT_LOCALE, Party::Agent).await?;
     Ok(to_session(&session.record.id))
 }
 
@@ -535,7 +535,15 @@ async fn make_move<A: FormAction>(
         Err(rejection) => return Ok(rejection.into_response()),
     };
     // The agent reads in the source language; the customer's stays the session's.
-    moves::make(&state, &id, &Asked::default(), A::ACTION, form).await?;
+    moves::make(
+        &state,
+        &id,
+        &Asked::default(),
+        A::ACTION,
+        form,
+        Party::Agent,
+    )
+    .await?;
     Ok(to_session(&id))
 }
 

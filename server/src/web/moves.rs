@@ -7,6 +7,7 @@ use axum::extract::rejection::FormRejection;
 use serde::Deserialize;
 use stepwise_app::{Asked, Error, Move, Session};
 use stepwise_engine::WalkError;
+use stepwise_store::Party;
 
 use super::PageError;
 use crate::serve::AppState;
@@ -90,7 +91,7 @@ impl Action {
     }
 }
 
-/// Makes the move `form` asks for on session `id`. A stale form (an old tab, the browser's
+/// Makes the move `form` asks for on session `id`, as `by`. A stale form (an old tab, the browser's
 /// back button), a move the step does not offer, or a race with another tab leaves the
 /// session as it is: the page then simply shows the current step.
 pub async fn make(
@@ -99,9 +100,12 @@ pub async fn make(
     asked: &Asked,
     action: Action,
     form: MoveForm,
+    by: Party,
 ) -> Result<(), PageError> {
     let result = match action {
-        Action::Restart => Session::apply(state, id, asked, Move::Restart).await,
+        Action::Restart => {
+            Session::apply_if(state, id, asked, None, Move::Restart, by, |_, _| Ok(())).await
+        }
         Action::Answer | Action::Back | Action::Jump => {
             let change = match action {
                 Action::Answer => Move::Answer(form.answer),
@@ -109,7 +113,7 @@ pub async fn make(
                 _ => Move::Back,
             };
             let (at, pos) = (form.at, form.pos);
-            Session::apply_if(state, id, asked, None, change, |walk, flows| {
+            Session::apply_if(state, id, asked, None, change, by, |walk, flows| {
                 let here = walk.current(flows)?;
                 if here.node != at || here.position != pos {
                     // Refused like a finished walk: nothing changes, and the page shows the step.

@@ -18,7 +18,7 @@ use stepwise_engine::{
 
 use stepwise_app::webhooks::EventType;
 use stepwise_app::{Asked, Error, Library, Session, context};
-use stepwise_store::Ticket;
+use stepwise_store::{Party, Ticket};
 
 use super::catalog::{FlowCard, Group, groups, search};
 use super::link::{self, Kept};
@@ -170,7 +170,7 @@ async fn start(
         }
         Err(other) => return Err(other.into()),
     };
-    let (session, _) = Session::start(&state, &id, facts, &locale).await?;
+    let (session, _) = Session::start(&state, &id, facts, &locale, Party::Customer).await?;
     Ok(to_step(&session.record.id, &layout))
 }
 
@@ -474,7 +474,15 @@ async fn make_move<A: FormAction>(
             );
         }
     }
-    moves::make(&state, &id, &chosen(&layout), A::ACTION, form).await?;
+    moves::make(
+        &state,
+        &id,
+        &chosen(&layout),
+        A::ACTION,
+        form,
+        Party::Customer,
+    )
+    .await?;
     Ok(to_step(&id, &layout))
 }
 

@@ -89,6 +89,38 @@ pub struct Event {
     pub value: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
+    /// Who made the move: the customer on their own, or an agent.
+    pub by: Party,
+}
+
+/// Who made a session's move: the figures count customers' own sessions apart from what
+/// agents do for callers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Party {
+    /// The customer, on the help centre or through the API.
+    #[default]
+    Customer,
+    /// An agent, in the console.
+    Agent,
+}
+
+impl Party {
+    /// The party a stored `by_agent` flag names.
+    pub fn from_agent(by_agent: bool) -> Party {
+        if by_agent {
+            Party::Agent
+        } else {
+            Party::Customer
+        }
+    }
+
+    /// The name shown in figures and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Customer => "customer",
+            Party::Agent => "agent",
+        }
+    }
 }
 
 /// The kinds of [`Event`], stored as their lowercase names.

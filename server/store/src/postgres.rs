@@ -20,7 +20,7 @@ use tokio_postgres::{NoTls, Row};
 
 use crate::{
     ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
-    EventKind, SessionRecord, Store, StoreError, Ticket,
+    EventKind, Party, SessionRecord, Store, StoreError, Ticket,
 };
 
 mod embedded {
@@ -449,7 +449,7 @@ impl Store for PostgresStore {
             let client = self.client().await?;
             let statement = client
                 .prepare_cached(
-                    "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                    "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at, e.by_agent
                      FROM events AS s JOIN events AS e ON e.session = s.session
                      WHERE s.flow = $1 AND s.kind = 'started' AND s.at >= $2 AND s.at < $3
                        AND ($4::TEXT IS NULL OR s.version = $4)
@@ -600,8 +600,8 @@ async fn record(
     }
     let statement = tx
         .prepare_cached(
-            "INSERT INTO events (session, flow, version, kind, node, value, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO events (session, flow, version, kind, node, value, at, by_agent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .await
         .map_err(database)?;
@@ -616,6 +616,7 @@ async fn record(
                 &e.node,
                 &e.value,
                 &e.at,
+                &(e.by == Party::Agent),
             ],
         )
         .await
@@ -699,6 +700,7 @@ fn event_from(row: &Row) -> Result<Event, StoreError> {
         node: row.try_get(4).map_err(database)?,
         value: row.try_get(5).map_err(database)?,
         at: row.try_get(6).map_err(database)?,
+        by: Party::from_agent(row.try_get(7).map_err(database)?),
     })
 }
 

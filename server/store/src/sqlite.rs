@@ -28,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
-    EventKind, SessionRecord, Store, StoreError, Synchronous, Ticket,
+    EventKind, Party, SessionRecord, Store, StoreError, Synchronous, Ticket,
 };
 
 /// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/V2_notes.sql"),
     include_str!("../migrations/sqlite/V3_events.sql"),
     include_str!("../migrations/sqlite/V4_outbox.sql"),
+    include_str!("../migrations/sqlite/V5_event_party.sql"),
 ];
 
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
@@ -414,7 +415,7 @@ impl Store for SqliteStore {
         let (flow, version) = (flow.to_owned(), version.map(str::to_owned));
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at
+                "SELECT e.session, e.flow, e.version, e.kind, e.node, e.value, e.at, e.by_agent
                  FROM events AS s JOIN events AS e ON e.session = s.session
                  WHERE s.flow = ?1 AND s.kind = 'started' AND s.at >= ?2 AND s.at < ?3
                    AND (?4 IS NULL OR s.version = ?4)
@@ -436,6 +437,7 @@ impl Store for SqliteStore {
                     node: row.get(4)?,
                     value: row.get(5)?,
                     at: row.get(6)?,
+                    by: Party::from_agent(row.get(7)?),
                 })
             })?;
             rows.collect()
@@ -944,8 +946,8 @@ fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refus
 fn record(conn: &Connection, events: &[Event]) -> Result<u64, Refusal> {
     let mut stmt = conn
         .prepare_cached(
-            "INSERT INTO events (session, flow, version, kind, node, value, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO events (session, flow, version, kind, node, value, at, by_agent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(Refusal::Fatal)?;
     for e in events {
@@ -956,7 +958,8 @@ fn record(conn: &Connection, events: &[Event]) -> Result<u64, Refusal> {
             e.kind.as_str(),
             e.node,
             e.value,
-            e.at
+            e.at,
+            e.by == Party::Agent
         ])
         .map_err(Refusal::Fatal)?;
     }
@@ -1234,6 +1237,7 @@ mod tests {
             node: node.into(),
             value: None,
             at,
+            by: Party::Customer,
         }
     }
 
