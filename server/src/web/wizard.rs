@@ -68,6 +68,7 @@ async fn home(
     page(&HomePage {
         chrome: Chrome::customer(w.how_can_we_help, &q.layout)
             .in_language(&locale, &library, "/", &q.layout)
+            .posting_to_embedder(&state, &headers, &q.layout)
             .with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
@@ -102,6 +103,7 @@ async fn flow(
     page(&FlowPage {
         chrome: Chrome::customer(flow.title(), &layout)
             .in_language(&locale, &library, &format!("/flows/{id}"), &layout)
+            .posting_to_embedder(&state, &headers, &layout)
             .with_problems(&state),
         tags: flow.raw().tags.clone(),
         flow: FlowCard::of(&flow),
@@ -147,6 +149,8 @@ pub struct Field {
 struct StepPage {
     chrome: Chrome,
     id: String,
+    /// The id of the flow the step is in, for the page's `data-stepwise-flow`.
+    flow: String,
     flow_title: String,
     kind: &'static str,
     number: usize,
@@ -185,6 +189,7 @@ fn step_page(
     state: &AppState,
     session: &Session,
     layout: &Layout,
+    headers: &HeaderMap,
     typed: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
 ) -> Result<StepPage, PageError> {
     let shared = state.library();
@@ -242,9 +247,11 @@ fn step_page(
                 &format!("/s/{}", session.record.id),
                 layout,
             )
+            .posting_to_embedder(state, headers, layout)
             .with_problems(state),
         fallback: step.fallback,
         id: session.record.id.clone(),
+        flow: step.flow.clone(),
         flow_title: step.flow_title.clone(),
         kind: step.kind.as_str(),
         number: step.position + 1,
@@ -281,10 +288,11 @@ fn resolved_text(step: &Step, w: &Words) -> String {
 async fn step(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    let mut step = step_page(&state, &session, &layout, None)?;
+    let mut step = step_page(&state, &session, &layout, &headers, None)?;
     if step.sent {
         // The page shows without the ticket rather than not at all.
         step.ticket = state
@@ -317,6 +325,7 @@ async fn make_move<A: FormAction>(
 async fn details(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -328,7 +337,7 @@ async fn details(
         Err(Error::Walk(WalkError::InvalidDetails { problems })) => {
             let errors = problems.into_iter().map(|p| (p.id, p.problem)).collect();
             let session = Session::load(&state, &id).await?;
-            let page = step_page(&state, &session, &layout, Some((typed, errors)))?;
+            let page = step_page(&state, &session, &layout, &headers, Some((typed, errors)))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         other => {
