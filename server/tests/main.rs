@@ -12,6 +12,7 @@ mod browser;
 mod check_cli;
 mod diff_cli;
 mod durability;
+mod embed;
 mod flows;
 mod graph;
 mod hardening;
