@@ -223,8 +223,10 @@ async fn enter_main_frame(browser: &Client) {
 }
 
 /// With the browser in the embedded frame: waits until the frame on the host page is as tall
-/// as the page it shows, checks the page then needs no scrollbar, and returns the height.
-async fn frame_follows_its_content(browser: &Client) -> u64 {
+/// as the page it shows, checks the page then needs no scrollbar, and returns the height and
+/// how long after the page was shown the frame had it.
+async fn frame_follows_its_content(browser: &Client) -> (u64, Duration) {
+    let shown = Instant::now();
     let content = browser
         .execute(
             "return Math.ceil(document.documentElement.getBoundingClientRect().height);",
@@ -253,7 +255,7 @@ async fn frame_follows_its_content(browser: &Client) -> u64 {
         .unwrap();
     let [sh, ch, sw, cw] = [0, 1, 2, 3].map(|i| scroll[i].as_u64().unwrap());
     assert!(sh <= ch && sw <= cw, "the framed page scrolls: {scroll}");
-    settled as u64
+    (settled as u64, shown.elapsed())
 }
 
 #[tokio::test]
@@ -412,8 +414,20 @@ async fn a_help_centre_embeds_the_wizard_and_hears_the_escalation() {
         .await
         .unwrap();
     assert!(reference.starts_with("SW-"), "{reference}");
-    println!("frame heights (px) per page: {heights:?}");
-    let mut distinct: Vec<u64> = heights.iter().map(|(_, h)| *h).collect();
+    // A narrower host page makes the same step taller: the frame follows without a reload.
+    browser.set_window_size(390, 844).await.unwrap();
+    enter_main_frame(&browser).await;
+    let narrow = frame_follows_its_content(&browser).await;
+    assert!(
+        narrow.0 > heights.last().unwrap().1.0,
+        "narrower but not taller: {narrow:?}"
+    );
+    heights.push(("reference at 390 px", narrow));
+    browser.set_window_size(1280, 900).await.unwrap();
+    for (page, (height, after)) in &heights {
+        println!("frame height on {page:?}: {height} px, matched {after:?} after the test saw it");
+    }
+    let mut distinct: Vec<u64> = heights.iter().map(|(_, (h, _))| *h).collect();
     distinct.sort_unstable();
     distinct.dedup();
     assert!(
