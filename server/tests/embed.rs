@@ -4,9 +4,10 @@
 //! loopback origin under a strict Content-Security-Policy, embeds the wizard with one script
 //! tag; a customer walks a flow to an escalation inside the frame, and the host page sees the
 //! frame follow each step's height and receives `step` and `escalated`, while messages from a
-//! third origin, and from a frame the script did not make, are ignored.
+//! third origin, and from a frame the script did not make, are ignored; other walks end in
+//! `resolved` and `done`.
 
-use crate::browser::{Driver, assert_no_policy_violations, click, heading, screenshot};
+use crate::browser::{Driver, assert_no_policy_violations, click, heading, navigate, screenshot};
 use crate::support;
 
 use std::path::Path;
@@ -500,5 +501,115 @@ async fn a_help_centre_embeds_the_wizard_and_hears_the_escalation() {
     browser.close().await.unwrap();
     host_site.abort();
     forger_site.abort();
+    server.stop().await;
+}
+
+/// Answers the framed step with the answer whose id is `id`, and waits for the next page.
+async fn answer(browser: &Client, id: &str) {
+    let button = browser
+        .find(Locator::Css(&format!(
+            "button[name='answer'][value='{id}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no answer {id:?}: {e}"));
+    navigate(browser, button.click()).await;
+}
+
+#[tokio::test]
+async fn the_host_hears_a_resolved_walk_and_a_done_walk() {
+    let (host_listener, host) = loopback().await;
+    let store = tempfile::tempdir().unwrap();
+    let server = server(store.path(), &format!("'self' {host}")).await;
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
+    let stepwise = server.client.base.clone();
+    let page_for = |flow: &str| {
+        docs("host.html")
+            .replace(
+                "data-flow=\"deposit-missing-memo\"",
+                &format!("data-flow=\"{flow}\""),
+            )
+            .replace(DOCUMENTED_ORIGIN, &stepwise)
+    };
+    let host_site = site(
+        host_listener,
+        vec![
+            (
+                "/resolved.html",
+                "text/html; charset=utf-8",
+                page_for("wallet-password-forgotten"),
+            ),
+            (
+                "/done.html",
+                "text/html; charset=utf-8",
+                page_for("account-restricted"),
+            ),
+            ("/host.js", "text/javascript", docs("host.js")),
+            ("/host.css", "text/css", docs("host.css")),
+        ],
+        format!(
+            "default-src 'none'; script-src 'self' {stepwise}; frame-src {stepwise}; \
+             style-src 'self'"
+        ),
+    )
+    .await;
+    let browser = driver.browser(true).await;
+
+    // The last step's kind is the name of the event it sends.
+    let walks: [(&str, &str, &[&str], &str); 2] = [
+        (
+            "resolved.html",
+            "wallet-password-forgotten",
+            &["account", "worked"],
+            "resolved",
+        ),
+        (
+            "done.html",
+            "account-restricted",
+            &["asks-info", "yes", "recent"],
+            "done",
+        ),
+    ];
+    for (page, flow, answers, outcome) in walks {
+        browser.goto(&format!("{host}/{page}")).await.unwrap();
+        enter_main_frame(&browser).await;
+        click(&browser, "Start").await;
+        for id in answers {
+            answer(&browser, id).await;
+        }
+        browser.enter_parent_frame().await.unwrap();
+        let events = eventually(&format!("the {outcome} event"), || async {
+            let events = listed(&browser, "events").await;
+            events
+                .iter()
+                .any(|e| e["type"] == outcome)
+                .then_some(events)
+        })
+        .await;
+        let steps: Vec<(&str, u64)> = events
+            .iter()
+            .filter(|e| e["type"] == "step")
+            .map(|e| (e["kind"].as_str().unwrap(), e["step"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(steps.len(), answers.len() + 1, "{events:#?}");
+        assert_eq!(steps.last().unwrap().0, outcome, "{events:#?}");
+        assert!(
+            steps.windows(2).all(|w| w[1].1 == w[0].1 + 1),
+            "one step after another: {steps:?}"
+        );
+        assert_eq!(
+            events.last().unwrap(),
+            &json!({"source": "stepwise", "type": outcome, "flow": flow}),
+            "{events:#?}"
+        );
+        assert!(
+            events.iter().all(|e| e["type"] != "escalated"),
+            "{events:#?}"
+        );
+    }
+    assert_no_policy_violations(&browser).await;
+    browser.close().await.unwrap();
+    host_site.abort();
     server.stop().await;
 }
