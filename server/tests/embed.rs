@@ -64,6 +64,10 @@ async fn the_embed_script_is_served_as_a_script_with_a_long_cache() {
         );
         assert_eq!(headers[header::CACHE_CONTROL], cache, "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        if path == "/embed.js" {
+            // Other sites load it, some of them cross-origin isolated.
+            assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
+        }
         let text = response.text().await.unwrap();
         assert!(text.contains(marker), "{path}: {text}");
     }
