@@ -6,6 +6,7 @@
 //!
 //! - [`serve`]: the router, its middleware, and `run` (listener in, shutdown signal in);
 //! - [`connections`]: accepting connections, with a cap and a timeout for stalled clients;
+//! - [`embed_origin`]: the origin a framed wizard posts its events to, checked against framing;
 //! - [`api`]: one module per group of routes, and the OpenAPI document;
 //! - [`auth`]: the agent token that lets staff in;
 //! - [`extract`]: what the API and the pages both read from a request (language, period);
@@ -19,6 +20,7 @@
 pub mod api;
 pub mod auth;
 pub mod connections;
+pub mod embed_origin;
 pub mod error;
 pub mod extract;
 pub mod limits;

@@ -207,6 +207,12 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
         format!("/s/{resolved}"),
         format!("/s/{form}"),
         format!("/s/{escalated}"),
+        // In a frame the embed script made on this server's own pages ('self').
+        "/?embed=1".to_owned(),
+        format!(
+            "/s/{form}?embed=1&embed_origin={}",
+            url::form_urlencoded::byte_serialize(base.as_bytes()).collect::<String>()
+        ),
         "/flows/no-such-flow".to_owned(),
         "/flows/deposit-missing-memo?ctx=not-a-token".to_owned(),
         "/s/no-such-session".to_owned(),

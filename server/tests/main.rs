@@ -13,6 +13,7 @@ mod check_cli;
 mod context;
 mod diff_cli;
 mod durability;
+mod embed;
 mod flows;
 mod graph;
 mod hardening;

@@ -103,6 +103,8 @@ async fn every_kind_of_response_carries_the_security_headers() {
         ("/flows/no-such-flow", StatusCode::NOT_FOUND),
         ("/assets/site.css", StatusCode::OK),
         ("/assets/site.js", StatusCode::OK),
+        ("/assets/frame.js", StatusCode::OK),
+        ("/embed.js", StatusCode::OK),
         ("/api/v1/flows", StatusCode::OK),
         (&format!("/api/v1/sessions/{id}"), StatusCode::OK),
         ("/api/v1/sessions/not-a-session", StatusCode::NOT_FOUND),

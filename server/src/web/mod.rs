@@ -38,6 +38,7 @@ use stepwise_engine::{DEFAULT_LOCALE, WalkError};
 
 use stepwise_app::{Asked, Error};
 
+use crate::embed_origin::Origin;
 use crate::error::AppError;
 use crate::serve::AppState;
 use stepwise_app::Library;
@@ -58,6 +59,10 @@ pub fn router() -> Router<AppState> {
 pub struct Layout {
     #[serde(default)]
     embed: Option<String>,
+    /// `?embed_origin=`: the origin of the page that framed the wizard with the embed script,
+    /// which the frame posts its events to (see [`crate::embed_origin`]).
+    #[serde(default)]
+    embed_origin: Option<String>,
     /// `?lang=`: the language the customer chose with the switch, kept on every link.
     #[serde(default)]
     lang: Option<String>,
@@ -69,6 +74,14 @@ impl Layout {
         matches!(self.embed.as_deref(), Some("1" | "true"))
     }
 
+    /// The origin that framed the page, if the page is framed and it is an origin.
+    pub fn embed_origin(&self) -> Option<Origin> {
+        match self.embedded() {
+            true => self.embed_origin.as_deref().and_then(Origin::parse),
+            false => None,
+        }
+    }
+
     /// The language chosen with the switch, if it is a language tag.
     pub fn lang(&self) -> Option<String> {
         self.lang.as_deref().and_then(normalize_locale)
@@ -76,7 +89,7 @@ impl Layout {
 
     /// The query string that keeps the layout and the chosen language on every link.
     pub fn query(&self) -> String {
-        query_of(self.embedded(), self.lang().as_deref())
+        query_of(self, self.lang().as_deref())
     }
 
     /// The language of a page: the one chosen with the switch, else a session's, else the
@@ -92,11 +105,15 @@ impl Layout {
     }
 }
 
-/// `?embed=1&lang=de`, or as much of it as applies.
-fn query_of(embed: bool, lang: Option<&str>) -> String {
+/// `?embed=1&embed_origin=…&lang=de`, or as much of it as applies: the layout's framing and
+/// the language `lang`.
+fn query_of(layout: &Layout, lang: Option<&str>) -> String {
     let mut parts = Vec::new();
-    if embed {
+    if layout.embedded() {
         parts.push("embed=1".to_owned());
+    }
+    if let Some(origin) = layout.embed_origin() {
+        parts.push(format!("embed_origin={}", segment(&origin.to_string())));
     }
     if let Some(lang) = lang {
         parts.push(format!("lang={lang}"));
@@ -126,6 +143,9 @@ pub struct Chrome {
     pub title: String,
     /// The iframe layout.
     pub embed: bool,
+    /// The origin the page posts its events to, when the embed script framed it there and
+    /// `--frame-ancestors` allows that origin.
+    pub embed_origin: Option<String>,
     /// The query string to keep on links and form actions.
     pub query: String,
     /// Whether this is the agent console (another header).
@@ -149,6 +169,7 @@ impl Chrome {
         Chrome {
             title: title.into(),
             embed: layout.embedded(),
+            embed_origin: None,
             query: layout.query(),
             agent: false,
             problems: Vec::new(),
@@ -170,17 +191,14 @@ impl Chrome {
     ) -> Chrome {
         self.lang = locale.to_owned();
         self.w = words::for_locale(locale);
-        self.query = query_of(
-            layout.embedded(),
-            Some(locale).filter(|_| layout.lang().is_some()),
-        );
+        self.query = query_of(layout, Some(locale).filter(|_| layout.lang().is_some()));
         let locales = library.translations().locales();
         if locales.len() > 1 {
             self.languages = locales
                 .into_iter()
                 .map(|other| LanguageLink {
                     name: words::name_of(&other),
-                    href: format!("{path}{}", query_of(layout.embedded(), Some(&other))),
+                    href: format!("{path}{}", query_of(layout, Some(&other))),
                     current: other == locale,
                     locale: other,
                 })
@@ -194,6 +212,7 @@ impl Chrome {
         Chrome {
             title: title.into(),
             embed: false,
+            embed_origin: None,
             query: String::new(),
             agent: true,
             problems: Vec::new(),
@@ -227,6 +246,29 @@ impl Chrome {
 }
 
 impl Chrome {
+    /// Lets the page post its events to the origin that framed it, if `--frame-ancestors`
+    /// allows that origin (`'self'` is this server, as the request's `Host` names it).
+    pub fn posting_to_embedder(
+        mut self,
+        state: &AppState,
+        headers: &HeaderMap,
+        layout: &Layout,
+    ) -> Chrome {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        self.embed_origin = layout.embed_origin().and_then(|origin| {
+            if origin.allowed_by(&state.settings.frame_ancestors, host) {
+                Some(origin.to_string())
+            } else {
+                tracing::info!(
+                    %origin,
+                    "a framed page posts no events: --frame-ancestors does not allow its embed origin"
+                );
+                None
+            }
+        });
+        self
+    }
+
     /// Makes the page follow the flows while writers preview (`--watch`).
     pub fn live(self, state: &AppState) -> Chrome {
         let generation = state.generation();

@@ -86,6 +86,7 @@ async fn home(
     page(&HomePage {
         chrome: Chrome::customer(w.how_can_we_help, &q.layout)
             .in_language(&locale, &library, "/", &q.layout)
+            .posting_to_embedder(&state, &headers, &q.layout)
             .with_problems(&state),
         groups: if results.is_some() {
             Vec::new()
@@ -126,6 +127,7 @@ async fn flow(
     let path = format!("/flows/{}", segment(flow.id()));
     let chrome = Chrome::customer(flow.title(), &layout)
         .in_language(&locale, &library, &path, &layout)
+        .posting_to_embedder(&state, &headers, &layout)
         .with_problems(&state);
     let kept = match context::check_link(&state, flow.id(), &link::offered(&fields)) {
         Ok(checked) => checked.kept,
@@ -240,6 +242,8 @@ pub struct Field {
 struct StepPage {
     chrome: Chrome,
     id: String,
+    /// The id of the flow the step is in, for the page's `data-stepwise-flow`.
+    flow: String,
     flow_title: String,
     kind: &'static str,
     number: usize,
@@ -331,6 +335,7 @@ fn step_page(
     state: &AppState,
     session: &Session,
     layout: &Layout,
+    headers: &HeaderMap,
     typed: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
 ) -> Result<StepPage, PageError> {
     let shared = state.library();
@@ -388,9 +393,11 @@ fn step_page(
                 &format!("/s/{}", session.record.id),
                 layout,
             )
+            .posting_to_embedder(state, headers, layout)
             .with_problems(state),
         fallback: step.fallback,
         id: session.record.id.clone(),
+        flow: step.flow.clone(),
         flow_title: step.flow_title.clone(),
         kind: step.kind.as_str(),
         number: step.position + 1,
@@ -427,10 +434,11 @@ fn resolved_text(step: &Step, w: &Words) -> String {
 async fn step(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
-    let mut step = step_page(&state, &session, &layout, None)?;
+    let mut step = step_page(&state, &session, &layout, &headers, None)?;
     if step.sent {
         // The page shows without the ticket rather than not at all.
         step.ticket = state
@@ -514,6 +522,7 @@ struct LeavePage {
 async fn leave(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<LeaveQuery>,
 ) -> Result<Response, PageError> {
     let session = Session::load(&state, &id).await?;
@@ -532,7 +541,8 @@ async fn leave(
     let w = words::for_locale(&locale);
     let step = session.walk.current(&shared.in_locale(&locale))?;
     page(&LeavePage {
-        chrome: Chrome::customer(w.leave_heading, &q.layout),
+        chrome: Chrome::customer(w.leave_heading, &q.layout)
+            .posting_to_embedder(&state, &headers, &q.layout),
         id,
         reference,
         restart: q.to == "restart",
@@ -544,6 +554,7 @@ async fn leave(
 async fn details(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(layout): Query<Layout>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -555,7 +566,7 @@ async fn details(
         Err(Error::Walk(WalkError::InvalidDetails { problems })) => {
             let errors = problems.into_iter().map(|p| (p.id, p.problem)).collect();
             let session = Session::load(&state, &id).await?;
-            let page = step_page(&state, &session, &layout, Some((typed, errors)))?;
+            let page = step_page(&state, &session, &layout, &headers, Some((typed, errors)))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         other => {
