@@ -7,6 +7,7 @@ use std::path::Path;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use serde::Serialize;
 
+use crate::source::snippet::Snippet;
 use crate::source::{Source, Span};
 
 /// How bad a diagnostic is.
@@ -269,7 +270,7 @@ impl Diagnostic {
             .with_links(false)
             .with_urls(false);
         let mut out = String::new();
-        match handler.render_report(&mut out, self) {
+        match handler.render_report(&mut out, &Shown::of(self)) {
             Ok(()) => out,
             Err(_) => format!(
                 "{}: {} [stepwise::{}]: {}\n",
@@ -388,20 +389,60 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-impl miette::Diagnostic for Diagnostic {
+/// A diagnostic as miette renders it: its labels in the [`Snippet`] of its source they show.
+struct Shown<'d> {
+    diagnostic: &'d Diagnostic,
+    snippet: Snippet<'d>,
+    /// The primary label first, as they stand in the snippet.
+    labels: Vec<Span>,
+}
+
+impl<'d> Shown<'d> {
+    fn of(diagnostic: &'d Diagnostic) -> Shown<'d> {
+        let spans: Vec<Span> = diagnostic
+            .primary
+            .iter()
+            .chain(&diagnostic.secondary)
+            .map(|l| l.span)
+            .collect();
+        let (snippet, labels) = Snippet::of(&diagnostic.source, &spans);
+        Shown {
+            diagnostic,
+            snippet,
+            labels,
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("stepwise::{}", self.code)))
+        Some(Box::new(format!("stepwise::{}", self.diagnostic.code)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
+        Some(match self.diagnostic.severity {
             Severity::Warning => miette::Severity::Warning,
             Severity::Error => miette::Severity::Error,
         })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.diagnostic
+            .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
@@ -409,19 +450,26 @@ impl miette::Diagnostic for Diagnostic {
     fn source_code(&self) -> Option<&dyn SourceCode> {
         // Without a label there is nothing to show, and an empty source would render
         // an empty snippet.
-        self.primary
+        self.diagnostic
+            .primary
             .as_ref()
-            .map(|_| &self.source as &dyn SourceCode)
+            .map(|_| &self.snippet as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = self.primary.as_ref()?;
-        let first = LabeledSpan::new_primary_with_span(Some(primary.text.clone()), primary.span);
-        let rest = self
-            .secondary
-            .iter()
-            .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), l.span));
-        Some(Box::new(std::iter::once(first).chain(rest)))
+        let primary = self.diagnostic.primary.as_ref()?;
+        let texts = std::iter::once(primary).chain(&self.diagnostic.secondary);
+        let spans = texts
+            .zip(&self.labels)
+            .enumerate()
+            .map(|(k, (label, &span))| {
+                if k == 0 {
+                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(label.text.clone()), span)
+                }
+            });
+        Some(Box::new(spans))
     }
 }
 
