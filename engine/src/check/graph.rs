@@ -157,9 +157,7 @@ fn unknown_target(
     target: &str,
     suggestion: Option<&str>,
 ) -> Diagnostic {
-    let at = flow
-        .spans(id)
-        .and_then(|n| n.targets().get(k).copied().flatten());
+    let at = flow.spans(id).and_then(|n| n.target(k));
     flow.diagnostic(
         Code::UnknownTarget,
         format!("`{field}` of node `{id}` names `{target}`, which is not a node of this flow"),
@@ -286,9 +284,7 @@ fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
         let Some(k) = node.targets().iter().position(|&(_, t)| t == id(to)) else {
             continue;
         };
-        let at = flow
-            .spans(id(from))
-            .and_then(|n| n.targets().get(k).copied().flatten());
+        let at = flow.spans(id(from)).and_then(|n| n.target(k));
         let label = if to == cycle[0] {
             format!("back to `{}`", id(to))
         } else {

@@ -904,3 +904,52 @@ fn many_ids_with_spaces_are_each_reported_in_linear_time() {
         .count();
     assert_eq!(found, 20_001);
 }
+
+#[test]
+fn a_typo_in_a_300_000_character_id_is_suggested_and_rendered() {
+    let id = "a".repeat(300_000);
+    let mut typo = id.clone();
+    typo.replace_range(150_000..150_001, "b");
+    let started = std::time::Instant::now();
+    let report = run(&[flow(
+        "f",
+        &id,
+        &format!(r#""{id}": Info(text: "i", next: "{typo}"), {DONE}"#),
+    )]);
+    let checked = started.elapsed();
+    let d = only(&report, Code::UnknownTarget);
+    assert_eq!(d.help, Some(format!("did you mean `{id}`?")));
+    let text = d.render(Style::Plain);
+    assert!(text.contains("…"), "the line is cut");
+    println!(
+        "checked in {checked:?}, rendered in {:?}",
+        started.elapsed() - checked
+    );
+}
+
+#[test]
+fn thousands_of_diagnostics_render_in_time_linear_in_their_number() {
+    let answers: Vec<String> = (0..3_000)
+        .map(|i| format!(r#"(id: "a{i}", label: "A", goto: "missing-{i}"),"#))
+        .collect();
+    let report = run(&[flow(
+        "many",
+        "ask",
+        &format!(
+            "\"ask\": Question(text: \"?\", answers: [\n{}\n]), {DONE}",
+            answers.join("\n")
+        ),
+    )]);
+    let unknown = codes(&report)
+        .into_iter()
+        .filter(|&c| c == Code::UnknownTarget);
+    assert_eq!(unknown.count(), 3_000);
+    let started = std::time::Instant::now();
+    let json: Vec<_> = report.diagnostics.iter().map(Diagnostic::to_json).collect();
+    let as_json = started.elapsed();
+    let text = crate::render_all(&report.diagnostics, Style::Plain);
+    let as_text = started.elapsed() - as_json;
+    assert_eq!(json.len(), report.diagnostics.len());
+    assert!(text.contains("[many.ron:3001:"), "line numbers run on");
+    println!("3,000 diagnostics: {as_json:?} as JSON, {as_text:?} as text");
+}
