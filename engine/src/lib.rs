@@ -64,7 +64,10 @@ pub use diagnostic::{
     Code, Diagnostic, JsonDiagnostic, JsonLabel, Label, RENDER_WIDTH, Severity, Style, render_all,
 };
 pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
-pub use files::{MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_flow_file, translation_path};
+pub use files::{
+    BACKUP_SUFFIXES, MAX_FILE_SIZE, SCENARIO_SUFFIX, file_name_parts, is_backup, is_flow_file,
+    translation_path,
+};
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
 pub use model::{Answer, Detail, Node, RawFlow};
