@@ -85,13 +85,14 @@ fn plural(n: usize, word: &str) -> String {
 
 /// Checks flow files and directories of them (a directory's `*.ron` files, sorted,
 /// without `*.scenarios.ron`), and the translations beside them (`<flow>.<locale>.ron`).
+///
+/// A file named on its own is checked in the context of its directory, as it is served:
+/// its links reach the flows beside it and facts they set count. Only the named files and
+/// directories are reported (and counted).
 pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
-    let mut sources = Vec::new();
     let mut problems = Vec::new();
-    // Files that could not be read: a link to one is to a flow with errors, not unknown.
-    let mut unread = HashSet::new();
-    let mut files = 0;
     // `stepwise check flows flows/a.ron` names a.ron twice; check it once.
+    let mut named = Vec::new();
     let mut seen = HashSet::new();
     for path in paths {
         let found = if path.is_dir() {
@@ -115,16 +116,32 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             vec![path.clone()]
         };
         for file in found {
-            if !seen.insert(file.clone()) {
-                continue;
+            if seen.insert(same_file(&file)) {
+                named.push(file);
             }
-            files += 1;
-            match Source::read(&file) {
-                Ok(source) => sources.push(source),
-                Err(d) => {
-                    if let Some(stem) = d.source.stem() {
-                        unread.insert(nfc(stem).into_owned());
-                    }
+        }
+    }
+    let context = context_of(paths, &mut seen);
+    let files = named.len();
+    let mut sources = Vec::new();
+    // Files that could not be read: a link to one is to a flow with errors, not unknown.
+    let mut unread = HashSet::new();
+    let mut context_sources = HashSet::new();
+    for (file, reported) in named
+        .iter()
+        .map(|f| (f, true))
+        .chain(context.iter().map(|f| (f, false)))
+    {
+        if !reported {
+            context_sources.insert(file.clone());
+        }
+        match Source::read(file) {
+            Ok(source) => sources.push(source),
+            Err(d) => {
+                if let Some(stem) = d.source.stem() {
+                    unread.insert(nfc(stem).into_owned());
+                }
+                if reported {
                     problems.push(*d);
                 }
             }
@@ -142,6 +159,9 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
             .filter(|d| d.is_error())
             .filter_map(|d| d.source.stem().map(|stem| nfc(stem).into_owned())),
     );
+    report
+        .diagnostics
+        .retain(|d| !context_sources.contains(d.path()));
     let mut with_translations: Vec<PathBuf> = paths.to_vec();
     for path in paths {
         if path.is_file() && is_flow_file(path) {
@@ -154,6 +174,37 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     report.diagnostics.extend(found);
     sort(&mut report.diagnostics);
     report
+}
+
+/// The flow files beside the files named on their own, which are not named themselves.
+fn context_of(paths: &[PathBuf], seen: &mut HashSet<PathBuf>) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+                _ => PathBuf::from("."),
+            };
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    let mut context = Vec::new();
+    for dir in dirs {
+        // A directory that cannot be listed gives no context; the named file is still read.
+        for file in flow_files(&dir).unwrap_or_default() {
+            if seen.insert(same_file(&file)) {
+                context.push(file);
+            }
+        }
+    }
+    context
+}
+
+/// A file's path as compared to tell whether two names are one file.
+fn same_file(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_owned())
 }
 
 /// The translation files beside a flow file.
