@@ -7,6 +7,7 @@
 //! - `parse`: RON → [`RawFlow`], ron's errors as diagnostics;
 //! - `rules`: one flow on its own (start, answers, summary, file name);
 //! - `ids`: how a flow's ids are written (invisible characters, mixed alphabets);
+//! - `text`: what its texts hold (control characters, raw HTML, placeholders);
 //! - `graph`: one flow as a graph (targets, reachability, traps, long paths);
 //! - `links`: flows together (links, link loops, facts, flows with errors).
 
@@ -15,6 +16,7 @@ mod ids;
 mod links;
 mod parse;
 mod rules;
+mod text;
 
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashSet};

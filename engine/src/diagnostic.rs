@@ -75,8 +75,12 @@ codes! {
     DuplicateNode = "duplicate-node", Error;
     /// Two answers of one question with the same id.
     DuplicateAnswer = "duplicate-answer", Error;
+    /// An escalation that collects two details with the same id.
+    DuplicateDetail = "duplicate-detail", Error;
     /// An id that holds a character that cannot be seen, reorders text, or is whitespace.
     InvisibleCharacter = "invisible-character", Error;
+    /// A text or label that holds a control character (NUL…), which no page can show.
+    ControlCharacter = "control-character", Error;
     /// A question with no answers.
     NoAnswers = "no-answers", Error;
     /// A `goto`, `otherwise`, `next`, `default` or case naming no node.
@@ -87,6 +91,9 @@ codes! {
     UnreachableNode = "unreachable-node", Error;
     /// Nodes that loop with no way to an outcome.
     Trap = "trap", Error;
+    /// Remedies and info steps that lead round to each other: a customer who says "no"
+    /// is sent round for ever.
+    RemedyLoop = "remedy-loop", Error;
     /// A link to a flow that does not exist.
     UnknownFlow = "unknown-flow", Error;
     /// Flows that link to each other in a loop none of them leaves.
@@ -117,6 +124,10 @@ codes! {
     ConfusableId = "confusable-id", Warning;
     /// A text shows an image from another site, which learns who reads the step.
     RemoteImage = "remote-image", Warning;
+    /// A text holds raw HTML or a link to `javascript:`, which pages do not show as written.
+    RawHtml = "raw-html", Warning;
+    /// A text is still the placeholder `stepwise new` wrote.
+    PlaceholderText = "placeholder-text", Warning;
     /// Texts of a flow its translation into a language does not translate.
     MissingTranslation = "missing-translation", Warning;
     /// A translation of a text that has changed since it was translated.

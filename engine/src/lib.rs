@@ -10,8 +10,8 @@
 //! flow [`Step`] by step to an [`Outcome`] and writes a [`Transcript`]; [`InLocale`] shows
 //! the flows in another language; [`Node::exits`] lists where each node leads and
 //! [`paths()`] every way through a flow. The tools built on these keep a module each:
-//! [`diagram`], [`diff`], [`scenario`], [`translate`], and [`phrases`], the engine's own
-//! words in each language it speaks.
+//! [`diagram`], [`diff`], [`scenario`], [`translate`], [`phrases`], the engine's own
+//! words in each language it speaks, and [`placeholder`], the texts a new flow starts with.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -56,6 +56,7 @@ mod walk;
 pub mod diagram;
 pub mod diff;
 pub mod phrases;
+pub mod placeholder;
 pub mod scenario;
 pub mod translate;
 

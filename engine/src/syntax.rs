@@ -30,8 +30,12 @@ pub(crate) fn diagnose(source: &Source, error: &SpannedError, grammar: &Grammar)
     let span = settle(&source.text, Span::new(start.min(end), start.max(end)));
     if source.text.trim().is_empty() {
         // With nothing to point at there is no snippet, and so no file name in its header.
-        return Diagnostic::new(Code::Syntax, source, format!("`{}` is empty", source.name()))
-            .with_help(grammar.shape);
+        return Diagnostic::new(
+            Code::Syntax,
+            source,
+            format!("`{}` is empty", source.name()),
+        )
+        .with_help(grammar.shape);
     }
     let end_of_text = source.text.trim_end().len();
     if span.start >= end_of_text && !matches!(error.code, Error::MissingStructField { .. }) {
