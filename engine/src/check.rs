@@ -284,7 +284,7 @@ pub fn check_sources(sources: Vec<Source>) -> CheckReport {
 pub fn check_alone(source: &Source) -> (Option<Flow>, Vec<Diagnostic>) {
     let raw = match parse::parse(source) {
         Ok(raw) => raw,
-        Err(d) => return (None, vec![*d]),
+        Err(found) => return (None, found),
     };
     let flow = Parsed {
         source: source.clone(),
@@ -314,11 +314,11 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>) -> CheckReport {
                 raw,
                 index: OnceCell::new(),
             }),
-            Err(d) => {
+            Err(found) => {
                 if let Some(stem) = source.stem() {
                     unparsed.insert(nfc(stem).into_owned());
                 }
-                diagnostics.push(*d);
+                diagnostics.extend(found);
             }
         }
     }

@@ -953,3 +953,22 @@ fn thousands_of_diagnostics_render_in_time_linear_in_their_number() {
     assert!(text.contains("[many.ron:3001:"), "line numbers run on");
     println!("3,000 diagnostics: {as_json:?} as JSON, {as_text:?} as text");
 }
+
+#[test]
+fn problems_after_the_first_error_are_reported_too_in_linear_time() {
+    let mut nodes = String::from(r#""ask": Questoin(text: "?", answers: []),"#);
+    for i in 0..20_000 {
+        nodes.push_str(&format!("\n\"n{i}\": Done(text: \"ok\"),"));
+    }
+    nodes.push_str("\n\"n5\": Done(text: \"again\"),\n\"bad\": Done(txt: \"typo\"),");
+    let started = std::time::Instant::now();
+    let report = run(&[flow("f", "ask", &nodes)]);
+    println!(
+        "20,000 nodes after the first error: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        codes(&report),
+        [Code::UnknownKind, Code::DuplicateNode, Code::UnknownField]
+    );
+}
