@@ -540,6 +540,19 @@ mod tests {
     }
 
     #[test]
+    fn the_header_and_json_name_the_same_column_in_characters() {
+        let text = "text: \"Café 🎉 ünïcödé\", next: \"nope\",\n";
+        let source = Source::new("a.ron", text);
+        let at = text.find("\"nope\"").expect("target");
+        let d = Diagnostic::new(Code::UnknownTarget, &source, "no node `nope`")
+            .with_label(Span::new(at, at + 6), "no such node");
+        let column = text[..at].chars().count() + 1;
+        assert_eq!(d.to_json().column, Some(column));
+        let rendered = d.render(Style::Plain);
+        assert!(rendered.contains(&format!("[a.ron:1:{column}]")), "{rendered}");
+    }
+
+    #[test]
     fn a_diagnostic_without_a_place_still_renders() {
         let source = Source::new("gone.ron", "");
         let text = Diagnostic::new(Code::Unreadable, &source, "cannot read `gone.ron`")
