@@ -549,7 +549,10 @@ mod tests {
         let column = text[..at].chars().count() + 1;
         assert_eq!(d.to_json().column, Some(column));
         let rendered = d.render(Style::Plain);
-        assert!(rendered.contains(&format!("[a.ron:1:{column}]")), "{rendered}");
+        assert!(
+            rendered.contains(&format!("[a.ron:1:{column}]")),
+            "{rendered}"
+        );
     }
 
     #[test]

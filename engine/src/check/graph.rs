@@ -357,7 +357,7 @@ fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
         flow.spans(id(cycle[0])).map(|n| n.key),
         "no outcome can be reached from here",
     );
-    along(flow, &cycle, d).with_help(
+    along(flow, cycle, d).with_help(
         "give the loop a way out: an answer or `next` leading to an outcome \
          (Resolved, Escalate, Done), a Remedy, or a Link",
     )
