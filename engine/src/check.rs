@@ -7,6 +7,7 @@
 //! - `parse`: RON → [`RawFlow`], ron's errors as diagnostics;
 //! - `rules`: one flow on its own (start, answers, summary, file name);
 //! - `ids`: how a flow's ids are written (invisible characters, mixed alphabets);
+//! - `text`: what its texts hold (control characters, raw HTML, placeholders);
 //! - `graph`: one flow as a graph (targets, reachability, traps, long paths);
 //! - `links`: flows together (links, link loops, facts, flows with errors);
 //! - `journeys`: journeys that cross links (too long, questions asked again);
@@ -20,6 +21,7 @@ mod links;
 mod parse;
 mod rules;
 mod settings;
+mod text;
 
 pub use settings::{JOURNEY_STEPS, Settings};
 
@@ -93,13 +95,16 @@ fn plural(n: usize, word: &str) -> String {
 /// Checks flow files and directories of them (a directory's `*.ron` files, sorted,
 /// without `*.scenarios.ron`), and the translations beside them (`<flow>.<locale>.ron`),
 /// with the settings of their directory (see [`Settings::for_paths`]).
+///
+/// A file named on its own is checked in the context of its directory, as it is served:
+/// its links reach the flows beside it and facts they set count. Only the named files and
+/// directories are reported (and counted).
 pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
     check_paths_with(paths, None)
 }
 
 /// Checks as [`check_paths`] does, with `settings` in place of the directory's when given.
 pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckReport {
-    let mut sources = Vec::new();
     let mut problems = Vec::new();
     let settings = match settings {
         Some(settings) => settings,
@@ -109,10 +114,8 @@ pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckR
             settings
         }
     };
-    // Files that could not be read: a link to one is to a flow with errors, not unknown.
-    let mut unread = HashSet::new();
-    let mut files = 0;
     // `stepwise check flows flows/a.ron` names a.ron twice; check it once.
+    let mut named = Vec::new();
     let mut seen = HashSet::new();
     for path in paths {
         let found = if path.is_dir() {
@@ -136,16 +139,32 @@ pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckR
             vec![path.clone()]
         };
         for file in found {
-            if !seen.insert(file.clone()) {
-                continue;
+            if seen.insert(same_file(&file)) {
+                named.push(file);
             }
-            files += 1;
-            match Source::read(&file) {
-                Ok(source) => sources.push(source),
-                Err(d) => {
-                    if let Some(stem) = d.source.stem() {
-                        unread.insert(nfc(stem).into_owned());
-                    }
+        }
+    }
+    let context = context_of(paths, &mut seen);
+    let files = named.len();
+    let mut sources = Vec::new();
+    // Files that could not be read: a link to one is to a flow with errors, not unknown.
+    let mut unread = HashSet::new();
+    let mut context_sources = HashSet::new();
+    for (file, reported) in named
+        .iter()
+        .map(|f| (f, true))
+        .chain(context.iter().map(|f| (f, false)))
+    {
+        if !reported {
+            context_sources.insert(file.clone());
+        }
+        match Source::read(file) {
+            Ok(source) => sources.push(source),
+            Err(d) => {
+                if let Some(stem) = d.source.stem() {
+                    unread.insert(nfc(stem).into_owned());
+                }
+                if reported {
                     problems.push(*d);
                 }
             }
@@ -163,6 +182,9 @@ pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckR
             .filter(|d| d.is_error())
             .filter_map(|d| d.source.stem().map(|stem| nfc(stem).into_owned())),
     );
+    report
+        .diagnostics
+        .retain(|d| !context_sources.contains(d.path()));
     let mut with_translations: Vec<PathBuf> = paths.to_vec();
     for path in paths {
         if path.is_file() && is_flow_file(path) {
@@ -175,6 +197,37 @@ pub fn check_paths_with(paths: &[PathBuf], settings: Option<Settings>) -> CheckR
     report.diagnostics.extend(found);
     sort(&mut report.diagnostics);
     report
+}
+
+/// The flow files beside the files named on their own, which are not named themselves.
+fn context_of(paths: &[PathBuf], seen: &mut HashSet<PathBuf>) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+                _ => PathBuf::from("."),
+            };
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    let mut context = Vec::new();
+    for dir in dirs {
+        // A directory that cannot be listed gives no context; the named file is still read.
+        for file in flow_files(&dir).unwrap_or_default() {
+            if seen.insert(same_file(&file)) {
+                context.push(file);
+            }
+        }
+    }
+    context
+}
+
+/// A file's path as compared to tell whether two names are one file.
+fn same_file(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_owned())
 }
 
 /// The translation files beside a flow file.
@@ -257,7 +310,7 @@ pub fn check_sources_with(sources: Vec<Source>, settings: &Settings) -> CheckRep
 pub fn check_alone(source: &Source) -> (Option<Flow>, Vec<Diagnostic>) {
     let raw = match parse::parse(source) {
         Ok(raw) => raw,
-        Err(d) => return (None, vec![*d]),
+        Err(found) => return (None, found),
     };
     let flow = Parsed {
         source: source.clone(),
@@ -287,11 +340,11 @@ fn check(sources: Vec<Source>, mut unparsed: HashSet<String>, settings: &Setting
                 raw,
                 index: OnceCell::new(),
             }),
-            Err(d) => {
+            Err(found) => {
                 if let Some(stem) = source.stem() {
                     unparsed.insert(nfc(stem).into_owned());
                 }
-                diagnostics.push(*d);
+                diagnostics.extend(found);
             }
         }
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use serde::Serialize;
 
+use crate::source::snippet::Snippet;
 use crate::source::{Source, Span};
 
 /// How bad a diagnostic is.
@@ -74,8 +75,12 @@ codes! {
     DuplicateNode = "duplicate-node", Error;
     /// Two answers of one question with the same id.
     DuplicateAnswer = "duplicate-answer", Error;
+    /// An escalation that collects two details with the same id.
+    DuplicateDetail = "duplicate-detail", Error;
     /// An id that holds a character that cannot be seen, reorders text, or is whitespace.
     InvisibleCharacter = "invisible-character", Error;
+    /// A text or label that holds a control character (NUL…), which no page can show.
+    ControlCharacter = "control-character", Error;
     /// A question with no answers.
     NoAnswers = "no-answers", Error;
     /// A `goto`, `otherwise`, `next`, `default` or case naming no node.
@@ -86,6 +91,9 @@ codes! {
     UnreachableNode = "unreachable-node", Error;
     /// Nodes that loop with no way to an outcome.
     Trap = "trap", Error;
+    /// Remedies and info steps that lead round to each other: a customer who says "no"
+    /// is sent round for ever.
+    RemedyLoop = "remedy-loop", Error;
     /// A link to a flow that does not exist.
     UnknownFlow = "unknown-flow", Error;
     /// Flows that link to each other in a loop none of them leaves.
@@ -126,6 +134,10 @@ codes! {
     UnusedInput = "unused-input", Warning;
     /// A value an input declares that no branch or question on the fact can use.
     UnusedInputValue = "unused-input-value", Warning;
+    /// A text holds raw HTML or a link to `javascript:`, which pages do not show as written.
+    RawHtml = "raw-html", Warning;
+    /// A text is still the placeholder `stepwise new` wrote.
+    PlaceholderText = "placeholder-text", Warning;
     /// Texts of a flow its translation into a language does not translate.
     MissingTranslation = "missing-translation", Warning;
     /// A translation of a text that has changed since it was translated.
@@ -279,7 +291,7 @@ impl Diagnostic {
             .with_links(false)
             .with_urls(false);
         let mut out = String::new();
-        match handler.render_report(&mut out, self) {
+        match handler.render_report(&mut out, &Shown::of(self)) {
             Ok(()) => out,
             Err(_) => format!(
                 "{}: {} [stepwise::{}]: {}\n",
@@ -398,20 +410,60 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-impl miette::Diagnostic for Diagnostic {
+/// A diagnostic as miette renders it: its labels in the [`Snippet`] of its source they show.
+struct Shown<'d> {
+    diagnostic: &'d Diagnostic,
+    snippet: Snippet<'d>,
+    /// The primary label first, as they stand in the snippet.
+    labels: Vec<Span>,
+}
+
+impl<'d> Shown<'d> {
+    fn of(diagnostic: &'d Diagnostic) -> Shown<'d> {
+        let spans: Vec<Span> = diagnostic
+            .primary
+            .iter()
+            .chain(&diagnostic.secondary)
+            .map(|l| l.span)
+            .collect();
+        let (snippet, labels) = Snippet::of(&diagnostic.source, &spans);
+        Shown {
+            diagnostic,
+            snippet,
+            labels,
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("stepwise::{}", self.code)))
+        Some(Box::new(format!("stepwise::{}", self.diagnostic.code)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
+        Some(match self.diagnostic.severity {
             Severity::Warning => miette::Severity::Warning,
             Severity::Error => miette::Severity::Error,
         })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.diagnostic
+            .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
@@ -419,19 +471,26 @@ impl miette::Diagnostic for Diagnostic {
     fn source_code(&self) -> Option<&dyn SourceCode> {
         // Without a label there is nothing to show, and an empty source would render
         // an empty snippet.
-        self.primary
+        self.diagnostic
+            .primary
             .as_ref()
-            .map(|_| &self.source as &dyn SourceCode)
+            .map(|_| &self.snippet as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = self.primary.as_ref()?;
-        let first = LabeledSpan::new_primary_with_span(Some(primary.text.clone()), primary.span);
-        let rest = self
-            .secondary
-            .iter()
-            .map(|l| LabeledSpan::new_with_span(Some(l.text.clone()), l.span));
-        Some(Box::new(std::iter::once(first).chain(rest)))
+        let primary = self.diagnostic.primary.as_ref()?;
+        let texts = std::iter::once(primary).chain(&self.diagnostic.secondary);
+        let spans = texts
+            .zip(&self.labels)
+            .enumerate()
+            .map(|(k, (label, &span))| {
+                if k == 0 {
+                    LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(label.text.clone()), span)
+                }
+            });
+        Some(Box::new(spans))
     }
 }
 
@@ -488,6 +547,22 @@ mod tests {
         assert_eq!(json["column"], 8);
         assert_eq!(json["end_column"], 14);
         assert_eq!(json["labels"][0]["primary"], true);
+    }
+
+    #[test]
+    fn the_header_and_json_name_the_same_column_in_characters() {
+        let text = "text: \"Café 🎉 ünïcödé\", next: \"nope\",\n";
+        let source = Source::new("a.ron", text);
+        let at = text.find("\"nope\"").expect("target");
+        let d = Diagnostic::new(Code::UnknownTarget, &source, "no node `nope`")
+            .with_label(Span::new(at, at + 6), "no such node");
+        let column = text[..at].chars().count() + 1;
+        assert_eq!(d.to_json().column, Some(column));
+        let rendered = d.render(Style::Plain);
+        assert!(
+            rendered.contains(&format!("[a.ron:1:{column}]")),
+            "{rendered}"
+        );
     }
 
     #[test]

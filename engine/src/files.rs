@@ -16,6 +16,9 @@ use crate::source::{Source, Span};
 /// The largest flow file read, in bytes. Bigger files are refused unread.
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
+/// The UTF-8 byte-order mark.
+const BYTE_ORDER_MARK: &[u8] = b"\xef\xbb\xbf";
+
 /// How a scenario file's name ends: `flows/<id>.scenarios.ron` holds the scenarios of
 /// `flows/<id>.ron`.
 pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
@@ -23,9 +26,26 @@ pub const SCENARIO_SUFFIX: &str = ".scenarios.ron";
 /// The name of a flows directory's settings file (see [`crate::Settings`]); never a flow.
 pub const SETTINGS_FILE: &str = "stepwise.ron";
 
+/// How the names of backups end (`a-flow.bak.ron`, `a-flow.de.old.ron`): editors and
+/// writers leave them beside the flows, and they are neither flows nor translations (`bak`
+/// would be read as a language), so they are not read.
+pub const BACKUP_SUFFIXES: [&str; 4] = [".bak.ron", ".old.ron", ".orig.ron", ".backup.ron"];
+
+/// Whether a file is a backup (see [`BACKUP_SUFFIXES`]).
+pub fn is_backup(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    BACKUP_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+}
+
 /// The flow id and locale a translation file's name gives (`a-flow.de.ron` → `a-flow`,
-/// `de`); `None` for flow files, scenario files and anything else.
+/// `de`); `None` for flow files, scenario files, backups and anything else.
 pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
+    if is_backup(path) {
+        return None;
+    }
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(".ron")?;
     let (flow, locale) = stem.rsplit_once('.')?;
@@ -37,7 +57,8 @@ pub fn file_name_parts(path: &Path) -> Option<(String, String)> {
     Some((crate::ids::nfc(flow).into_owned(), locale))
 }
 
-/// Whether a file is a flow: `*.ron`, but neither a scenario file nor a translation.
+/// Whether a file is a flow: `*.ron`, but neither a scenario file, a translation nor a
+/// backup.
 pub fn is_flow_file(path: &Path) -> bool {
     let name = path
         .file_name()
@@ -46,6 +67,7 @@ pub fn is_flow_file(path: &Path) -> bool {
     name.ends_with(".ron")
         && name != SETTINGS_FILE
         && !name.ends_with(SCENARIO_SUFFIX)
+        && !is_backup(path)
         && file_name_parts(path).is_none()
 }
 
@@ -110,9 +132,16 @@ impl Source {
         Source::from_bytes(path, bytes)
     }
 
-    /// A source from bytes already read; they must be UTF-8.
-    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Source, Box<Diagnostic>> {
+    /// A source from bytes already read; they must be UTF-8. A byte-order mark at the
+    /// start (Windows Notepad writes one) is dropped: it is invisible, and not RON.
+    pub fn from_bytes(
+        path: impl Into<PathBuf>,
+        mut bytes: Vec<u8>,
+    ) -> Result<Source, Box<Diagnostic>> {
         let path = path.into();
+        if bytes.starts_with(BYTE_ORDER_MARK) {
+            bytes.drain(..BYTE_ORDER_MARK.len());
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Source::new(path, text)),
             Err(e) => {
@@ -177,6 +206,29 @@ mod tests {
         assert!(!is_flow_file(Path::new("flows/a.de.ron")));
         assert!(!is_flow_file(Path::new("flows/a.scenarios.ron")));
         assert!(!is_flow_file(Path::new("flows/stepwise.ron")));
+    }
+
+    #[test]
+    fn backups_are_neither_flows_nor_translations() {
+        for name in [
+            "a.bak.ron",
+            "a.old.ron",
+            "a.de.old.ron",
+            "a.scenarios.bak.ron",
+        ] {
+            let path = Path::new(name);
+            assert!(is_backup(path), "{name}");
+            assert!(!is_flow_file(path), "{name}");
+            assert_eq!(file_name_parts(path), None, "{name}");
+        }
+        assert!(!is_backup(Path::new("bak.ron")));
+        assert!(!is_backup(Path::new("a.bg.ron")));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let source = Source::from_bytes("a.ron", b"\xef\xbb\xbfFlow()".to_vec()).expect("UTF-8");
+        assert_eq!(&*source.text, "Flow()");
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! flow [`Step`] by step to an [`Outcome`] and writes a [`Transcript`]; [`InLocale`] shows
 //! the flows in another language; [`Node::exits`] lists where each node leads and
 //! [`paths()`] every way through a flow. The tools built on these keep a module each:
-//! [`diagram`], [`diff`], [`scenario`], [`translate`], and [`phrases`], the engine's own
-//! words in each language it speaks.
+//! [`diagram`], [`diff`], [`scenario`], [`translate`], [`phrases`], the engine's own
+//! words in each language it speaks, and [`placeholder`], the texts a new flow starts with.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -58,6 +58,7 @@ pub mod diagram;
 pub mod diff;
 pub mod literal;
 pub mod phrases;
+pub mod placeholder;
 pub mod scenario;
 pub mod translate;
 
@@ -70,7 +71,8 @@ pub use diagnostic::{
 };
 pub use exit::{CONTINUE, DEFAULT_CASE, Exit, ExitKind, Exits, NOT_SOLVED, SOLVED};
 pub use files::{
-    MAX_FILE_SIZE, SCENARIO_SUFFIX, SETTINGS_FILE, file_name_parts, is_flow_file, translation_path,
+    BACKUP_SUFFIXES, MAX_FILE_SIZE, SCENARIO_SUFFIX, SETTINGS_FILE, file_name_parts, is_backup,
+    is_flow_file, translation_path,
 };
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use ids::nfc;

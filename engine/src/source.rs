@@ -2,17 +2,19 @@
 //! from disk is [`crate::files`]' job.
 //!
 //! [`index`] finds where ids stand in the text; [`lex`] is the small RON lexer it reads with,
-//! through the forgiving structural reader in `reader`.
+//! through the forgiving structural reader in `reader`; `snippet` is the part of a text a
+//! rendered diagnostic shows.
 
 pub mod index;
 pub mod lex;
 pub(crate) mod reader;
+pub(crate) mod snippet;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::SourceSpan;
 
 /// A byte range in a source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -185,27 +187,6 @@ fn ceil_char_boundary(text: &str, offset: usize) -> usize {
         i += 1;
     }
     i
-}
-
-impl SourceCode for Source {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
-    }
 }
 
 #[cfg(test)]

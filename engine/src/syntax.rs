@@ -29,7 +29,13 @@ pub(crate) fn diagnose(source: &Source, error: &SpannedError, grammar: &Grammar)
     let end = source.offset_of(error.span.end.line, error.span.end.col);
     let span = settle(&source.text, Span::new(start.min(end), start.max(end)));
     if source.text.trim().is_empty() {
-        return Diagnostic::new(Code::Syntax, source, "the file is empty").with_help(grammar.shape);
+        // With nothing to point at there is no snippet, and so no file name in its header.
+        return Diagnostic::new(
+            Code::Syntax,
+            source,
+            format!("`{}` is empty", source.name()),
+        )
+        .with_help(grammar.shape);
     }
     let end_of_text = source.text.trim_end().len();
     if span.start >= end_of_text && !matches!(error.code, Error::MissingStructField { .. }) {

@@ -198,3 +198,74 @@ fn json_output_is_one_document_with_places() {
             .is_some_and(|f| f.ends_with("missing-start.ron"))
     );
 }
+
+/// `asks.ron` records the platform and links to `by-platform.ron`, which branches on it;
+/// `broken.ron` beside them has errors of its own.
+fn linked_project(name: &str) -> PathBuf {
+    let root = project(name);
+    let flows = root.join("flows");
+    std::fs::write(
+        flows.join("asks.ron"),
+        r#"Flow(id: "asks", title: "Asks", summary: "Asks the platform.", start: "which",
+    nodes: {
+        "which": Question(text: "Which?", fact: "platform", answers: [
+            (id: "web", label: "Web", goto: "go"),
+            (id: "app", label: "App", goto: "go"),
+        ]),
+        "go": Link(flow: "by-platform"),
+    })
+"#,
+    )
+    .expect("write flow");
+    std::fs::write(
+        flows.join("by-platform.ron"),
+        r#"Flow(id: "by-platform", title: "By platform", summary: "Branches on it.", start: "b",
+    nodes: {
+        "b": Branch(fact: "platform", cases: {"web": "web"}, default: "app"),
+        "web": Done(text: "Web."),
+        "app": Done(text: "App."),
+    })
+"#,
+    )
+    .expect("write flow");
+    std::fs::write(flows.join("broken.ron"), "Flow(id: \"broken\"").expect("write flow");
+    root
+}
+
+#[test]
+fn a_file_named_alone_is_checked_in_the_context_of_its_directory() {
+    let root = linked_project("context");
+    // Its link reaches the flow beside it, and the fact that flow branches on is set here.
+    for (file, dir) in [
+        ("flows/asks.ron", root.as_path()),
+        ("flows/by-platform.ron", root.as_path()),
+        ("by-platform.ron", root.join("flows").as_path()),
+    ] {
+        let output = stepwise(&["check", file], Some(dir));
+        assert_eq!(
+            stdout(&output),
+            "checked 1 flow: 0 errors, 0 warnings\n",
+            "{file}"
+        );
+        assert_eq!(output.status.code(), Some(0), "{file}");
+    }
+    // The broken flow beside them is reported when it is named, and with the directory.
+    let output = stepwise(&["check", "flows/broken.ron"], Some(&root));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("broken.ron"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).ends_with("checked 1 flow: 1 error, 0 warnings\n"),
+        "{}",
+        stdout(&output)
+    );
+    let output = stepwise(&["check", "flows"], Some(&root));
+    assert!(
+        stdout(&output).ends_with("checked 4 flows: 1 error, 0 warnings\n"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -21,6 +21,7 @@ mod instances;
 mod limits;
 mod live;
 mod locale;
+mod long_lines;
 mod lsp;
 mod new_cli;
 mod openapi;

@@ -1,5 +1,6 @@
-//! `stepwise new`: the template passes `stepwise check` with no errors or warnings and its
-//! scenarios pass; existing files and invalid ids are refused.
+//! `stepwise new`: the template passes `stepwise check` with no errors, a `placeholder-text`
+//! warning on each text still to rewrite, and its scenarios pass; existing files and invalid
+//! ids are refused.
 
 use crate::cli;
 
@@ -13,7 +14,7 @@ fn temp() -> tempfile::TempDir {
 }
 
 #[test]
-fn a_new_flow_passes_every_check_and_its_scenarios() {
+fn a_new_flow_has_no_errors_its_placeholders_are_warned_about_and_its_scenarios_pass() {
     let dir = temp();
     let output = stepwise(dir.path(), &["new", "card-declined"]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -25,8 +26,27 @@ fn a_new_flow_passes_every_check_and_its_scenarios() {
     );
 
     let check = stepwise(dir.path(), &["check"]);
-    assert_eq!(stdout(&check), "checked 1 flow: 0 errors, 0 warnings\n");
+    let text = stdout(&check);
+    assert!(
+        text.ends_with("checked 1 flow: 0 errors, 5 warnings\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("stepwise::placeholder-text").count(),
+        5,
+        "{text}"
+    );
     assert!(check.status.success());
+
+    // Rewritten, it passes clean.
+    let file = dir.path().join("flows/card-declined.ron");
+    let mut flow = std::fs::read_to_string(&file).unwrap();
+    for placeholder in stepwise_engine::placeholder::ALL {
+        flow = flow.replace(placeholder, "Words for a customer.");
+    }
+    std::fs::write(&file, flow).unwrap();
+    let check = stepwise(dir.path(), &["check"]);
+    assert_eq!(stdout(&check), "checked 1 flow: 0 errors, 0 warnings\n");
 
     let test = stepwise(dir.path(), &["test", "--coverage"]);
     let text = stdout(&test);

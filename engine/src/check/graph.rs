@@ -135,6 +135,7 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) -> Shape {
         long_path(flow, &graph, &components, start, out);
     }
     traps(flow, &graph, &components, &dangling, out);
+    remedy_loops(flow, &graph, &components, out);
     shape
 }
 
@@ -157,9 +158,7 @@ fn unknown_target(
     target: &str,
     suggestion: Option<&str>,
 ) -> Diagnostic {
-    let at = flow
-        .spans(id)
-        .and_then(|n| n.targets().get(k).copied().flatten());
+    let at = flow.spans(id).and_then(|n| n.target(k));
     flow.diagnostic(
         Code::UnknownTarget,
         format!("`{field}` of node `{id}` names `{target}`, which is not a node of this flow"),
@@ -256,8 +255,88 @@ fn traps(
     }
 }
 
-fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
+/// Reports each loop of remedies and info steps that nothing leaves: its only way out is
+/// "yes, solved", so a customer whom no remedy helps is sent round it for ever. (A loop of
+/// info steps alone is a trap.)
+fn remedy_loops(
+    flow: &Parsed,
+    graph: &DiGraph<(), ()>,
+    components: &Components,
+    out: &mut Vec<Diagnostic>,
+) {
+    let nodes = &flow.raw.nodes;
+    let comp = &components.comp;
+    for (k, scc) in components.sccs.iter().enumerate() {
+        if !components.is_cyclic(graph, k) {
+            continue;
+        }
+        let node = |v: NodeIndex| nodes.get_index(v.index()).map(|(_, n)| n);
+        let only_steps = scc
+            .iter()
+            .all(|&v| matches!(node(v), Some(Node::Remedy { .. } | Node::Info { .. })));
+        let a_remedy = scc
+            .iter()
+            .any(|&v| matches!(node(v), Some(Node::Remedy { .. })));
+        let leaves = scc
+            .iter()
+            .any(|&v| graph.neighbors(v).any(|w| comp[w.index()] != k));
+        if !only_steps || !a_remedy || leaves {
+            continue;
+        }
+        let Some(first) = scc.iter().map(|v| v.index()).min() else {
+            continue;
+        };
+        let cycle = components.cycle_through(graph, first);
+        let id = |v: usize| nodes.get_index(v).map_or("", |(id, _)| id.as_str());
+        let message = if cycle.len() == 1 {
+            format!(
+                "remedy `{}` leads to itself when it does not help: a customer who says \"no\" \
+                 is given it again for ever",
+                id(cycle[0])
+            )
+        } else {
+            format!(
+                "`{}` goes round with no way on: a customer whom no remedy helps is sent round \
+                 it for ever",
+                cycle_text(cycle.iter().map(|&v| id(v)))
+            )
+        };
+        let d = flow.diagnostic(Code::RemedyLoop, message).with_label_at(
+            flow.spans(id(cycle[0])).map(|n| n.key),
+            "a customer who says \"no\" comes back here",
+        );
+        out.push(along(flow, &cycle, d).with_help(
+            "lead the last `otherwise` on: to an escalation, a question, or another remedy \
+                 that does not come back",
+        ));
+    }
+}
+
+/// Labels each step of `cycle` with where it leads next.
+fn along(flow: &Parsed, cycle: &[usize], mut d: Diagnostic) -> Diagnostic {
     const LABELLED_STEPS: usize = 6;
+    let nodes = &flow.raw.nodes;
+    let id = |v: usize| nodes.get_index(v).map_or("", |(id, _)| id.as_str());
+    for (step, &from) in cycle.iter().enumerate().take(LABELLED_STEPS) {
+        let to = cycle.get(step + 1).copied().unwrap_or(cycle[0]);
+        let Some((_, node)) = nodes.get_index(from) else {
+            continue;
+        };
+        let Some(k) = node.targets().iter().position(|&(_, t)| t == id(to)) else {
+            continue;
+        };
+        let at = flow.spans(id(from)).and_then(|n| n.target(k));
+        let label = if to == cycle[0] {
+            format!("back to `{}`", id(to))
+        } else {
+            format!("on to `{}`", id(to))
+        };
+        d = d.with_label_at(at, label);
+    }
+    d
+}
+
+fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
     let nodes = &flow.raw.nodes;
     let id = |v: usize| nodes.get_index(v).map_or("", |(id, _)| id.as_str());
     let others = trapped.saturating_sub(cycle.len());
@@ -274,29 +353,11 @@ fn trap(flow: &Parsed, cycle: &[usize], trapped: usize) -> Diagnostic {
             cycle_text(cycle.iter().map(|&v| id(v)))
         )
     };
-    let mut d = flow.diagnostic(Code::Trap, message).with_label_at(
+    let d = flow.diagnostic(Code::Trap, message).with_label_at(
         flow.spans(id(cycle[0])).map(|n| n.key),
         "no outcome can be reached from here",
     );
-    for (step, &from) in cycle.iter().enumerate().take(LABELLED_STEPS) {
-        let to = cycle.get(step + 1).copied().unwrap_or(cycle[0]);
-        let Some((_, node)) = nodes.get_index(from) else {
-            continue;
-        };
-        let Some(k) = node.targets().iter().position(|&(_, t)| t == id(to)) else {
-            continue;
-        };
-        let at = flow
-            .spans(id(from))
-            .and_then(|n| n.targets().get(k).copied().flatten());
-        let label = if to == cycle[0] {
-            format!("back to `{}`", id(to))
-        } else {
-            format!("on to `{}`", id(to))
-        };
-        d = d.with_label_at(at, label);
-    }
-    d.with_help(
+    along(flow, cycle, d).with_help(
         "give the loop a way out: an answer or `next` leading to an outcome \
          (Resolved, Escalate, Done), a Remedy, or a Link",
     )

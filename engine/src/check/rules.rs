@@ -17,6 +17,7 @@ const PAIRWISE_ANSWERS: usize = 8;
 pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
     let raw = &flow.raw;
     super::ids::check(flow, out);
+    super::text::check(flow, out);
     // The id is in NFC; a file name may not be (HFS+ stores names decomposed).
     if let Some(stem) = flow.source.stem()
         && nfc(stem) != raw.id.as_str()
@@ -87,7 +88,10 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
         }
         match node {
             Node::Question { answers, .. } => check_answers(flow, id, answers, out),
-            Node::Escalate { collect, .. } => check_patterns(flow, id, collect, out),
+            Node::Escalate { collect, .. } => {
+                check_patterns(flow, id, collect, out);
+                check_details(flow, id, collect, out);
+            }
             Node::Branch { cases, .. } if cases.is_empty() => out.push(
                 flow.diagnostic(Code::EmptyBranch, format!("branch `{id}` has no cases"))
                     .with_label_at(flow.spans(id).map(|n| n.key), "always takes `default`")
@@ -177,22 +181,51 @@ fn check_patterns(flow: &Parsed, id: &str, collect: &[Detail], out: &mut Vec<Dia
     }
 }
 
+/// Refuses an escalation that collects one detail id twice.
+fn check_details(flow: &Parsed, id: &str, details: &[Detail], out: &mut Vec<Diagnostic>) {
+    for (first, again) in duplicates(details.iter().map(|d| d.id.as_str()).collect()) {
+        let spans = flow.spans(id).map(|n| &n.details);
+        let span = |i: usize| spans.and_then(|d| d.get(i).copied().flatten());
+        let detail = &details[again].id;
+        let mut d = flow
+            .diagnostic(
+                Code::DuplicateDetail,
+                format!("escalation `{id}` collects detail `{detail}` twice"),
+            )
+            .with_label_at(span(again), "collected again here");
+        if d.primary.is_some() {
+            d = d.with_label_at(span(first), "first collected here");
+        } else {
+            d = d.with_label_at(flow.spans(id).map(|n| n.key), "in this escalation");
+        }
+        out.push(d.with_help(
+            "the customer would be asked twice and one answer lost: remove one, or give it \
+             its own id",
+        ));
+    }
+}
+
 /// Pairs `(first, again)` of answers sharing an id, by position.
 fn duplicate_answers(answers: &[Answer]) -> Vec<(usize, usize)> {
+    duplicates(answers.iter().map(|a| a.id.as_str()).collect())
+}
+
+/// Pairs `(first, again)` of equal ids, by position.
+fn duplicates(ids: Vec<&str>) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
-    if answers.len() <= PAIRWISE_ANSWERS {
-        for (j, b) in answers.iter().enumerate() {
-            if let Some(i) = answers[..j].iter().position(|a| a.id == b.id) {
+    if ids.len() <= PAIRWISE_ANSWERS {
+        for (j, b) in ids.iter().enumerate() {
+            if let Some(i) = ids[..j].iter().position(|a| a == b) {
                 found.push((i, j));
             }
         }
     } else {
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(answers.len());
-        for (j, answer) in answers.iter().enumerate() {
-            if let Some(&i) = seen.get(answer.id.as_str()) {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        for (j, id) in ids.iter().enumerate() {
+            if let Some(&i) = seen.get(id) {
                 found.push((i, j));
             } else {
-                seen.insert(&answer.id, j);
+                seen.insert(id, j);
             }
         }
     }

@@ -1013,3 +1013,72 @@ fn an_input_written_long_or_bare_is_the_same_version_and_values_change_it() {
     assert_ne!(version(r#"(name: "p", values: ["a"])"#), bare);
     assert_ne!(version(r#"(name: "p", signed: true)"#), bare);
 }
+
+
+#[test]
+fn a_typo_in_a_300_000_character_id_is_suggested_and_rendered() {
+    let id = "a".repeat(300_000);
+    let mut typo = id.clone();
+    typo.replace_range(150_000..150_001, "b");
+    let started = std::time::Instant::now();
+    let report = run(&[flow(
+        "f",
+        &id,
+        &format!(r#""{id}": Info(text: "i", next: "{typo}"), {DONE}"#),
+    )]);
+    let checked = started.elapsed();
+    let d = only(&report, Code::UnknownTarget);
+    assert_eq!(d.help, Some(format!("did you mean `{id}`?")));
+    let text = d.render(Style::Plain);
+    assert!(text.contains("…"), "the line is cut");
+    println!(
+        "checked in {checked:?}, rendered in {:?}",
+        started.elapsed() - checked
+    );
+}
+
+#[test]
+fn thousands_of_diagnostics_render_in_time_linear_in_their_number() {
+    let answers: Vec<String> = (0..3_000)
+        .map(|i| format!(r#"(id: "a{i}", label: "A", goto: "missing-{i}"),"#))
+        .collect();
+    let report = run(&[flow(
+        "many",
+        "ask",
+        &format!(
+            "\"ask\": Question(text: \"?\", answers: [\n{}\n]), {DONE}",
+            answers.join("\n")
+        ),
+    )]);
+    let unknown = codes(&report)
+        .into_iter()
+        .filter(|&c| c == Code::UnknownTarget);
+    assert_eq!(unknown.count(), 3_000);
+    let started = std::time::Instant::now();
+    let json: Vec<_> = report.diagnostics.iter().map(Diagnostic::to_json).collect();
+    let as_json = started.elapsed();
+    let text = crate::render_all(&report.diagnostics, Style::Plain);
+    let as_text = started.elapsed() - as_json;
+    assert_eq!(json.len(), report.diagnostics.len());
+    assert!(text.contains("[many.ron:3001:"), "line numbers run on");
+    println!("3,000 diagnostics: {as_json:?} as JSON, {as_text:?} as text");
+}
+
+#[test]
+fn problems_after_the_first_error_are_reported_too_in_linear_time() {
+    let mut nodes = String::from(r#""ask": Questoin(text: "?", answers: []),"#);
+    for i in 0..20_000 {
+        nodes.push_str(&format!("\n\"n{i}\": Done(text: \"ok\"),"));
+    }
+    nodes.push_str("\n\"n5\": Done(text: \"again\"),\n\"bad\": Done(txt: \"typo\"),");
+    let started = std::time::Instant::now();
+    let report = run(&[flow("f", "ask", &nodes)]);
+    println!(
+        "20,000 nodes after the first error: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        codes(&report),
+        [Code::UnknownKind, Code::DuplicateNode, Code::UnknownField]
+    );
+}

@@ -93,6 +93,30 @@ impl NodeSpans {
         targets.extend(self.default.map(Some));
         targets
     }
+
+    /// The span of the node's `k`-th target (see [`NodeSpans::targets`]), found without
+    /// listing them all: a question with thousands of answers has a diagnostic on each.
+    pub fn target(&self, k: usize) -> Option<Span> {
+        let answers = self.answers.len();
+        if k < answers {
+            return self.answers[k].goto;
+        }
+        let singles = [self.otherwise, self.next];
+        let mut k = k - answers;
+        for single in singles.into_iter().flatten() {
+            if k == 0 {
+                return Some(single);
+            }
+            k -= 1;
+        }
+        if k < self.cases.len() {
+            return Some(self.cases[k].1);
+        }
+        if k == self.cases.len() {
+            return self.default;
+        }
+        None
+    }
 }
 
 impl Index {
@@ -326,6 +350,12 @@ Flow(
         let route = index.node("route").expect("route");
         let targets: Vec<_> = route.targets().into_iter().map(text).collect();
         assert_eq!(targets, ["\"end\\u{21}\"", "\"e\\nd\""]);
+        for node in &index.nodes {
+            let one_by_one: Vec<_> = (0..=node.targets().len()).map(|k| node.target(k)).collect();
+            let mut listed = node.targets();
+            listed.push(None);
+            assert_eq!(one_by_one, listed, "{}", node.id);
+        }
         assert_eq!(
             text(index.node("fix").and_then(|n| n.otherwise)),
             "\"route\""

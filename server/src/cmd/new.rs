@@ -1,12 +1,13 @@
-//! `stepwise new ID`: starts a flow from a small template that passes every check — a
-//! question, a remedy, a resolved and an escalate outcome — with scenarios that reach each
-//! outcome beside it. Never overwrites a file.
+//! `stepwise new ID`: starts a flow from a small template with no errors — a question, a
+//! remedy, a resolved and an escalate outcome — with scenarios that reach each outcome
+//! beside it. Its texts are [`placeholder`]s, which `check` warns about until they are
+//! rewritten. Never overwrites a file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use stepwise_engine::SCENARIO_SUFFIX;
+use stepwise_engine::{SCENARIO_SUFFIX, placeholder};
 
 use super::output;
 
@@ -107,7 +108,7 @@ fn title(id: &str) -> String {
     }
 }
 
-/// A flow that passes every check with no warnings, to be rewritten.
+/// A flow with no errors, whose placeholder texts are to be rewritten.
 fn flow_template(id: &str) -> String {
     let tags: Vec<String> = id.split('-').map(|w| format!("\"{w}\"")).collect();
     format!(
@@ -117,13 +118,13 @@ fn flow_template(id: &str) -> String {
 Flow(
     id: "{id}",
     title: "{title}",
-    summary: "One or two sentences for lists and search results: what this flow helps with.",
+    summary: "{summary}",
     tags: [{tags}],
     start: "ask",
     nodes: {{
         // A question: one button per answer, each leading to a node.
         "ask": Question(
-            text: "What is happening?",
+            text: "{question}",
             answers: [
                 (id: "broken", label: "It doesn't work", goto: "try-this"),
                 (id: "fine", label: "It works now", goto: "solved"),
@@ -132,14 +133,14 @@ Flow(
         // A remedy: something to try. If it solved the problem, the walk ends resolved;
         // if not, it goes on to `otherwise`.
         "try-this": Remedy(
-            text: "Try this first. Text is Markdown: **bold**, lists and [links](https://example.com).",
+            text: "{remedy}",
             otherwise: "contact-support",
         ),
         // An outcome: solved.
-        "solved": Resolved(text: "Good: there is nothing more to do."),
+        "solved": Resolved(text: "{resolved}"),
         // An outcome: handed to support, with the details they will ask for.
         "contact-support": Escalate(
-            text: "Contact support and give them the details below.",
+            text: "{escalate}",
             collect: [
                 (id: "tried", label: "What you have tried", max_len: 500),
             ],
@@ -149,6 +150,11 @@ Flow(
 "#,
         title = title(id),
         tags = tags.join(", "),
+        summary = placeholder::SUMMARY,
+        question = placeholder::QUESTION,
+        remedy = placeholder::REMEDY,
+        resolved = placeholder::RESOLVED,
+        escalate = placeholder::ESCALATE,
     )
 }
 
