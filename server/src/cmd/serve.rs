@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use stepwise::security;
 use stepwise::serve::{
     Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
-    Settings,
+    Server, Settings,
 };
 use stepwise_store::StoreConfig;
 use tracing_subscriber::EnvFilter;
@@ -33,6 +33,11 @@ pub struct ServeArgs {
     /// How logs are written.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Which log lines are written: a level (error, warn, info, debug, trace) or filter
+    /// directives such as `info,stepwise::access=warn` (no line per request). Without it,
+    /// `RUST_LOG` is read, and without that, `info`.
+    #[arg(long, value_name = "FILTER", value_parser = log_filter)]
+    log_level: Option<String>,
     /// An origin whose pages may call the API (repeat for several), e.g. https://help.example.com.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
     cors_origins: Vec<HeaderValue>,
@@ -56,9 +61,23 @@ pub struct ServeArgs {
     body_limit: usize,
     /// Reload the flows when their files change (live preview while writing; not for
     /// production). A flow whose file breaks keeps its last good version; staff read what is
-    /// wrong at /preview and GET /api/v1/diagnostics.
+    /// wrong at /preview and GET /api/v1/diagnostics. The directory may be empty or missing
+    /// (it is created): the server is then not ready until a flow passes.
     #[arg(long)]
     watch: bool,
+    /// Start even when no flow in --flows passes its checks (or the directory is missing),
+    /// with /readyz answering 503 `no_flows` until one does after a reload. Without it, that
+    /// is an error at start.
+    #[arg(long)]
+    start_unready: bool,
+    /// Seconds to go on serving after SIGTERM or Ctrl-C, with /readyz answering 503
+    /// `shutting_down`, before the listener closes: time for a load balancer to notice.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    shutdown_delay: u64,
+    /// Seconds requests in flight have to finish once the listener has closed; connections
+    /// still open then are closed.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    shutdown_timeout: u64,
     /// The token that opens the agent console at /agent. Without one, a random token is
     /// made at start and printed once in the log.
     #[arg(
@@ -134,6 +153,12 @@ enum LogFormat {
     Json,
 }
 
+fn log_filter(value: &str) -> Result<String, String> {
+    EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| format!("`{value}` is not a log level or filter: {e}"))
+}
+
 fn origin(value: &str) -> Result<HeaderValue, String> {
     let valid =
         (value.starts_with("http://") || value.starts_with("https://")) && !value.ends_with('/');
@@ -147,7 +172,7 @@ fn origin(value: &str) -> Result<HeaderValue, String> {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> ExitCode {
-    init_logs(args.log_format);
+    init_logs(args.log_format, args.log_level.as_deref());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -180,10 +205,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
             allow_remote_images: args.allow_remote_images,
             metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
             metrics_listen: args.metrics_listen,
+            start_unready: args.start_unready,
+            shutdown_delay: Duration::from_secs(args.shutdown_delay),
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         },
         watch: args.watch,
     };
     let result = runtime.block_on(async {
+        // Everything that can refuse to start does so before the address is taken.
+        let server = Server::prepare(config).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -192,7 +222,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                     format!("cannot listen on {}: {e}", args.listen),
                 ))
             })?;
-        stepwise::serve::run(listener, config, shutdown_signal()?).await
+        server.serve(listener, shutdown_signal()?).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -203,15 +233,21 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Logs to stderr, filtered by `--log-level`, else `RUST_LOG`, else `info`.
+fn init_logs(format: LogFormat, level: Option<&str>) {
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        // The request's span once, as `span`; the list of every enclosing span would repeat
+        // it on each line, since a request's lines have no other span around them.
+        LogFormat::Json => builder.json().with_span_list(false).init(),
     }
 }
 

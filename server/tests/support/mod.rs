@@ -264,12 +264,18 @@ pub struct Binary {
 impl Binary {
     /// Starts `stepwise serve` on a free loopback port and waits until it serves.
     pub fn spawn(flows: &Path, store: &str) -> Binary {
+        Binary::spawn_with(flows, store, &[])
+    }
+
+    /// Starts `stepwise serve` with the flags `extra` besides, and waits until it serves.
+    pub fn spawn_with(flows: &Path, store: &str, extra: &[&str]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(["--agent-token", AGENT_TOKEN])
             .arg("--flows")
             .arg(flows)
             .args(["--store", store])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -299,6 +305,31 @@ impl Binary {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends the process a signal, e.g. `TERM` or `HUP`.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Waits for the process to exit by itself, for at most `within`; `None` if it is
+    /// still running then.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if started.elapsed() > within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills the process with SIGKILL: no shutdown, no flushing.
