@@ -31,6 +31,7 @@ mod readiness;
 mod reload;
 mod revisions;
 mod security_headers;
+mod shutdown;
 mod slow_clients;
 mod startup;
 mod stats;
