@@ -5,6 +5,7 @@
 mod cli;
 mod support;
 
+mod access_log;
 mod accessibility;
 mod agent_token;
 mod bad_requests;

@@ -259,6 +259,7 @@ pub const AGENT_TOKEN: &str = "binary-agent-token";
 pub struct Binary {
     pub client: Client,
     child: Child,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Binary {
@@ -269,6 +270,12 @@ impl Binary {
 
     /// Starts `stepwise serve` with the flags `extra` besides, and waits until it serves.
     pub fn spawn_with(flows: &Path, store: &str, extra: &[&str]) -> Binary {
+        Binary::spawn_env(flows, store, extra, &[])
+    }
+
+    /// Starts `stepwise serve` with the flags `extra` and the environment variables `env`
+    /// (`RUST_LOG` only when given there), and waits until it serves.
+    pub fn spawn_env(flows: &Path, store: &str, extra: &[&str], env: &[(&str, &str)]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(["--agent-token", AGENT_TOKEN])
@@ -276,13 +283,17 @@ impl Binary {
             .arg(flows)
             .args(["--store", store])
             .args(extra)
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (found, address) = mpsc::channel();
-        // Read the log for the address it listens on, then keep draining it.
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&log);
+        // Read the log for the address it listens on, keeping every line.
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let listen = serde_json::from_str::<Value>(&line)
@@ -290,6 +301,9 @@ impl Binary {
                     .and_then(|v| v["fields"]["listen"].as_str().map(str::to_owned));
                 if let Some(listen) = listen {
                     let _ = found.send(listen);
+                }
+                if let Ok(mut lines) = kept.lock() {
+                    lines.push(line);
                 }
             }
         });
@@ -299,7 +313,16 @@ impl Binary {
         Binary {
             client: Client::new(format!("http://{listen}")),
             child,
+            log,
         }
+    }
+
+    /// The lines the server has logged so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .map(|lines| lines.clone())
+            .unwrap_or_default()
     }
 
     /// The process id.
