@@ -17,6 +17,7 @@ mod flows;
 mod graph;
 mod hardening;
 mod instances;
+mod keep_alive;
 mod limits;
 mod live;
 mod locale;
