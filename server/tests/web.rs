@@ -274,3 +274,43 @@ fn tags(html: &str) -> Vec<&str> {
         .filter_map(|rest| rest.split_once('>').map(|(tag, _)| tag))
         .collect()
 }
+
+#[tokio::test]
+async fn without_javascript_the_case_summary_can_be_downloaded() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::fixtures(), store.path()).await;
+    let client = &server.client;
+    let (id, _) = client.start("second-factor", serde_json::json!({})).await;
+    client.answer(&id, "no").await;
+    client.answer(&id, "no").await;
+    let (status, escalated) = client
+        .post(
+            &format!("/api/v1/sessions/{id}/details"),
+            serde_json::json!({"details": {"uid": "U-1234"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{escalated}");
+    let reference = escalated["reference"].as_str().unwrap().to_owned();
+
+    let html = page(&http(), &client.url(&format!("/s/{id}"))).await;
+    // The Copy button needs script and stays hidden without it; the link does not.
+    assert!(
+        html.contains(r#"class="copy" data-copy="transcript" hidden"#),
+        "{html}"
+    );
+    let marker =
+        format!(r#"<a href="/api/v1/sessions/{id}/transcript" download="case-{reference}.md">"#);
+    assert!(html.contains(&marker), "{html}");
+    let file = http()
+        .get(client.url(&format!("/api/v1/sessions/{id}/transcript")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    let text = file.text().await.unwrap();
+    assert!(
+        text.contains(&reference) && text.contains("U-1234"),
+        "{text}"
+    );
+    server.stop().await;
+}
