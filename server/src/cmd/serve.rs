@@ -264,7 +264,7 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
             _ = terminate.recv() => {},
             _ = interrupt.recv() => {},
         }
-        tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("asked to stop");
     })
 }
 
@@ -273,6 +273,6 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
 fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("asked to stop");
     })
 }
