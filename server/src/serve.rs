@@ -393,6 +393,9 @@ pub enum ServeError {
          (/readyz answers 503 no_flows until a flow passes)"
     )]
     NoFlows(String),
+    /// `--watch` on a directory that is missing and cannot be made.
+    #[error("cannot create the flows directory {0}")]
+    FlowsDirectory(String),
 }
 
 /// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
@@ -423,13 +426,7 @@ impl Server {
     pub async fn prepare(config: Config) -> Result<Server, ServeError> {
         if config.watch && !config.flows.exists() {
             std::fs::create_dir_all(&config.flows).map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot create the flows directory {}: {e}",
-                        config.flows.display()
-                    ),
-                )
+                ServeError::FlowsDirectory(format!("{}: {e}", config.flows.display()))
             })?;
             tracing::info!(dir = %config.flows.display(), "created the flows directory");
         }

@@ -211,3 +211,15 @@ async fn watch_starts_on_a_missing_directory_and_is_ready_once_a_flow_passes() {
     copy_fixtures(&flows);
     until_ready(&server.client).await;
 }
+
+#[test]
+fn watch_on_a_directory_that_cannot_be_created_is_refused() {
+    let parent = tempfile::tempdir().unwrap();
+    // A file where the directory's parent should be.
+    let blocker = parent.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let (output, _) = refused(&blocker.join("flows"), &["--watch"]);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(log.contains("cannot create the flows directory"), "{log}");
+}
