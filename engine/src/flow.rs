@@ -97,8 +97,15 @@ struct Language {
     locale: String,
     /// Nodes with a text shown in the source language.
     fallback: BTreeSet<String>,
-    /// Whether the title or summary is shown in the source language.
-    header_fallback: bool,
+    /// Which of the title and summary are shown in the source language.
+    header_fallback: HeaderFallback,
+}
+
+/// Which parts of a flow's header kept the source language's text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct HeaderFallback {
+    pub(crate) title: bool,
+    pub(crate) summary: bool,
 }
 
 impl Flow {
@@ -111,7 +118,7 @@ impl Flow {
             language: Arc::new(Language {
                 locale: crate::locale::DEFAULT_LOCALE.to_owned(),
                 fallback: BTreeSet::new(),
-                header_fallback: false,
+                header_fallback: HeaderFallback::default(),
             }),
         }
     }
@@ -122,7 +129,7 @@ impl Flow {
         raw: RawFlow,
         locale: &str,
         fallback: BTreeSet<String>,
-        header_fallback: bool,
+        header_fallback: HeaderFallback,
     ) -> Flow {
         Flow {
             raw,
@@ -154,7 +161,17 @@ impl Flow {
 
     /// Whether the title or summary is shown in the source language.
     pub fn header_is_fallback(&self) -> bool {
-        self.language.header_fallback
+        self.title_is_fallback() || self.summary_is_fallback()
+    }
+
+    /// Whether the title is shown in the source language: no current translation of it.
+    pub fn title_is_fallback(&self) -> bool {
+        self.language.header_fallback.title
+    }
+
+    /// Whether the summary is shown in the source language.
+    pub fn summary_is_fallback(&self) -> bool {
+        self.language.header_fallback.summary
     }
 
     /// The flow's id.

@@ -52,7 +52,7 @@ struct Args {
     /// With --spawn: the SQLite `synchronous` setting (full, normal or off).
     #[arg(long, default_value = "full")]
     synchronous: String,
-    /// With --spawn: the server's log filter (RUST_LOG), e.g. `info,tower_http=warn` to
+    /// With --spawn: the server's log filter (RUST_LOG), e.g. `info,stepwise::access=warn` to
     /// leave out the log line of every request. The server's own default when not given.
     #[arg(long)]
     server_log: Option<String>,

@@ -1,5 +1,6 @@
-//! Accepting connections: a cap on how many are open at once, and the timeout that cuts off
-//! clients that are slow or stalled, so they cannot hold the server's connections.
+//! Accepting connections: a cap on how many are open at once, the timeout that cuts off
+//! clients that are slow or stalled, so they cannot hold the server's connections, and the
+//! deadline of a graceful stop.
 //!
 //! `axum::serve` has neither: a client that opens a socket and sends half a request keeps
 //! its connection for ever. Here each connection is served by hyper's HTTP/1 server with a
@@ -40,6 +41,9 @@ pub struct ConnectionLimits {
     /// How long a connection has to send a request's headers, counted from when it opens or
     /// from its last response. Cuts off slow senders and idle keep-alive connections.
     pub header_timeout: Duration,
+    /// How long requests in flight may take to finish once shutdown closes the listener;
+    /// the connections still open then are closed, answered or not.
+    pub shutdown_timeout: Duration,
 }
 
 /// Raises this process's limit on open files as far as the system lets it, and returns the
@@ -64,8 +68,10 @@ pub fn fit_to_file_limit(wanted: usize) -> usize {
     wanted
 }
 
-/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets every
-/// request in flight finish and closes idle connections.
+/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, closes idle
+/// connections and lets every request in flight finish within the shutdown timeout, after
+/// which the connections still open are closed: a client that sends half a request and
+/// stops cannot hold a stopping server for its body timeout.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -74,6 +80,7 @@ pub async fn serve(
 ) {
     let places = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
+    let (close_all, closing) = tokio::sync::watch::channel(false);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
@@ -120,14 +127,39 @@ pub async fn serve(
         let connection =
             http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
+        let mut closing = closing.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                // Timeouts and clients going away are routine; not worth more than debug.
-                tracing::debug!(error = %e, %peer, "connection ended");
+            tokio::select! {
+                ended = connection => if let Err(e) = ended {
+                    // Timeouts and clients going away are routine; not worth more than debug.
+                    tracing::debug!(error = %e, %peer, "connection ended");
+                },
+                // Past the shutdown timeout: dropping the connection closes its socket.
+                _ = closing.wait_for(|close| *close) => {}
             }
             drop(place);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        let open = limits
+            .max_connections
+            .saturating_sub(places.available_permits());
+        tracing::warn!(
+            connections = open,
+            timeout_ms = u64::try_from(limits.shutdown_timeout.as_millis()).unwrap_or(u64::MAX),
+            "closing the connections still open after the shutdown timeout"
+        );
+        let _ = close_all.send(true);
+        // Every connection gives its place back once its socket is dropped.
+        let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(CLOSE_WAIT, places.acquire_many(all)).await;
+    }
 }
+
+/// How long to wait for connections to close once they were told to: dropping a socket
+/// is quick, so this only bounds a stop that something else holds up.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);

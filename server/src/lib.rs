@@ -5,7 +5,9 @@
 //! only turns requests into their calls and their results into responses.
 //!
 //! - [`serve`]: the router, its middleware, and `run` (listener in, shutdown signal in);
-//! - [`connections`]: accepting connections, with a cap and a timeout for stalled clients;
+//! - [`connections`]: accepting connections, with a cap and a timeout for stalled clients,
+//!   and the deadline of a graceful stop;
+//! - [`keep_alive`]: what each response tells its client about the connection;
 //! - [`embed_origin`]: the origin a framed wizard posts its events to, checked against framing;
 //! - [`api`]: one module per group of routes, and the OpenAPI document;
 //! - [`auth`]: the agent token that lets staff in;
@@ -23,6 +25,7 @@ pub mod connections;
 pub mod embed_origin;
 pub mod error;
 pub mod extract;
+pub mod keep_alive;
 pub mod limits;
 pub mod logs;
 pub mod metrics;

@@ -1,9 +1,52 @@
-//! What a request's log lines may say of it. A session id is a bearer capability: whoever
-//! reads it can walk the customer's session. So every id in a logged path is replaced by a
-//! short keyed hash, the same for the same id, which lets an operator follow one session
-//! across lines without the lines letting anyone in.
+//! What a request's log lines say of it: one access line per request, in a format kept
+//! stable for log collectors (the README lists its fields), under the request's span.
+//!
+//! A session id is a bearer capability: whoever reads it can walk the customer's session. So
+//! every id in a logged path is replaced by a short keyed hash, the same for the same id,
+//! which lets an operator follow one session across lines without the lines letting anyone
+//! in.
 
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::MatchedPath;
+use axum::http::{Request, Response};
 use sha2::{Digest, Sha256};
+
+use crate::metrics;
+use crate::serve::REQUEST_ID;
+
+/// The target of the access lines: `RUST_LOG=info,stepwise::access=warn` leaves them out.
+pub const ACCESS_TARGET: &str = "stepwise::access";
+
+/// One span per request, named by its route, with its path as the logs may show it. Every
+/// line logged while the request is handled carries these fields.
+pub fn request_span(log_key: &LogKey, request: &Request<Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let method = metrics::method_label(request.method());
+    let path = log_key.path(request.uri().path());
+    tracing::info_span!("request", method, route, path, request_id = id)
+}
+
+/// The access line, written once per request when its response starts: its status and
+/// how long the handler took, in milliseconds.
+pub fn log_response<B>(response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+    let latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
+    tracing::info!(
+        target: ACCESS_TARGET,
+        status = response.status().as_u16(),
+        latency_ms,
+        "request"
+    );
+}
 
 /// The key of the hashes; with the same key (`--log-key`), several instances log the same
 /// session alike.

@@ -6,13 +6,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::ops::Deref;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -22,12 +23,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use stepwise_app::library::{Library, log_diagnostics};
 use stepwise_app::webhooks::Webhooks;
 use stepwise_app::{App, Metrics, reload, retention};
+use stepwise_engine::CheckReport;
 use stepwise_store::{OpenError, Store, StoreConfig, StoreError};
 
 use crate::api;
@@ -37,7 +38,7 @@ use crate::connections::{self, ConnectionLimits};
 use crate::error::AppError;
 use crate::logs::LogKey;
 use crate::webhooks::{self, HttpTransport};
-use crate::{limits, metrics, security, web};
+use crate::{keep_alive, limits, logs, metrics, security, web};
 
 /// Limits and policies of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -94,6 +95,15 @@ pub struct Settings {
     pub webhook_secret: Option<String>,
     /// How long one webhook attempt may take.
     pub webhook_timeout: Duration,
+    /// Whether to start although no flow passes its checks, answering `/readyz` with `503
+    /// no_flows` until one does (`--start-unready`). Without it that is a start-up error.
+    pub start_unready: bool,
+    /// How long to go on serving, not ready, after shutdown begins and before the listener
+    /// closes, so that a load balancer sees `/readyz` fail and stops sending new requests.
+    pub shutdown_delay: Duration,
+    /// How long requests in flight may take to finish once the listener has closed; the
+    /// connections still open then are closed.
+    pub shutdown_timeout: Duration,
 }
 
 /// Sessions a client address may start per minute unless configured otherwise.
@@ -132,9 +142,15 @@ impl Default for Settings {
             webhooks: Webhooks::default(),
             webhook_secret: None,
             webhook_timeout: Duration::from_secs(10),
+            start_unready: false,
+            shutdown_delay: Duration::ZERO,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
+
+/// How long requests in flight may take to finish at shutdown unless configured otherwise.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every handler can reach: the application, and what the HTTP face adds to it.
 #[derive(Clone)]
@@ -148,9 +164,12 @@ pub struct AppState {
     /// What lets a scraper read the metrics, when they are not open to all.
     pub metrics_key: Option<Arc<AgentKey>>,
     openapi: Arc<str>,
-    /// Set when shutdown begins, so responses that never end by themselves (the live
+    /// Set when the listener closes, so responses that never end by themselves (the live
     /// preview's event streams) end and let the server stop.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Set as soon as shutdown begins: `/readyz` fails from then on, so a load balancer
+    /// drains this instance, and each response closes its connection.
+    shutting_down: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -191,6 +210,7 @@ impl AppState {
             settings: Arc::new(settings),
             openapi: openapi.into(),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
+            shutting_down: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -222,6 +242,17 @@ impl AppState {
     /// Hears when the server begins to stop.
     pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
         self.stopping.subscribe()
+    }
+
+    /// Marks the server as shutting down: no longer ready, closing each connection after
+    /// its next response.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
     }
 }
 
@@ -257,6 +288,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            keep_alive::headers,
+        ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(limits::Limits::new(
@@ -272,9 +307,12 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(move |request: &Request<Body>| request_span(&log_key, request))
+                .make_span_with(move |request: &Request<Body>| {
+                    logs::request_span(&log_key, request)
+                })
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(logs::log_response)
+                .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(|_| {
@@ -311,23 +349,8 @@ fn metrics_app(state: AppState) -> Router {
         .with_state(state)
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// One span per request, named by its route, with its path as the logs may show it.
-fn request_span(log_key: &LogKey, request: &Request<Body>) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
-    let id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let method = metrics::method_label(request.method());
-    let path = log_key.path(request.uri().path());
-    tracing::info_span!("request", method, route, path, request_id = id)
-}
+/// The header that names a request, given by the client or made here.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives our JSON error body to errors that middleware answered with a bare status (a body
 /// over the limit, a timeout).
@@ -386,6 +409,15 @@ pub enum ServeError {
     Watch(#[from] reload::WatchError),
     #[error(transparent)]
     Webhooks(#[from] webhooks::SetupError),
+    /// No flow to serve, and the operator did not ask to start unready.
+    #[error(
+        "{0}; nothing would be served. Fix the flows, or give --start-unready to start anyway \
+         (/readyz answers 503 no_flows until a flow passes)"
+    )]
+    NoFlows(String),
+    /// `--watch` on a directory that is missing and cannot be made.
+    #[error("cannot create the flows directory {0}")]
+    FlowsDirectory(String),
 }
 
 /// Loads the flows, opens the store, and serves `listener` until `shutdown` completes; then
@@ -395,121 +427,201 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    // Settings that cannot work are refused before anything is read or served.
-    let transport = match config.settings.webhooks.is_on() {
-        true => {
-            let secret = config
-                .settings
-                .webhook_secret
-                .as_deref()
-                .ok_or(webhooks::SetupError::NoSecret)?;
-            Some(Arc::new(HttpTransport::new(
-                secret,
-                config.settings.webhook_timeout,
-            )?))
-        }
-        false => None,
-    };
-    let flows = config.flows.clone();
-    let (library, report) = tokio::task::spawn_blocking(move || Library::load(&flows))
+    Server::prepare(config)
+        .await?
+        .serve(listener, shutdown)
         .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    // A broken file is reported and left out; the good flows are served all the same.
-    log_diagnostics(&report.diagnostics);
-    if report.files == 0 {
-        tracing::warn!(dir = %config.flows.display(), "no flow files found");
-    }
-    let metrics = Metrics::new();
-    let store = config.store.open(metrics.store.clone()).await?;
-    let settings = Settings {
-        preview: config.settings.preview || config.watch,
-        ..config.settings
-    };
-    let state = AppState::new(library, store, metrics, settings).await?;
-    let watcher = match config.watch {
-        true => Some(reload::watch(state.app.clone(), &config.flows)?),
-        false => None,
-    };
-    // Before the log line that says the server is up: a reload asked for from then on is
-    // never taken for a signal to stop.
-    #[cfg(unix)]
-    let hangup = reload::on_hangup(state.app.clone())?;
-    tracing::info!(
-        listen = %listener.local_addr()?,
-        flows = state.library().catalog().len(),
-        files = report.files,
-        errors = report.errors(),
-        warnings = report.warnings(),
-        dir = %config.flows.display(),
-        store = %config.store,
-        "stepwise is serving"
-    );
-    // The first purge is done before serving, so a server never shows what it must not keep
-    // (unless the store cannot take it: it is then tried again every minute).
-    let retention = match state.settings.retain {
-        Some(keep) => Some(retention::start(Arc::clone(&state.store), keep).await?),
-        None => None,
-    };
-    let outbox = transport.map(|transport| {
-        tracing::info!(
-            endpoints = state.settings.webhooks.endpoints().len(),
-            "webhooks are sent from the outbox"
-        );
-        tokio::spawn(
-            state
-                .app
-                .outbox
-                .clone()
-                .run(Arc::clone(&state.store), transport),
-        )
-    });
-    let limits = ConnectionLimits {
-        max_connections: connections::fit_to_file_limit(state.settings.max_connections),
-        header_timeout: state.settings.header_timeout,
-    };
-    // The metrics' own listener stops when the public one does.
-    let (stopped, stopping) = tokio::sync::watch::channel(false);
-    let metrics = match state.settings.metrics_listen {
-        Some(address) => {
-            let listener = TcpListener::bind(address).await?;
-            tracing::info!(listen = %listener.local_addr()?, "metrics are served apart");
-            let mut stopping = stopping.clone();
-            let done = async move {
-                let _ = stopping.wait_for(|stop| *stop).await;
-            };
-            Some(tokio::spawn(connections::serve(
-                listener,
-                metrics_app(state.clone()),
-                limits,
-                done,
-            )))
+}
+
+/// A server with its flows loaded and its store open, not yet listening: everything that
+/// can refuse to start has been done, so the binary binds its address only after this.
+pub struct Server {
+    state: AppState,
+    config: Config,
+    report: CheckReport,
+    /// What sends webhooks, when any are configured.
+    transport: Option<Arc<HttpTransport>>,
+}
+
+impl Server {
+    /// Loads the flows and opens the store. No flow that passes is an error, unless the
+    /// operator asked to start unready or writers are watching the directory (which is
+    /// created when missing: a writer starting afresh).
+    pub async fn prepare(config: Config) -> Result<Server, ServeError> {
+        // Settings that cannot work are refused before anything is read or served.
+        let transport = match config.settings.webhooks.is_on() {
+            true => {
+                let secret = config
+                    .settings
+                    .webhook_secret
+                    .as_deref()
+                    .ok_or(webhooks::SetupError::NoSecret)?;
+                Some(Arc::new(HttpTransport::new(
+                    secret,
+                    config.settings.webhook_timeout,
+                )?))
+            }
+            false => None,
+        };
+        if config.watch && !config.flows.exists() {
+            std::fs::create_dir_all(&config.flows).map_err(|e| {
+                ServeError::FlowsDirectory(format!("{}: {e}", config.flows.display()))
+            })?;
+            tracing::info!(dir = %config.flows.display(), "created the flows directory");
         }
-        None => None,
-    };
-    // Open event streams would hold their connections, and so the graceful stop, for ever.
-    let streams = state.clone();
-    let shutdown = async move {
-        shutdown.await;
-        streams.stop_streams();
-    };
-    connections::serve(listener, app(state), limits, shutdown).await;
-    let _ = stopped.send(true);
-    if let Some(metrics) = metrics {
-        let _ = metrics.await;
+        let flows = config.flows.clone();
+        let (library, report) = tokio::task::spawn_blocking(move || Library::load(&flows))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        // A broken file is reported and left out; the good flows are served all the same.
+        log_diagnostics(&report.diagnostics);
+        if report.catalog.is_empty() {
+            let why = no_flows(&config.flows, &report);
+            if !(config.watch || config.settings.start_unready) {
+                return Err(ServeError::NoFlows(why));
+            }
+            tracing::warn!("{why}; not ready until a flow passes its checks");
+        }
+        let metrics = Metrics::new();
+        let store = config.store.open(metrics.store.clone()).await?;
+        let settings = Settings {
+            preview: config.settings.preview || config.watch,
+            ..config.settings.clone()
+        };
+        let state = AppState::new(library, store, metrics, settings).await?;
+        Ok(Server {
+            state,
+            config,
+            report,
+            transport,
+        })
     }
-    if let Some(watcher) = watcher {
-        watcher.abort();
+
+    /// Serves `listener` until `shutdown` completes. Then the server is no longer ready
+    /// (while it goes on serving for the shutdown delay), closes the listener, and gives
+    /// requests in flight the shutdown timeout to finish before closing what is still open.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Server {
+            state,
+            config,
+            report,
+            transport,
+        } = self;
+        let watcher = match config.watch {
+            true => Some(reload::watch(state.app.clone(), &config.flows)?),
+            false => None,
+        };
+        // Before the log line that says the server is up: a reload asked for from then on is
+        // never taken for a signal to stop.
+        #[cfg(unix)]
+        let hangup = reload::on_hangup(state.app.clone())?;
+        tracing::info!(
+            listen = %listener.local_addr()?,
+            flows = state.library().catalog().len(),
+            files = report.files,
+            errors = report.errors(),
+            warnings = report.warnings(),
+            dir = %config.flows.display(),
+            store = %config.store,
+            "stepwise is serving"
+        );
+        // The first purge is done before serving, so a server never shows what it must not
+        // keep (unless the store cannot take it: it is then tried again every minute).
+        let retention = match state.settings.retain {
+            Some(keep) => Some(retention::start(Arc::clone(&state.store), keep).await?),
+            None => None,
+        };
+        let outbox = transport.map(|transport| {
+            tracing::info!(
+                endpoints = state.settings.webhooks.endpoints().len(),
+                "webhooks are sent from the outbox"
+            );
+            tokio::spawn(
+                state
+                    .app
+                    .outbox
+                    .clone()
+                    .run(Arc::clone(&state.store), transport),
+            )
+        });
+        let limits = ConnectionLimits {
+            max_connections: connections::fit_to_file_limit(state.settings.max_connections),
+            header_timeout: state.settings.header_timeout,
+            shutdown_timeout: state.settings.shutdown_timeout,
+        };
+        // The metrics' own listener stops when the public one does.
+        let (stopped, stopping) = tokio::sync::watch::channel(false);
+        let metrics = match state.settings.metrics_listen {
+            Some(address) => {
+                let listener = TcpListener::bind(address).await?;
+                tracing::info!(listen = %listener.local_addr()?, "metrics are served apart");
+                let mut stopping = stopping.clone();
+                let done = async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                };
+                Some(tokio::spawn(connections::serve(
+                    listener,
+                    metrics_app(state.clone()),
+                    limits,
+                    done,
+                )))
+            }
+            None => None,
+        };
+        let draining = state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            draining.begin_shutdown();
+            let delay = draining.settings.shutdown_delay;
+            tracing::info!(
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "shutting down: not ready; serving on until the listener closes"
+            );
+            tokio::time::sleep(delay).await;
+            // Open event streams would hold their connections, and so the stop, for ever.
+            draining.stop_streams();
+        };
+        connections::serve(listener, app(state), limits, shutdown).await;
+        let _ = stopped.send(true);
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
+        if let Some(watcher) = watcher {
+            watcher.abort();
+        }
+        if let Some(retention) = retention {
+            retention.abort();
+        }
+        // What is in flight is sent again by the next start: each delivery is in the outbox
+        // until an attempt at it is recorded.
+        if let Some(outbox) = outbox {
+            outbox.abort();
+        }
+        #[cfg(unix)]
+        hangup.abort();
+        tracing::info!("stepwise stopped");
+        Ok(())
     }
-    if let Some(retention) = retention {
-        retention.abort();
+}
+
+/// Why no flow in `dir` is served, in words for the operator.
+fn no_flows(dir: &Path, report: &CheckReport) -> String {
+    if !dir.exists() {
+        format!("the flows directory {} does not exist", dir.display())
+    } else if !dir.is_dir() {
+        format!("the flows path {} is not a directory", dir.display())
+    } else if report.files == 0 {
+        format!("no flow files (*.ron) in {}", dir.display())
+    } else {
+        format!(
+            "none of the {} flow files in {} passes its checks ({} errors, logged above)",
+            report.files,
+            dir.display(),
+            report.errors()
+        )
     }
-    // What is in flight is sent again by the next start: each delivery is in the outbox
-    // until an attempt at it is recorded.
-    if let Some(outbox) = outbox {
-        outbox.abort();
-    }
-    #[cfg(unix)]
-    hangup.abort();
-    tracing::info!("stepwise stopped");
-    Ok(())
 }

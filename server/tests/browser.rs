@@ -917,3 +917,61 @@ async fn an_owner_sees_where_sessions_of_a_flow_stop() {
     owner.close().await.unwrap();
     server.stop().await;
 }
+
+#[tokio::test]
+async fn without_javascript_the_case_summary_is_offered_as_a_download() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::fixtures(), store.path()).await;
+    let Some(driver) = Driver::start_or_skip() else {
+        return;
+    };
+    let client = &server.client;
+    let (id, _) = client.start("second-factor", json!({})).await;
+    client.answer(&id, "no").await;
+    client.answer(&id, "no").await;
+    let (status, escalated) = client
+        .post(
+            &format!("/api/v1/sessions/{id}/details"),
+            json!({"details": {"uid": "U-1234"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{escalated}");
+    let reference = escalated["reference"].as_str().unwrap();
+
+    let browser = driver.browser(false).await;
+    browser
+        .goto(&client.url(&format!("/s/{id}")))
+        .await
+        .unwrap();
+    let copy = browser.find(Locator::Css("button.copy")).await.unwrap();
+    assert!(
+        !copy.is_displayed().await.unwrap(),
+        "a Copy button that cannot work stays hidden without script"
+    );
+    let link = browser
+        .find(Locator::Css("a[download]"))
+        .await
+        .expect("the summary is offered as a file");
+    assert!(link.is_displayed().await.unwrap());
+    assert_eq!(
+        link.attr("download").await.unwrap().as_deref(),
+        Some(format!("case-{reference}.txt").as_str())
+    );
+    // What the link fetches is the summary on the page.
+    let href = link.prop("href").await.unwrap().unwrap();
+    let file = client.http.get(&href).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+    let text = file.text().await.unwrap();
+    // The text version sits in a disclosure; its words are the file's.
+    let shown = browser
+        .find(Locator::Id("summary-text"))
+        .await
+        .unwrap()
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(text.trim(), shown.trim());
+    browser.close().await.unwrap();
+    server.stop().await;
+}

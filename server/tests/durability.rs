@@ -70,6 +70,8 @@ async fn an_unreachable_postgres_store_stops_the_start_with_a_clear_error() {
             "--store",
             "postgres://postgres:secret@127.0.0.1:1/stepwise",
         ])
+        .arg("--flows")
+        .arg(support::fixtures())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

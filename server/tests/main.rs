@@ -5,6 +5,7 @@
 mod cli;
 mod support;
 
+mod access_log;
 mod accessibility;
 mod agent_token;
 mod bad_requests;
@@ -18,6 +19,7 @@ mod flows;
 mod graph;
 mod hardening;
 mod instances;
+mod keep_alive;
 mod limits;
 mod live;
 mod locale;
@@ -34,6 +36,7 @@ mod readiness;
 mod reload;
 mod revisions;
 mod security_headers;
+mod shutdown;
 mod slow_clients;
 mod startup;
 mod stats;

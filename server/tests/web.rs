@@ -441,3 +441,56 @@ async fn leaving_a_sent_escalation_asks_first_and_keeps_the_case() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn without_javascript_the_case_summary_can_be_downloaded() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::fixtures(), store.path()).await;
+    let client = &server.client;
+    let (id, _) = client.start("second-factor", serde_json::json!({})).await;
+    client.answer(&id, "no").await;
+    client.answer(&id, "no").await;
+    let (status, escalated) = client
+        .post(
+            &format!("/api/v1/sessions/{id}/details"),
+            serde_json::json!({"details": {"uid": "U-1234"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{escalated}");
+    let reference = escalated["reference"].as_str().unwrap().to_owned();
+
+    let html = page(&http(), &client.url(&format!("/s/{id}"))).await;
+    // The Copy button needs script and stays hidden without it; the link does not.
+    assert!(
+        html.contains(r#"class="copy" data-copy="summary-text" hidden"#),
+        "{html}"
+    );
+    let marker = format!(r#"<a href="/s/{id}/summary.txt" download="case-{reference}.txt">"#);
+    assert!(html.contains(&marker), "{html}");
+    let file = http()
+        .get(client.url(&format!("/s/{id}/summary.txt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("case-{reference}.txt"))
+    );
+    let text = file.text().await.unwrap();
+    assert!(
+        text.contains(&reference) && text.contains("U-1234"),
+        "{text}"
+    );
+    // Before the case went to support there is nothing to download.
+    let (other, _) = client.start("second-factor", serde_json::json!({})).await;
+    let none = http()
+        .get(client.url(&format!("/s/{other}/summary.txt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), StatusCode::NOT_FOUND);
+    server.stop().await;
+}

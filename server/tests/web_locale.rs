@@ -120,3 +120,38 @@ async fn an_agent_sees_a_german_customers_transcript_in_both_languages() {
     assert!(console.contains("Warum haben Sie die Kryptowährung freigegeben?"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_german_home_page_marks_guides_shown_in_english() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(store.path()).await;
+    let home = page(http().get(format!("{}/?lang=de", server.client.base))).await;
+    let card = |id: &str| -> String {
+        let start = home
+            .find(&format!(r#"href="/flows/{id}?lang=de""#))
+            .unwrap_or_else(|| panic!("no card for {id}"));
+        home[start..].split("</li>").next().unwrap().to_owned()
+    };
+    // Translated: the German title, not marked.
+    let dispute = card("p2p-dispute");
+    assert!(
+        dispute.contains("<strong>Einen Streitfall zu einer P2P-Order eröffnen</strong>"),
+        "{dispute}"
+    );
+    assert!(!dispute.contains("Auf Englisch") && !dispute.contains(r#"lang="en""#));
+    // Not translated: the English title, marked as English for readers and screen readers.
+    let memo = card("deposit-missing-memo");
+    assert!(
+        memo.contains(r#"<strong lang="en">I forgot the tag or memo on a deposit</strong>"#),
+        "{memo}"
+    );
+    assert!(
+        memo.contains(r#"<small class="lang-badge">Auf Englisch</small>"#),
+        "{memo}"
+    );
+    assert!(memo.contains(r#"<span lang="en">"#), "{memo}");
+    // The English page marks nothing.
+    let english = page(http().get(format!("{}/?lang=en", server.client.base))).await;
+    assert!(!english.contains("lang-badge"));
+    server.stop().await;
+}

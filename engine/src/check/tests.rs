@@ -1014,7 +1014,6 @@ fn an_input_written_long_or_bare_is_the_same_version_and_values_change_it() {
     assert_ne!(version(r#"(name: "p", signed: true)"#), bare);
 }
 
-
 #[test]
 fn a_typo_in_a_300_000_character_id_is_suggested_and_rendered() {
     let id = "a".repeat(300_000);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Text, Translation};
-use crate::flow::Flow;
+use crate::flow::{Flow, HeaderFallback};
 use crate::model::Node;
 
 /// `flow` with its texts in `locale` where `translation` has them and they are current.
@@ -16,10 +16,18 @@ pub fn localize(flow: &Flow, locale: &str, translation: Option<&Translation>) ->
     let empty = Translation::default();
     let tr = translation.unwrap_or(&empty);
     let mut raw = flow.raw().clone();
-    let mut header_fallback = false;
-    swap(&mut raw.title, tr.title.as_ref(), &mut header_fallback);
+    let mut header_fallback = HeaderFallback::default();
+    swap(
+        &mut raw.title,
+        tr.title.as_ref(),
+        &mut header_fallback.title,
+    );
     if !raw.summary.trim().is_empty() {
-        swap(&mut raw.summary, tr.summary.as_ref(), &mut header_fallback);
+        swap(
+            &mut raw.summary,
+            tr.summary.as_ref(),
+            &mut header_fallback.summary,
+        );
     }
     if !tr.tags.is_empty() {
         raw.tags = tr.tags.clone();

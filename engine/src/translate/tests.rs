@@ -171,3 +171,34 @@ fn a_translation_names_ids_in_any_normalisation_form() {
     assert_eq!(step.text, "Welcher?");
     assert_eq!(step.answers[0].label, "Sahne");
 }
+
+#[test]
+fn the_title_and_the_summary_say_apart_whether_they_kept_the_source_text() {
+    let flows = catalog();
+    let (full, _) = translations(&german());
+    let german = InLocale::new(&flows, &full, "de").flow("card", None);
+    let german = german.expect("card in German");
+    assert!(!german.title_is_fallback() && !german.summary_is_fallback());
+
+    // A stale summary: the title is German, the summary English.
+    let stale_summary = german_with_summary(&t("Alt.", "An older summary."));
+    let (stale, _) = translations(&stale_summary);
+    let flow = InLocale::new(&flows, &stale, "de").flow("card", None);
+    let flow = flow.expect("card in German");
+    assert_eq!(flow.title(), "Karte abgelehnt");
+    assert!(!flow.title_is_fallback());
+    assert!(flow.summary_is_fallback() && flow.header_is_fallback());
+
+    // No translation at all: both English.
+    let (none, _) = translations("Translation(nodes: {})");
+    let flow = InLocale::new(&flows, &none, "de").flow("card", None);
+    let flow = flow.expect("card in German");
+    assert!(flow.title_is_fallback() && flow.summary_is_fallback());
+}
+
+fn german_with_summary(summary: &str) -> String {
+    format!(
+        r#"Translation(title: {}, summary: {summary}, nodes: {{}})"#,
+        t("Karte abgelehnt", "Card declined"),
+    )
+}

@@ -36,18 +36,34 @@ pub async fn healthz() -> Json<Health> {
 /// Why the server is not ready, and whether it still serves reads.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotReady {
+    /// `shutting_down`: the server is stopping; `no_flows`: no flow passes its checks;
     /// `read_only`: sessions and flows are read, changes are refused; `unavailable`: the store
     /// does not answer at all.
     #[schema(example = "read_only")]
     pub status: &'static str,
     /// Whether sessions and flows can still be read.
     pub reads: bool,
+    /// The same code as `status` for `shutting_down` and `no_flows`, else
     /// `store_unavailable`, and why in words, e.g. `the store cannot save changes now: it is
     /// full`.
     pub error: ErrorDetail,
 }
 
 impl NotReady {
+    /// Not ready for a reason of the server's own, not the store's: reads go on.
+    fn because(code: &'static str, message: &str) -> NotReady {
+        NotReady {
+            status: code,
+            reads: true,
+            error: ErrorDetail {
+                code,
+                message: message.to_owned(),
+                problems: Vec::new(),
+                offered: Vec::new(),
+            },
+        }
+    }
+
     fn new(reads: bool, cause: &StoreError) -> NotReady {
         NotReady {
             status: if reads { "read_only" } else { "unavailable" },
@@ -73,9 +89,13 @@ impl IntoResponse for NotReady {
     }
 }
 
-/// Whether the server can take sessions: its store answers and can save changes.
+/// Whether the server can take sessions: it is not shutting down, it serves at least one
+/// flow, and its store answers and can save changes.
 ///
-/// A store that answers but cannot save changes (full, read-only, failing disk) is not ready
+/// From the moment shutdown begins it answers `503 shutting_down`, while requests are still
+/// served for the shutdown delay, so a load balancer takes the instance out first. A server
+/// started with no flow that passes (`--start-unready`, or `--watch` on an empty directory)
+/// answers `503 no_flows` until one does. A store that answers but cannot save changes (full, read-only, failing disk) is not ready
 /// although reads are still served: `503` with `status: read_only` and `reads: true`. The store
 /// checks again while asked, so readiness comes back by itself once it can save changes.
 #[utoipa::path(
@@ -85,12 +105,25 @@ impl IntoResponse for NotReady {
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "`store_unavailable`: the store cannot save changes \
+        (status = 503, description = "`shutting_down`: the server is stopping; `no_flows`: \
+            no flow passes its checks; `store_unavailable`: the store cannot save changes \
             (`read_only`, reads are still served) or does not answer (`unavailable`)",
          body = NotReady)
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, NotReady> {
+    if state.is_shutting_down() {
+        return Err(NotReady::because(
+            "shutting_down",
+            "the server is shutting down: send new requests elsewhere",
+        ));
+    }
+    if state.library().catalog().is_empty() {
+        return Err(NotReady::because(
+            "no_flows",
+            "no flow is served: none in the flows directory passes its checks",
+        ));
+    }
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "store not ready");
         let unavailable = match e {

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use stepwise::security;
 use stepwise::serve::{
     Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
-    Settings,
+    Server, Settings,
 };
 use stepwise_app::context::ContextKey;
 use stepwise_app::webhooks::Webhooks;
@@ -35,6 +35,11 @@ pub struct ServeArgs {
     /// How logs are written.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Which log lines are written: a level (error, warn, info, debug, trace) or filter
+    /// directives such as `info,stepwise::access=warn` (no line per request). Without it,
+    /// `RUST_LOG` is read, and without that, `info`.
+    #[arg(long, value_name = "FILTER", value_parser = log_filter)]
+    log_level: Option<String>,
     /// An origin whose pages may call the API (repeat for several), e.g. https://help.example.com.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
     cors_origins: Vec<HeaderValue>,
@@ -58,9 +63,23 @@ pub struct ServeArgs {
     body_limit: usize,
     /// Reload the flows when their files change (live preview while writing; not for
     /// production). A flow whose file breaks keeps its last good version; staff read what is
-    /// wrong at /preview and GET /api/v1/diagnostics.
+    /// wrong at /preview and GET /api/v1/diagnostics. The directory may be empty or missing
+    /// (it is created): the server is then not ready until a flow passes.
     #[arg(long)]
     watch: bool,
+    /// Start even when no flow in --flows passes its checks (or the directory is missing),
+    /// with /readyz answering 503 `no_flows` until one does after a reload. Without it, that
+    /// is an error at start.
+    #[arg(long)]
+    start_unready: bool,
+    /// Seconds to go on serving after SIGTERM or Ctrl-C, with /readyz answering 503
+    /// `shutting_down`, before the listener closes: time for a load balancer to notice.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    shutdown_delay: u64,
+    /// Seconds requests in flight have to finish once the listener has closed; connections
+    /// still open then are closed.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    shutdown_timeout: u64,
     /// The token that opens the agent console at /agent. Without one, a random token is
     /// made at start and printed once in the log.
     #[arg(
@@ -171,6 +190,12 @@ enum LogFormat {
     Json,
 }
 
+fn log_filter(value: &str) -> Result<String, String> {
+    EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| format!("`{value}` is not a log level or filter: {e}"))
+}
+
 fn origin(value: &str) -> Result<HeaderValue, String> {
     let valid =
         (value.starts_with("http://") || value.starts_with("https://")) && !value.ends_with('/');
@@ -197,7 +222,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logs(args.log_format);
+    init_logs(args.log_format, args.log_level.as_deref());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -242,10 +267,15 @@ pub fn run(args: ServeArgs) -> ExitCode {
             webhooks,
             webhook_secret: args.webhook_secret.filter(|s| !s.trim().is_empty()),
             webhook_timeout: args.webhook_timeout,
+            start_unready: args.start_unready,
+            shutdown_delay: Duration::from_secs(args.shutdown_delay),
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         },
         watch: args.watch,
     };
     let result = runtime.block_on(async {
+        // Everything that can refuse to start does so before the address is taken.
+        let server = Server::prepare(config).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -254,7 +284,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                     format!("cannot listen on {}: {e}", args.listen),
                 ))
             })?;
-        stepwise::serve::run(listener, config, shutdown_signal()?).await
+        server.serve(listener, shutdown_signal()?).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,15 +295,21 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Logs to stderr, filtered by `--log-level`, else `RUST_LOG`, else `info`.
+fn init_logs(format: LogFormat, level: Option<&str>) {
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        // The request's span once, as `span`; the list of every enclosing span would repeat
+        // it on each line, since a request's lines have no other span around them.
+        LogFormat::Json => builder.json().with_span_list(false).init(),
     }
 }
 
@@ -290,7 +326,7 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
             _ = terminate.recv() => {},
             _ = interrupt.recv() => {},
         }
-        tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("asked to stop");
     })
 }
 
@@ -299,6 +335,6 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
 fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("asked to stop");
     })
 }

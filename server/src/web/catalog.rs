@@ -16,6 +16,11 @@ pub struct FlowCard {
     pub title: String,
     /// Its summary.
     pub summary: String,
+    /// Whether the title is in English because the page's language has no translation of
+    /// it: the card is then marked as English.
+    pub title_in_english: bool,
+    /// Whether the summary is in English for the same reason.
+    pub summary_in_english: bool,
 }
 
 impl FlowCard {
@@ -24,6 +29,8 @@ impl FlowCard {
             id: flow.id().to_owned(),
             title: flow.title().to_owned(),
             summary: flow.raw().summary.clone(),
+            title_in_english: flow.title_is_fallback(),
+            summary_in_english: flow.summary_is_fallback(),
         }
     }
 }

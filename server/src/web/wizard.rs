@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{id}/details", post(details).get(to_session))
         .route("/s/{id}/feedback", post(feedback).get(to_session))
         .route("/s/{id}/leave", get(leave))
+        .route("/s/{id}/summary.txt", get(summary_file))
 }
 
 /// A form's address opened in a browser (a reload after a refused form, a shared link): the
@@ -492,6 +493,34 @@ async fn make_move<A: FormAction>(
     )
     .await?;
     Ok(to_step(&id, &layout))
+}
+
+/// The case summary as a text file: what works without script, where the Copy button
+/// cannot. Only once the case went to support, as on the page.
+async fn summary_file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(layout): Query<Layout>,
+) -> Result<Response, PageError> {
+    let session = Session::load(&state, &id).await?;
+    let Some(reference) = session.record.reference.clone() else {
+        return Err(PageError::NotFound);
+    };
+    let shared = state.library();
+    let locale = layout.locale(&shared, &headers, Some(session.walk.locale()));
+    let library = shared.in_locale(&locale);
+    let step = session.walk.current(&library)?;
+    let text = summary(&session, &library, &step, words::for_locale(&locale))?.text;
+    let disposition = format!("attachment; filename=\"case-{reference}.txt\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 /// Whether the session stands on an escalation the customer has sent (it has a reference).

@@ -77,6 +77,10 @@ pub struct Words {
     pub all_done: &'static str,
     pub fixed_it: &'static str,
     pub not_translated: &'static str,
+    /// The link that downloads the case summary (the Copy button needs JavaScript).
+    pub download_summary: &'static str,
+    /// The badge of a guide whose title has no translation, shown in English.
+    pub in_english: &'static str,
     pub not_found: &'static str,
     pub not_found_hint: &'static str,
     pub went_wrong: &'static str,
@@ -154,6 +158,8 @@ pub const ENGLISH: Words = Words {
     all_done: "All done",
     fixed_it: "Great — that fixed it. You can close this page.",
     not_translated: "This step is not available in your language yet, so it is shown in English.",
+    in_english: "In English",
+    download_summary: "Download the summary",
     not_found: "We couldn't find that page",
     not_found_hint: "The link may be old, or the guide may have moved. Start again from the help centre.",
     went_wrong: "Something went wrong on our side",
@@ -231,6 +237,8 @@ pub const GERMAN: Words = Words {
     all_done: "Fertig",
     fixed_it: "Prima – das Problem ist gelöst. Sie können diese Seite schließen.",
     not_translated: "Dieser Schritt ist noch nicht auf Deutsch verfügbar und wird daher auf Englisch angezeigt.",
+    in_english: "Auf Englisch",
+    download_summary: "Zusammenfassung herunterladen",
     not_found: "Diese Seite wurde nicht gefunden",
     not_found_hint: "Der Link ist vielleicht veraltet, oder die Anleitung wurde verschoben. Beginnen Sie im Hilfe-Center von vorn.",
     went_wrong: "Bei uns ist etwas schiefgelaufen",

@@ -317,14 +317,22 @@ impl Binary {
     }
 
     /// [`Binary::spawn`], with more flags of `stepwise serve`.
-    pub fn spawn_with(flows: &Path, store: &str, flags: &[&str]) -> Binary {
+    pub fn spawn_with(flows: &Path, store: &str, extra: &[&str]) -> Binary {
+        Binary::spawn_env(flows, store, extra, &[])
+    }
+
+    /// Starts `stepwise serve` with the flags `extra` and the environment variables `env`
+    /// (`RUST_LOG` only when given there), and waits until it serves.
+    pub fn spawn_env(flows: &Path, store: &str, extra: &[&str], env: &[(&str, &str)]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(["--agent-token", AGENT_TOKEN])
             .arg("--flows")
             .arg(flows)
             .args(["--store", store])
-            .args(flags)
+            .args(extra)
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -365,6 +373,31 @@ impl Binary {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends the process a signal, e.g. `TERM` or `HUP`.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Waits for the process to exit by itself, for at most `within`; `None` if it is
+    /// still running then.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if started.elapsed() > within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills the process with SIGKILL: no shutdown, no flushing.
