@@ -208,3 +208,6 @@ mod tests {
         assert_eq!(ids(index().search("deposit memo")), ["memo", "face"]);
     }
 }
+
+#[cfg(test)]
+mod quality;
