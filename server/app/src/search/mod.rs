@@ -1,36 +1,81 @@
-//! Ranked search over flows: a query's words are matched against each flow's title, tags,
-//! summary, id and node text, with more weight for the fields a customer reads first.
+//! Ranked search over flows, on an index kept in memory (tantivy): each flow's title, tags,
+//! summary and step texts are analysed in the flow's language (word forms stemmed, common
+//! words dropped), the domain's synonyms added as concepts ([`synonyms`]), and scored by
+//! BM25 with the title and tags weighing more than the body. A query word the flows do not
+//! hold is looked up with a spelling mistake or two forgiven ("withdrawl" finds
+//! "withdrawal").
+//!
+//! An index is built when flows load, and built again on each reload: flows are few enough
+//! that a new one takes milliseconds.
 
-use stepwise_engine::Flow;
+mod analysis;
+mod synonyms;
 
-/// How much a word found in each field counts.
-const TITLE: f64 = 8.0;
-const TAG: f64 = 6.0;
-const ID: f64 = 4.0;
-const SUMMARY: f64 = 3.0;
-const TEXT: f64 = 1.0;
-/// A word that only starts a word of the flow ("with" for "withdrawal") counts this much.
-const PREFIX: f64 = 0.5;
+use stepwise_engine::{Flow, Node};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-/// Words too common to tell flows apart.
-const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how",
-    "i", "if", "in", "is", "it", "me", "my", "not", "of", "on", "or", "so", "the", "to", "was",
-    "what", "when", "why", "with", // German, for flows translated into it.
-    "auf", "bei", "das", "dass", "der", "die", "ein", "eine", "einen", "es", "habe", "hat", "ich",
-    "ist", "mein", "meine", "mit", "nicht", "oder", "und", "von", "was", "wie", "wurde", "zu",
-];
+use analysis::Analysis;
+use synonyms::Synonyms;
 
-/// The words of every searchable field of every flow, ready for scoring.
-#[derive(Debug, Default)]
+/// How much a match in each field counts, against one in the body text.
+const TITLE: f32 = 4.0;
+const TAGS: f32 = 3.0;
+const SUMMARY: f32 = 2.0;
+const BODY: f32 = 1.0;
+/// A word found only in another field than the best adds this share of its score there.
+const OTHER_FIELDS: f32 = 0.3;
+/// A concept the query names counts this much against one of its own words.
+const CONCEPT: f32 = 0.8;
+/// A word found with a spelling mistake scores a constant; this is that score against the
+/// field's weight (a word found as typed scores by BM25, typically 1 to 3).
+const MISSPELT: f32 = 1.0;
+/// Query terms beyond this many are ignored: a search box holds a question, not an essay.
+const MOST_TERMS: usize = 32;
+/// Memory the index writer may use while it builds (the least the library takes).
+const WRITER_MEMORY: usize = 15_000_000;
+
+/// The searchable fields of every flow in one language, ready for queries.
 pub struct Index {
-    entries: Vec<Entry>,
+    /// `None` when the index could not be built (logged): every search then finds nothing.
+    built: Option<Built>,
+    analysis: Analysis,
+    synonyms: Synonyms,
 }
 
-#[derive(Debug)]
-struct Entry {
-    id: String,
-    fields: Vec<(f64, Vec<String>)>,
+struct Built {
+    reader: IndexReader,
+    fields: Fields,
+    /// How many flows it holds.
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    tags: Field,
+    summary: Field,
+    body: Field,
+}
+
+impl Fields {
+    /// The text fields with their weights.
+    fn weighted(self) -> [(Field, f32); 4] {
+        [
+            (self.title, TITLE),
+            (self.tags, TAGS),
+            (self.summary, SUMMARY),
+            (self.body, BODY),
+        ]
+    }
 }
 
 /// A flow that matched, with its score (higher is better).
@@ -42,101 +87,222 @@ pub struct Hit {
     pub score: f64,
 }
 
-/// Lowercase words of a text, split at anything that is not a letter or a digit.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
 impl Index {
-    /// Indexes the given flows.
-    pub fn new<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Index {
-        let entries = flows
-            .into_iter()
-            .map(|flow| {
-                let raw = flow.raw();
-                let text: String = raw
-                    .nodes
-                    .values()
-                    .filter_map(|n| n.text())
-                    .chain(raw.nodes.values().flat_map(answer_labels))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                Entry {
-                    id: raw.id.clone(),
-                    fields: vec![
-                        (TITLE, words(&raw.title)),
-                        (TAG, raw.tags.iter().flat_map(|t| words(t)).collect()),
-                        (ID, words(&raw.id)),
-                        (SUMMARY, words(&raw.summary)),
-                        (TEXT, words(&text)),
-                    ],
-                }
+    /// Indexes flows written in (or translated into) `locale`.
+    pub fn new<'a>(flows: impl IntoIterator<Item = &'a Flow>, locale: &str) -> Index {
+        let analysis = Analysis::for_locale(locale);
+        let synonyms = Synonyms::new(&analysis, &synonyms::groups(locale));
+        let built = build(flows, &analysis, &synonyms)
+            .inspect_err(|e| {
+                tracing::error!(error = %e, locale, "cannot build the search index; searches find nothing")
             })
-            .collect();
-        Index { entries }
+            .ok();
+        Index {
+            built,
+            analysis,
+            synonyms,
+        }
     }
 
-    /// The flows matching `query`, best first; ties keep index order.
+    /// The flows matching `query`, best first.
     pub fn search(&self, query: &str) -> Vec<Hit> {
-        let mut terms = words(query);
-        terms.retain(|t| !STOP_WORDS.contains(&t.as_str()));
+        let Some(built) = &self.built else {
+            return Vec::new();
+        };
+        let mut terms = self.analysis.terms(query);
+        terms.truncate(MOST_TERMS);
+        let concepts: Vec<String> = self
+            .synonyms
+            .concepts(&terms)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        terms.sort();
         terms.dedup();
-        if terms.is_empty() {
+        if terms.is_empty() || built.len == 0 {
             return Vec::new();
         }
-        let mut hits: Vec<Hit> = self
-            .entries
-            .iter()
-            .filter_map(|entry| {
-                let mut score = 0.0;
-                let mut matched = 0;
-                for term in &terms {
-                    let term_score: f64 = entry
-                        .fields
-                        .iter()
-                        .map(|(weight, words)| weight * best_match(term, words))
-                        .sum();
-                    if term_score > 0.0 {
-                        matched += 1;
-                        score += term_score;
-                    }
-                }
-                // A flow matching every word of the query beats one matching some of them.
-                let coverage = f64::from(matched) / terms.len() as f64;
-                (score > 0.0).then(|| Hit {
-                    id: entry.id.clone(),
-                    score: score * coverage * coverage,
+        let searcher = built.reader.searcher();
+        let known = |term: &str| {
+            built.fields.weighted().iter().any(|(field, _)| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, term))
+                    .is_ok_and(|n| n > 0)
+            })
+        };
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for term in &terms {
+            clauses.push(match known(term) {
+                true => by_field(built.fields, term, 1.0),
+                false => misspelt(built.fields, term),
+            });
+        }
+        for concept in &concepts {
+            clauses.push(by_field(built.fields, concept, CONCEPT));
+        }
+        let query = BooleanQuery::union(clauses);
+        let found = match searcher.search(&query, &TopDocs::with_limit(built.len).order_by_score())
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "search failed");
+                return Vec::new();
+            }
+        };
+        found
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address).ok()?;
+                let id = doc.get_first(built.fields.id)?.as_str()?.to_owned();
+                Some(Hit {
+                    id,
+                    score: f64::from(score),
                 })
             })
+            .collect()
+    }
+}
+
+/// A term looked for in every field: the best field's score, and a share of the others'.
+fn by_field(fields: Fields, term: &str, weight: f32) -> Box<dyn Query> {
+    let per_field = fields
+        .weighted()
+        .into_iter()
+        .map(|(field, boost)| {
+            let query = TermQuery::new(
+                Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            );
+            Box::new(BoostQuery::new(Box::new(query), boost * weight)) as Box<dyn Query>
+        })
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        OTHER_FIELDS,
+    ))
+}
+
+/// A term no flow holds, looked for with spelling mistakes forgiven: one in a word of up to
+/// seven letters, two in a longer one; none in a word of three letters or fewer, where one
+/// mistake makes another word. A term may also be the start of a word ("recog").
+fn misspelt(fields: Fields, term: &str) -> Box<dyn Query> {
+    let letters = term.chars().count();
+    let distance = match letters {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    let per_field = fields
+        .weighted()
+        .into_iter()
+        .flat_map(|(field, boost)| {
+            let term = Term::from_field_text(field, term);
+            let mut queries: Vec<Box<dyn Query>> = Vec::new();
+            if distance > 0 {
+                queries.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                    boost * MISSPELT,
+                )));
+            }
+            if letters >= 3 {
+                queries.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
+                    boost * MISSPELT * 0.5,
+                )));
+            }
+            queries
+        })
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        OTHER_FIELDS,
+    ))
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    // Texts come analysed already (terms and concepts): the index only counts them.
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        title: builder.add_text_field("title", text.clone()),
+        tags: builder.add_text_field("tags", text.clone()),
+        summary: builder.add_text_field("summary", text.clone()),
+        body: builder.add_text_field("body", text),
+    };
+    (builder.build(), fields)
+}
+
+fn build<'a>(
+    flows: impl IntoIterator<Item = &'a Flow>,
+    analysis: &Analysis,
+    synonyms: &Synonyms,
+) -> tantivy::Result<Built> {
+    let (schema, fields) = schema();
+    let index = tantivy::Index::create_in_ram(schema);
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    let mut len = 0;
+    for flow in flows {
+        let raw = flow.raw();
+        let body: Vec<&str> = raw
+            .nodes
+            .values()
+            .filter_map(Node::text)
+            .chain(raw.nodes.values().flat_map(answer_labels))
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        hits
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.id, &raw.id);
+        let texts = [
+            (fields.title, raw.title.clone()),
+            (fields.tags, raw.tags.join(". ")),
+            (fields.summary, raw.summary.clone()),
+            (fields.body, body.join(" ")),
+        ];
+        for (field, text) in texts {
+            doc.add_pre_tokenized_text(field, analysed(text, analysis, synonyms));
+        }
+        writer.add_document(doc)?;
+        len += 1;
     }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(Built {
+        reader,
+        fields,
+        len,
+    })
 }
 
-/// 1 for the word itself, [`PREFIX`] for a longer word it starts, else 0. Each field counts
-/// a word once, so a long text that repeats a word does not outrank a title.
-fn best_match(term: &str, words: &[String]) -> f64 {
-    let mut best: f64 = 0.0;
-    for word in words {
-        if word == term {
-            return 1.0;
-        }
-        if term.len() >= 3 && word.starts_with(term) {
-            best = PREFIX;
-        }
-    }
-    best
+/// A text as the index takes it: its terms, then the concepts they name.
+fn analysed(text: String, analysis: &Analysis, synonyms: &Synonyms) -> PreTokenizedString {
+    let terms = analysis.terms(&text);
+    let concepts: Vec<String> = synonyms
+        .concepts(&terms)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let tokens = terms
+        .into_iter()
+        .chain(concepts)
+        .enumerate()
+        .map(|(position, text)| Token {
+            position,
+            text,
+            ..Token::default()
+        })
+        .collect();
+    PreTokenizedString { text, tokens }
 }
 
-fn answer_labels(node: &stepwise_engine::Node) -> Vec<&str> {
+fn answer_labels(node: &Node) -> Vec<&str> {
     match node {
-        stepwise_engine::Node::Question { answers, .. } => {
-            answers.iter().map(|a| a.label.as_str()).collect()
-        }
+        Node::Question { answers, .. } => answers.iter().map(|a| a.label.as_str()).collect(),
         _ => Vec::new(),
     }
 }
@@ -179,7 +345,7 @@ mod tests {
             ),
         ]);
         assert_eq!(report.catalog.len(), 3, "{:?}", report.diagnostics);
-        Index::new(report.catalog.iter().map(|f| f.as_ref()))
+        Index::new(report.catalog.iter().map(|f| f.as_ref()), "en")
     }
 
     fn ids(hits: Vec<Hit>) -> Vec<String> {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::Library;
 
 /// The least share of queries whose flow must come first, and among the first three.
-const TOP1_FLOOR: f64 = 0.85;
-const TOP3_FLOOR: f64 = 0.95;
+const TOP1_FLOOR: f64 = 0.9;
+const TOP3_FLOOR: f64 = 0.97;
 
 #[derive(Deserialize)]
 struct Case {
