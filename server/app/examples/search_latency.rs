@@ -32,7 +32,11 @@ fn main() {
         .collect();
 
     let (library, _) = Library::load(&workspace.join("flows"));
-    let bundled: Vec<_> = library.catalog().iter().map(|f| f.as_ref().clone()).collect();
+    let bundled: Vec<_> = library
+        .catalog()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     measure("bundled", &bundled, &queries);
 
     let words: Vec<String> = bundled
@@ -58,7 +62,12 @@ fn main() {
     let started = Instant::now();
     let report = check_sources(generate(&words));
     let generated: Vec<_> = report.catalog.iter().map(|f| f.as_ref().clone()).collect();
-    assert_eq!(generated.len(), GENERATED, "{:?}", report.diagnostics.first());
+    assert_eq!(
+        generated.len(),
+        GENERATED,
+        "{:?}",
+        report.diagnostics.first()
+    );
     println!(
         "generated and checked {GENERATED} flows in {:?}",
         started.elapsed()

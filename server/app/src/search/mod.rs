@@ -1,6 +1,6 @@
 //! Ranked search over flows, on an index kept in memory (tantivy): each flow's title, tags,
 //! summary and step texts are analysed in the flow's language (word forms stemmed, common
-//! words dropped), the domain's synonyms added as concepts ([`synonyms`]), and scored by
+//! words dropped), the domain's synonyms added as concepts (`synonyms.rs`), and scored by
 //! BM25 with the title and tags weighing more than the body. A query word the flows do not
 //! hold is looked up with a spelling mistake or two forgiven ("withdrawl" finds
 //! "withdrawal").
