@@ -39,6 +39,8 @@ const CONCEPT: f32 = 0.8;
 const MISSPELT: f32 = 1.0;
 /// Query terms beyond this many are ignored: a search box holds a question, not an essay.
 const MOST_TERMS: usize = 32;
+/// Flows a search returns at most: past these, nobody reads on.
+const MOST_HITS: usize = 100;
 /// Memory the index writer may use while it builds (the least the library takes).
 const WRITER_MEMORY: usize = 15_000_000;
 
@@ -104,7 +106,7 @@ impl Index {
         }
     }
 
-    /// The flows matching `query`, best first.
+    /// The flows matching `query`, best first, at most a hundred.
     pub fn search(&self, query: &str) -> Vec<Hit> {
         let Some(built) = &self.built else {
             return Vec::new();
@@ -141,8 +143,10 @@ impl Index {
             clauses.push(by_field(built.fields, concept, CONCEPT));
         }
         let query = BooleanQuery::union(clauses);
-        let found = match searcher.search(&query, &TopDocs::with_limit(built.len).order_by_score())
-        {
+        let found = match searcher.search(
+            &query,
+            &TopDocs::with_limit(built.len.min(MOST_HITS)).order_by_score(),
+        ) {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "search failed");
@@ -367,6 +371,19 @@ mod tests {
     fn stop_words_and_unknown_words_match_nothing() {
         assert!(index().search("the my").is_empty());
         assert!(index().search("zebra").is_empty());
+    }
+
+    #[test]
+    fn a_spelling_mistake_is_forgiven() {
+        assert_eq!(ids(index().search("facial recogniton"))[0], "face");
+        assert_eq!(ids(index().search("deposti")), ["memo"]);
+    }
+
+    #[test]
+    fn a_synonym_finds_a_flow_that_never_says_the_word() {
+        assert_eq!(ids(index().search("selfie")), ["face"]);
+        assert_eq!(ids(index().search("google authenticator")), ["tfa"]);
+        assert_eq!(ids(index().search("destination tag"))[0], "memo");
     }
 
     #[test]
