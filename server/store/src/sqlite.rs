@@ -55,7 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/V1_sessions_and_flow_versions.sql"),
     include_str!("../migrations/sqlite/V2_notes.sql"),
     include_str!("../migrations/sqlite/V3_events.sql"),
-    include_str!("../migrations/sqlite/V4_unfound_searches.sql"),
+    include_str!("../migrations/sqlite/V6_unfound_searches.sql"),
 ];
 
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
