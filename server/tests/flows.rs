@@ -39,7 +39,8 @@ async fn search_ranks_title_and_tag_matches_first() {
     // Both flows are tagged 2fa; only one has it in its title.
     assert_eq!(ids("2FA").await, ["second-factor", "sign-in"]);
     assert_eq!(ids("password").await, ["sign-in"]);
-    assert_eq!(ids("authenticator").await, ["second-factor"]);
+    // "Authenticator" names 2FA: the flow that says the word first, then the one tagged 2FA.
+    assert_eq!(ids("authenticator").await, ["second-factor", "sign-in"]);
     assert!(ids("zebra").await.is_empty());
     // An empty query lists everything.
     assert_eq!(ids("%20").await.len(), 2);

@@ -892,3 +892,48 @@ async fn agents_apart(store: StoreConfig) {
     insta::assert_snapshot!("scripted_session_metrics", session_metrics(client).await);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn searches_that_found_nothing_are_counted_on_the_owner_page_as_text() {
+    let flows = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    copy_fixtures(flows.path());
+    let server = server(flows.path(), store.path()).await;
+    let client = &server.client;
+
+    let (status, page) = owner_page(client, "/agent/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("No search has come back empty yet."),
+        "{page}"
+    );
+
+    // The same query three times, as the customer page, the API and the console see it,
+    // written differently; one that finds a flow; and markup.
+    let searches = [
+        "/?q=Zebra%20%20crossing",
+        "/api/v1/flows?q=zebra+CROSSING",
+        "/agent?q=%20zebra%20crossing%20",
+        "/?q=sign%20in",
+        "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    ];
+    for path in searches {
+        let (status, _) = owner_page(client, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let page = support::eventually("the searches are counted", || async {
+        let (_, page) = owner_page(client, "/agent/stats").await;
+        (page.contains("<th scope=\"row\">zebra crossing</th><td>en</td><td>3</td>")
+            && page.contains("alert(1)"))
+        .then_some(page)
+    })
+    .await;
+    // What a customer typed is shown as text, never as markup.
+    assert!(
+        page.contains("<th scope=\"row\">&#60;script&#62;alert(1)&#60;/script&#62;</th>"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(!page.contains(">sign in<"), "{page}");
+    server.stop().await;
+}

@@ -11,7 +11,7 @@ use stepwise_store::postgres::PostgresStore;
 use stepwise_store::sqlite::SqliteStore;
 use stepwise_store::{
     ArchivedFlow, Attempt, AttemptResult, Delivery, DeliveryStatus, Event, EventKind, Note, Party,
-    SessionRecord, Store, StoreError, Synchronous, Ticket,
+    SessionRecord, Store, StoreError, Synchronous, Ticket, UnfoundSearch,
 };
 use support::postgres::TestDatabase;
 
@@ -112,6 +112,8 @@ store_suite!(
     a_claimed_delivery_is_leased_to_one_sender_until_its_lease_ends,
     attempts_are_recorded_and_a_failed_delivery_can_be_sent_again,
     purge_takes_a_sessions_deliveries_with_it,
+    unfound_searches_are_counted_per_query_and_language,
+    purge_forgets_unfound_searches_not_made_since_the_cutoff,
 );
 
 fn record(id: &str) -> SessionRecord {
@@ -814,4 +816,75 @@ async fn purge_takes_a_sessions_deliveries_with_it(backend: impl Backend) {
         .collect();
     assert_eq!(left, ["msg_kept"]);
     assert!(store.attempts("msg_old").await.unwrap().is_empty());
+}
+
+async fn unfound_searches_are_counted_per_query_and_language(backend: impl Backend) {
+    let store = backend.open().await;
+    // Counted at once from many tasks (and, on PostgreSQL, two instances): none is lost,
+    // not even the first, which makes the row.
+    let beside = backend.open_beside(&store).await;
+    let counts: Vec<_> = (0..20)
+        .map(|i| {
+            let store = Arc::clone(if i % 2 == 0 { &store } else { &beside });
+            tokio::spawn(async move { store.record_unfound_search("zebra", "en", 100 + i).await })
+        })
+        .collect();
+    for count in counts {
+        count.await.unwrap().unwrap();
+    }
+    store
+        .record_unfound_search("zebra", "de", 50)
+        .await
+        .unwrap();
+    store
+        .record_unfound_search("quokka", "en", 300)
+        .await
+        .unwrap();
+    store
+        .record_unfound_search("koala", "en", 200)
+        .await
+        .unwrap();
+    drop((store, beside));
+
+    let store = backend.open().await;
+    let found = store.unfound_searches(10).await.unwrap();
+    let row = |query: &str, locale: &str, count, first_at, last_at| UnfoundSearch {
+        query: query.into(),
+        locale: locale.into(),
+        count,
+        first_at,
+        last_at,
+    };
+    assert_eq!(
+        found,
+        [
+            row("zebra", "en", 20, 100, 119),
+            row("quokka", "en", 1, 300, 300),
+            row("koala", "en", 1, 200, 200),
+            row("zebra", "de", 1, 50, 50),
+        ]
+    );
+    assert_eq!(store.unfound_searches(2).await.unwrap().len(), 2);
+}
+
+async fn purge_forgets_unfound_searches_not_made_since_the_cutoff(backend: impl Backend) {
+    let store = backend.open().await;
+    store.record_unfound_search("old", "en", 10).await.unwrap();
+    store
+        .record_unfound_search("again", "en", 10)
+        .await
+        .unwrap();
+    store
+        .record_unfound_search("again", "en", 500)
+        .await
+        .unwrap();
+    store.purge(100).await.unwrap();
+    let left: Vec<String> = store
+        .unfound_searches(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.query)
+        .collect();
+    assert_eq!(left, ["again"]);
 }

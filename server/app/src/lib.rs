@@ -6,7 +6,8 @@
 //! - [`sessions`]: starting, loading, moving and storing a customer's walk;
 //! - [`context`]: the facts a site gives when it opens a flow, plain or in a signed token;
 //! - [`library`]: the flows served, current and pinned older versions, and their translations;
-//! - [`search`]: ranked search over flows;
+//! - [`search`]: ranked search over flows, and [`unfound`]: the searches that found nothing,
+//!   counted for the owner;
 //! - [`locale`]: the language a customer is answered in;
 //! - [`transcript`]: a session written up for a ticket;
 //! - [`stats`]: the figures a flow's owner reads, computed from the sessions' events;
@@ -32,6 +33,7 @@ pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod transcript;
+pub mod unfound;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,6 +150,16 @@ impl App {
         // Told after the swap, so whoever hears of it reads the new flows.
         self.changes.send_modify(|generation| *generation += 1);
         Ok(())
+    }
+
+    /// The flows of `library` matching `query` in `locale`, best first. A search that finds
+    /// nothing is counted for the owner's page ([`unfound`]).
+    pub fn search(&self, library: &Library, query: &str, locale: &str) -> Vec<search::Hit> {
+        let hits = library.index_in(locale).search(query);
+        if hits.is_empty() {
+            unfound::record(&self.store, query, locale);
+        }
+        hits
     }
 
     /// How many times the flows served have been replaced since start: a page rendered at

@@ -62,7 +62,7 @@ impl Library {
             .collect();
         let library = Library {
             dir: dir.to_owned(),
-            index: Index::new(report.catalog.iter().map(|f| f.as_ref())),
+            index: Index::new(report.catalog.iter().map(|f| f.as_ref()), DEFAULT_LOCALE),
             indexes: indexes(&report.catalog, &report.translations),
             catalog: report.catalog.clone(),
             sources,
@@ -226,7 +226,7 @@ impl Library {
         }
         let library = Library {
             dir: self.dir.clone(),
-            index: Index::new(catalog.iter().map(|f| f.as_ref())),
+            index: Index::new(catalog.iter().map(|f| f.as_ref()), DEFAULT_LOCALE),
             indexes: indexes(&catalog, &report.translations),
             catalog,
             sources: chosen,
@@ -315,7 +315,7 @@ fn indexes(catalog: &Catalog, translations: &Translations) -> BTreeMap<String, I
                 .iter()
                 .map(|f| localize(f, &locale, translations.get(f.id(), &locale)))
                 .collect();
-            let index = Index::new(flows.iter());
+            let index = Index::new(flows.iter(), &locale);
             (locale, index)
         })
         .collect()

@@ -149,9 +149,9 @@ pub async fn list(
             .collect(),
         Some(q) => {
             let in_locale = library.in_locale(&locale);
-            library
-                .index_in(&locale)
-                .search(q)
+            state
+                .app
+                .search(&library, q, &locale)
                 .into_iter()
                 .filter_map(|hit| {
                     Some(summary(

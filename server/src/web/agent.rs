@@ -173,7 +173,8 @@ async fn console(
     Query(q): Query<ConsoleQuery>,
 ) -> Result<Response, PageError> {
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&state.library(), &query, DEFAULT_LOCALE));
+    let results =
+        (!query.is_empty()).then(|| search(&state.app, &state.library(), &query, DEFAULT_LOCALE));
     page(&ConsolePage {
         chrome: Chrome::agent("Console").with_problems(&state),
         groups: if results.is_some() {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use stepwise_app::Library;
+use stepwise_app::{App, Library};
 use stepwise_engine::{Flow, FlowSource};
 
 use super::words;
@@ -43,12 +43,11 @@ pub struct Group {
     pub flows: Vec<FlowCard>,
 }
 
-/// The flows matching `query` in `locale`, best first.
-pub fn search(library: &Library, query: &str, locale: &str) -> Vec<FlowCard> {
+/// The flows matching `query` in `locale`, best first (a search that finds nothing is
+/// counted for the owner).
+pub fn search(app: &App, library: &Library, query: &str, locale: &str) -> Vec<FlowCard> {
     let flows = library.in_locale(locale);
-    library
-        .index_in(locale)
-        .search(query)
+    app.search(library, query, locale)
         .iter()
         .filter_map(|hit| flows.flow(&hit.id, None))
         .map(|f| FlowCard::of(&f))

@@ -16,6 +16,7 @@ use super::{Chrome, PageError, charts};
 use crate::error::AppError;
 use crate::extract::StatsQuery;
 use crate::serve::AppState;
+use stepwise_app::clock::rfc3339;
 use stepwise_app::report::{FlowStats, every_flow, report};
 use stepwise_app::stats::{Period, Summary, TrendUnit, VersionFigures, percent};
 
@@ -134,6 +135,17 @@ fn encode(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
+/// Unfound searches the overview lists, at most.
+const UNFOUND_SHOWN: u32 = 50;
+
+/// A search that found nothing, as the overview lists it.
+struct Unfound {
+    query: String,
+    locale: String,
+    count: i64,
+    last: String,
+}
+
 #[derive(Template)]
 #[template(path = "agent/stats.html")]
 struct OverviewPage {
@@ -141,6 +153,7 @@ struct OverviewPage {
     form: PeriodForm,
     keep: String,
     flows: Vec<Headline>,
+    unfound: Vec<Unfound>,
 }
 
 async fn overview(
@@ -164,6 +177,19 @@ async fn overview(
     .iter()
     .map(Headline::of)
     .collect();
+    let unfound = state
+        .store
+        .unfound_searches(UNFOUND_SHOWN)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|u| Unfound {
+            query: u.query,
+            locale: u.locale,
+            count: u.count,
+            last: rfc3339(u.last_at),
+        })
+        .collect();
     let status = status(&form);
     let keep = form.query(None);
     let body = OverviewPage {
@@ -171,6 +197,7 @@ async fn overview(
         form,
         keep,
         flows,
+        unfound,
     }
     .render()?;
     Ok((status, Html(body)).into_response())

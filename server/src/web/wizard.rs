@@ -83,7 +83,7 @@ async fn home(
     let locale = q.layout.locale(&library, &headers, None);
     let w = words::for_locale(&locale);
     let query = q.q.trim().to_owned();
-    let results = (!query.is_empty()).then(|| search(&library, &query, &locale));
+    let results = (!query.is_empty()).then(|| search(&state.app, &library, &query, &locale));
     page(&HomePage {
         chrome: Chrome::customer(w.how_can_we_help, &q.layout)
             .in_language(&locale, &library, "/", &q.layout)

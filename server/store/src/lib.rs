@@ -67,6 +67,26 @@ pub struct ArchivedFlow {
     pub source: String,
 }
 
+/// A search that found no flow, counted per query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfoundSearch {
+    /// What was searched for, as the server normalised it.
+    pub query: String,
+    /// The language searched in.
+    pub locale: String,
+    /// How many times it was searched for.
+    pub count: i64,
+    /// When it was first searched for, in milliseconds since the Unix epoch.
+    pub first_at: i64,
+    /// When it was last searched for.
+    pub last_at: i64,
+}
+
+/// Distinct unfound searches a store keeps: once it holds this many, a query it holds is
+/// still counted but a new one is not kept, so a flood of distinct queries cannot grow it
+/// without bound. Retention ([`Store::purge`]) makes room again.
+pub const UNFOUND_SEARCHES_KEPT: i64 = 10_000;
+
 /// What happened to a session, as recorded for the figures a flow's owner reads.
 ///
 /// A session writes its events in the same transaction as the change that caused them, so
@@ -420,8 +440,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes every session that started before `cutoff` and last changed before it, with
     /// all its events; returns how many sessions went. Sessions are gone for good: a later
-    /// read of one finds nothing.
+    /// read of one finds nothing. Unfound searches last searched for before `cutoff` go too.
     async fn purge(&self, cutoff: i64) -> Result<u64, StoreError>;
+
+    /// Counts one more search for `query` in `locale` that found nothing, at `at` (see
+    /// [`UNFOUND_SEARCHES_KEPT`]).
+    async fn record_unfound_search(
+        &self,
+        query: &str,
+        locale: &str,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// The searches that found nothing, most counted first (ties: the latest first), at most
+    /// `limit` of them.
+    async fn unfound_searches(&self, limit: u32) -> Result<Vec<UnfoundSearch>, StoreError>;
 
     /// A session by id.
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError>;

@@ -20,7 +20,8 @@ use tokio_postgres::{NoTls, Row};
 
 use crate::{
     ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
-    EventKind, Party, SessionRecord, Store, StoreError, Ticket,
+    EventKind, Party, SessionRecord, Store, StoreError, Ticket, UNFOUND_SEARCHES_KEPT,
+    UnfoundSearch,
 };
 
 mod embedded {
@@ -499,6 +500,12 @@ impl Store for PostgresStore {
             tx.execute("DELETE FROM deliveries WHERE session = ANY($1)", &[&gone])
                 .await
                 .map_err(database)?;
+            tx.execute(
+                "DELETE FROM unfound_searches WHERE last_at < $1",
+                &[&cutoff],
+            )
+            .await
+            .map_err(database)?;
             tx.commit().await.map_err(database)?;
             self.observer.observe_commit(1, started.elapsed());
             total += gone.len() as u64;
@@ -506,6 +513,71 @@ impl Store for PostgresStore {
                 return Ok(total);
             }
         }
+    }
+
+    async fn record_unfound_search(
+        &self,
+        query: &str,
+        locale: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        let counted = tx
+            .execute(
+                "UPDATE unfound_searches
+                 SET count = count + 1, first_at = LEAST(first_at, $3),
+                     last_at = GREATEST(last_at, $3)
+                 WHERE query = $1 AND locale = $2",
+                &[&query, &locale, &at],
+            )
+            .await
+            .map_err(database)?;
+        if counted == 0 {
+            // Another instance may count the same new query at the same moment.
+            tx.execute(
+                "INSERT INTO unfound_searches (query, locale, count, first_at, last_at)
+                 SELECT $1, $2, 1, $3, $3
+                 WHERE (SELECT count(*) FROM unfound_searches) < $4
+                 ON CONFLICT (query, locale) DO UPDATE
+                 SET count = unfound_searches.count + 1,
+                     first_at = LEAST(unfound_searches.first_at, EXCLUDED.first_at),
+                     last_at = GREATEST(unfound_searches.last_at, EXCLUDED.last_at)",
+                &[&query, &locale, &at, &UNFOUND_SEARCHES_KEPT],
+            )
+            .await
+            .map_err(database)?;
+        }
+        tx.commit().await.map_err(database)?;
+        self.observer.observe_commit(1, started.elapsed());
+        Ok(())
+    }
+
+    async fn unfound_searches(&self, limit: u32) -> Result<Vec<UnfoundSearch>, StoreError> {
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT query, locale, count, first_at, last_at FROM unfound_searches
+                     ORDER BY count DESC, last_at DESC, query LIMIT $1",
+                    &[&i64::from(limit)],
+                )
+                .await
+                .map_err(refused)?;
+            rows.iter()
+                .map(|row| {
+                    Ok(UnfoundSearch {
+                        query: row.try_get(0).map_err(database)?,
+                        locale: row.try_get(1).map_err(database)?,
+                        count: row.try_get(2).map_err(database)?,
+                        first_at: row.try_get(3).map_err(database)?,
+                        last_at: row.try_get(4).map_err(database)?,
+                    })
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {

@@ -28,7 +28,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     ArchivedFlow, Attempt, AttemptResult, CommitObserver, Delivery, DeliveryStatus, Event,
-    EventKind, Party, SessionRecord, Store, StoreError, Synchronous, Ticket,
+    EventKind, Party, SessionRecord, Store, StoreError, Synchronous, Ticket, UNFOUND_SEARCHES_KEPT,
+    UnfoundSearch,
 };
 
 /// Writes waiting beyond this many go into the next transaction, which bounds commit latency.
@@ -57,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/V3_events.sql"),
     include_str!("../migrations/sqlite/V4_outbox.sql"),
     include_str!("../migrations/sqlite/V5_event_party.sql"),
+    include_str!("../migrations/sqlite/V6_unfound_searches.sql"),
 ];
 
 /// Sessions deleted per transaction by a purge, so answers keep flowing while it runs.
@@ -107,6 +109,8 @@ enum Write {
     Archive(Vec<ArchivedFlow>),
     /// Up to [`PURGE_BATCH`] sessions older than the cutoff.
     Purge(i64),
+    /// One more search that found nothing: query, locale, when.
+    Unfound(String, String, i64),
 }
 
 impl SqliteStore {
@@ -454,6 +458,37 @@ impl Store for SqliteStore {
                 return Ok(total);
             }
         }
+    }
+
+    async fn record_unfound_search(
+        &self,
+        query: &str,
+        locale: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.write(Write::Unfound(query.to_owned(), locale.to_owned(), at))
+            .await
+            .map(drop)
+    }
+
+    async fn unfound_searches(&self, limit: u32) -> Result<Vec<UnfoundSearch>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT query, locale, count, first_at, last_at FROM unfound_searches
+                 ORDER BY count DESC, last_at DESC, query LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |row| {
+                Ok(UnfoundSearch {
+                    query: row.get(0)?,
+                    locale: row.get(1)?,
+                    count: row.get(2)?,
+                    first_at: row.get(3)?,
+                    last_at: row.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -939,7 +974,36 @@ fn apply(conn: &Connection, write: &Write, recent: &Recent) -> Result<u64, Refus
             Ok(0)
         }
         Write::Purge(cutoff) => purge(conn, *cutoff, recent).map_err(Refusal::Fatal),
+        Write::Unfound(query, locale, at) => {
+            count_unfound(conn, query, locale, *at).map_err(Refusal::Fatal)
+        }
     }
+}
+
+/// Counts a search that found nothing: once more if the query is kept, else as a new one
+/// while fewer than [`UNFOUND_SEARCHES_KEPT`] are.
+fn count_unfound(
+    conn: &Connection,
+    query: &str,
+    locale: &str,
+    at: i64,
+) -> Result<u64, rusqlite::Error> {
+    let counted = conn
+        .prepare_cached(
+            "UPDATE unfound_searches
+             SET count = count + 1, first_at = min(first_at, ?3), last_at = max(last_at, ?3)
+             WHERE query = ?1 AND locale = ?2",
+        )?
+        .execute(params![query, locale, at])?;
+    if counted == 0 {
+        conn.prepare_cached(
+            "INSERT INTO unfound_searches (query, locale, count, first_at, last_at)
+             SELECT ?1, ?2, 1, ?3, ?3
+             WHERE (SELECT count(*) FROM unfound_searches) < ?4",
+        )?
+        .execute(params![query, locale, at, UNFOUND_SEARCHES_KEPT])?;
+    }
+    Ok(0)
 }
 
 /// Appends a session's events.
@@ -1046,6 +1110,8 @@ fn purge(conn: &Connection, cutoff: i64, recent: &Recent) -> Result<u64, rusqlit
         deliveries.execute([id])?;
         recent.remove(id);
     }
+    conn.prepare_cached("DELETE FROM unfound_searches WHERE last_at < ?1")?
+        .execute([cutoff])?;
     Ok(ids.len() as u64)
 }
 
@@ -1116,6 +1182,31 @@ mod tests {
 
     fn open(dir: &tempfile::TempDir) -> SqliteStore {
         SqliteStore::open(&dir.path().join("s.db"), Synchronous::Full, ()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_full_log_of_unfound_searches_counts_the_kept_ones_and_keeps_no_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store.record_unfound_search("kept", "en", 1).await.unwrap();
+        // Fill the log up to its limit in one statement.
+        store
+            .with_writer(|conn| {
+                conn.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                     INSERT INTO unfound_searches (query, locale, count, first_at, last_at)
+                     SELECT 'q' || i, 'en', 1, 1, 1 FROM n",
+                    [crate::UNFOUND_SEARCHES_KEPT],
+                )
+            })
+            .await
+            .unwrap();
+        store.record_unfound_search("new", "en", 2).await.unwrap();
+        store.record_unfound_search("kept", "en", 3).await.unwrap();
+        let all = store.unfound_searches(u32::MAX).await.unwrap();
+        assert_eq!(all.len() as i64, crate::UNFOUND_SEARCHES_KEPT);
+        assert!(all.iter().all(|u| u.query != "new"));
+        assert_eq!((all[0].query.as_str(), all[0].count), ("kept", 2));
     }
 
     #[tokio::test]
