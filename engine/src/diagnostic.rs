@@ -102,6 +102,9 @@ codes! {
     BrokenLink = "broken-link", Error;
     /// A detail's `pattern` that is not a regular expression the `regex` crate compiles.
     InvalidPattern = "invalid-pattern", Error;
+    /// An escalation's `route` with an empty queue, an unknown priority or a tag that is not
+    /// a plain name.
+    InvalidRoute = "invalid-route", Error;
     /// A branch on a fact nothing can set.
     UnknownFact = "unknown-fact", Error;
     /// The flow's id is not its file name.

@@ -77,7 +77,7 @@ pub use files::{
 pub use flow::{Catalog, Flow, FlowSource, Version};
 pub use ids::nfc;
 pub use locale::{DEFAULT_LOCALE, normalize_locale};
-pub use model::{Answer, Detail, DetailKind, Input, Node, RawFlow};
+pub use model::{Answer, Detail, DetailKind, Input, Node, PRIORITIES, RawFlow, Route};
 pub use paths::{CustomerPath, PathEnd, PathStep, Paths, paths};
 pub use phrases::Phrases;
 pub use source::index::{AnswerSpans, Index, NodeSpans};

@@ -192,6 +192,9 @@ pub enum Node {
         text: String,
         #[serde(default)]
         collect: Vec<Detail>,
+        /// Where support should put the case; sent with the escalation, shown to agents.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route: Option<Route>,
     },
     /// Nothing to fix (e.g. it is working as intended, or a guided read is over).
     Done {
@@ -210,6 +213,28 @@ pub struct Answer {
     pub label: String,
     /// The node this answer leads to.
     pub goto: String,
+}
+
+/// Where an escalation goes in the helpdesk: `route: (queue: "payments", priority: "high",
+/// tags: ["withdrawal"])`. The checker holds it to [`PRIORITIES`] and plain names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// The queue, group or team the case belongs to.
+    pub queue: String,
+    /// One of [`PRIORITIES`]; `normal` when left out.
+    #[serde(default = "normal_priority")]
+    pub priority: String,
+    /// Labels for the ticket.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The priorities a route may name, lowest first.
+pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+fn normal_priority() -> String {
+    "normal".to_owned()
 }
 
 /// A detail support will ask for at an escalation (coin, amount, TxID…).

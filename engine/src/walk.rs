@@ -14,7 +14,7 @@ use crate::exit::SOLVED;
 use crate::flow::{Flow, FlowSource, Version};
 use crate::ids::{into_nfc, nfc};
 use crate::literal;
-use crate::model::{Detail, Input, Node};
+use crate::model::{Detail, Input, Node, Route};
 use crate::phrases::{self, Phrases};
 
 /// The answer id the history shows for leaving a node by a jump rather than an answer.
@@ -167,6 +167,9 @@ pub struct Outcome {
     pub resolved_by: Option<String>,
     /// What support needs, at an escalation.
     pub collect: Vec<Detail>,
+    /// Where support should put the case, at an escalation that says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
 }
 
 /// Everything a client needs to show the current step.
@@ -352,6 +355,7 @@ impl Walk {
                     kind: Status::Resolved,
                     resolved_by: Some(here.node.clone()),
                     collect: Vec::new(),
+                    route: None,
                 });
             }
             Node::Remedy { .. } => {
@@ -366,9 +370,12 @@ impl Walk {
                 step.kind = StepKind::Resolved;
                 step.outcome = Some(outcome(Status::Resolved, Vec::new()));
             }
-            Node::Escalate { collect, .. } => {
+            Node::Escalate { collect, route, .. } => {
                 step.kind = StepKind::Escalate;
-                step.outcome = Some(outcome(Status::Escalated, collect.clone()));
+                step.outcome = Some(Outcome {
+                    route: route.clone(),
+                    ..outcome(Status::Escalated, collect.clone())
+                });
             }
             Node::Done { .. } => {
                 step.kind = StepKind::Done;
@@ -908,6 +915,7 @@ fn outcome(kind: Status, collect: Vec<Detail>) -> Outcome {
         kind,
         resolved_by: None,
         collect,
+        route: None,
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::Parsed;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ids::nfc;
-use crate::model::{Answer, Detail, Node};
+use crate::ids::{nfc, shown};
+use crate::model::{Answer, Detail, Node, PRIORITIES, Route};
 use crate::suggest::{Suggest, did_you_mean};
 
 /// Questions with more answers than this are checked for duplicates with a map;
@@ -88,9 +88,12 @@ pub(super) fn check(flow: &Parsed, out: &mut Vec<Diagnostic>) {
         }
         match node {
             Node::Question { answers, .. } => check_answers(flow, id, answers, out),
-            Node::Escalate { collect, .. } => {
+            Node::Escalate { collect, route, .. } => {
                 check_patterns(flow, id, collect, out);
                 check_details(flow, id, collect, out);
+                if let Some(route) = route {
+                    check_route(flow, id, route, out);
+                }
             }
             Node::Branch { cases, .. } if cases.is_empty() => out.push(
                 flow.diagnostic(Code::EmptyBranch, format!("branch `{id}` has no cases"))
@@ -139,6 +142,56 @@ fn check_answers(flow: &Parsed, id: &str, answers: &[Answer], out: &mut Vec<Diag
         }
         out.push(d.with_help("answer ids must be unique within a question: rename one"));
     }
+}
+
+/// The longest queue and tag a route may name: helpdesks take short names.
+const MAX_ROUTE_NAME: usize = 100;
+
+/// Holds a route to what a helpdesk can take: a queue, a known priority, plain tags.
+fn check_route(flow: &Parsed, id: &str, route: &Route, out: &mut Vec<Diagnostic>) {
+    let plain = |name: &str| {
+        !name.is_empty()
+            && name.chars().count() <= MAX_ROUTE_NAME
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/'))
+    };
+    let mut problems = Vec::new();
+    if !plain(&route.queue) {
+        problems.push(format!(
+            "its queue `{}` is not a plain name",
+            shown(&route.queue)
+        ));
+    }
+    if !PRIORITIES.contains(&route.priority.as_str()) {
+        let near = crate::suggest::closest(&route.priority, PRIORITIES.iter().copied());
+        let hint = near.map_or(String::new(), |near| format!(" (did you mean `{near}`?)"));
+        problems.push(format!(
+            "its priority `{}` is none of {}{hint}",
+            shown(&route.priority),
+            PRIORITIES.join(", ")
+        ));
+    }
+    for tag in route.tags.iter().filter(|t| !plain(t)) {
+        problems.push(match tag.is_empty() {
+            true => "a tag is empty".to_owned(),
+            false => format!("its tag `{}` is not a plain name", shown(tag)),
+        });
+    }
+    if problems.is_empty() {
+        return;
+    }
+    out.push(
+        flow.diagnostic(
+            Code::InvalidRoute,
+            format!("the route of `{id}` cannot be sent: {}", problems.join("; ")),
+        )
+        .with_label_at(flow.spans(id).map(|n| n.key), "in this escalation")
+        .with_help(
+            "a queue and tags are names a helpdesk takes (letters, digits, `-`, `_`, `.`, `:`, `/`; \
+             at most 100 characters), and the priority is low, normal, high or urgent",
+        ),
+    );
 }
 
 /// Refuses a detail's `pattern` that does not compile: the walk could never check it.

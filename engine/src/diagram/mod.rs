@@ -230,7 +230,7 @@ fn box_text(node: &Node) -> String {
         Node::Question { text, .. } => text::summary(text, TEXT_CHARS, true),
         Node::Branch { fact, .. } => format!("on {fact}"),
         Node::Link { flow } => format!("→ flow {flow}"),
-        Node::Escalate { text, collect } if !collect.is_empty() => {
+        Node::Escalate { text, collect, .. } if !collect.is_empty() => {
             let ids: Vec<&str> = collect.iter().map(|d| d.id.as_str()).collect();
             let collect = text::shorten(&ids.join(", "), TEXT_CHARS / 2);
             format!(

@@ -44,7 +44,7 @@ pub fn localize(flow: &Flow, locale: &str, translation: Option<&Translation>) ->
                     swap(&mut answer.label, given, &mut fell_back);
                 }
             }
-            Node::Escalate { text, collect } => {
+            Node::Escalate { text, collect, .. } => {
                 swap(text, entry.and_then(|e| e.text.as_ref()), &mut fell_back);
                 for detail in collect {
                     let given = entry.and_then(|e| e.details.get(&detail.id));

@@ -333,9 +333,16 @@ impl Session {
             }
             false => None,
         };
+        // Where support should file it: the escalation's route, while the walk stands on it.
+        let route = self
+            .walk
+            .current(app.library().as_ref())?
+            .outcome
+            .and_then(|o| o.route);
         let data = webhooks::data(
             &record,
             &self.walk,
+            route.as_ref(),
             transcript.as_ref().map(|(t, m)| (t, m.clone())),
         );
         Ok(app.webhooks.deliveries(kind, &record.id, data))

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use stepwise_engine::{Transcript, Walk};
+use stepwise_engine::{Route, Transcript, Walk};
 use stepwise_store::{
     Attempt, AttemptResult, Delivery, DeliveryStatus, SessionRecord, Store, StoreError, Ticket,
     now_millis,
@@ -156,6 +156,7 @@ impl Webhooks {
 pub(crate) fn data(
     record: &SessionRecord,
     walk: &Walk,
+    route: Option<&Route>,
     transcript: Option<(&Transcript, String)>,
 ) -> Value {
     let mut data = json!({
@@ -170,6 +171,9 @@ pub(crate) fn data(
     });
     if let Some((transcript, markdown)) = transcript {
         data["transcript"] = json!({ "markdown": markdown, "json": transcript });
+    }
+    if let Some(route) = route {
+        data["route"] = json!(route);
     }
     if let Some(helpful) = record.feedback {
         data["helpful"] = json!(helpful);

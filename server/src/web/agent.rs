@@ -311,6 +311,8 @@ struct SessionPage {
     reference: Option<String>,
     /// The helpdesk's ticket for the case, once a webhook receiver opened one.
     ticket: Option<Ticket>,
+    /// Where support files the case, at an escalation that says.
+    route: Option<stepwise_engine::Route>,
     feedback: Option<bool>,
     transcript: String,
     /// The transcript in the customer's language, when it is not the agent's.
@@ -476,6 +478,7 @@ fn session_page(state: &AppState, session: &Session) -> Result<SessionPage, Page
         details,
         reference: session.record.reference.clone(),
         ticket: None,
+        route: step.outcome.as_ref().and_then(|o| o.route.clone()),
         feedback: session.record.feedback,
         transcript: stepwise_app::transcript::markdown(
             &transcript,
