@@ -613,3 +613,83 @@ fn a_webhook_that_is_not_http_or_has_no_secret_stops_the_start() {
         assert!(err.contains(says), "{flags:?}: {err}");
     }
 }
+
+#[tokio::test]
+async fn the_customer_reads_that_the_request_was_sent_and_where_the_answer_goes() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("ok");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let client = &server.client;
+    let (id, _) = client.start("phone-not-working", json!({})).await;
+    for answer in ["no-sms", "no", "no", "no", "other"] {
+        let (status, body) = client.answer(&id, answer).await;
+        assert!(status.is_success(), "{answer}: {body}");
+    }
+    let (status, body) = client
+        .post(
+            &format!("/api/v1/sessions/{id}/details"),
+            json!({"details": {
+                "account": "ana@example.com", "phone-last-digits": "4821",
+                "country": "UK", "tried": "Restarted the phone twice"
+            }}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    receiver.await_count(1).await;
+    let page = eventually("the ticket on the page", || async {
+        let page = client
+            .http
+            .get(client.url(&format!("/s/{id}")))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        page.contains("Ticket #").then_some(page)
+    })
+    .await;
+    assert!(
+        page.contains("We have sent your request to support"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Support will answer you at <strong>ana@example.com</strong>."),
+        "{page}"
+    );
+    // Without webhooks the page says how to reach support instead, and promises no answer.
+    let quiet_store = tempfile::tempdir().unwrap();
+    let quiet = serve(quiet_store.path(), Settings::default()).await;
+    let (other, _) = quiet.client.start("phone-not-working", json!({})).await;
+    for answer in ["no-sms", "no", "no", "no", "other"] {
+        quiet.client.answer(&other, answer).await;
+    }
+    quiet
+        .client
+        .post(
+            &format!("/api/v1/sessions/{other}/details"),
+            json!({"details": {
+                "account": "ana@example.com", "phone-last-digits": "4821",
+                "country": "UK", "tried": "Restarted the phone twice"
+            }}),
+        )
+        .await;
+    let page = quiet
+        .client
+        .http
+        .get(quiet.client.url(&format!("/s/{other}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Quote it when you chat with or call support"));
+    assert!(!page.contains("We have sent your request"));
+    quiet.stop().await;
+    server.stop().await;
+}

@@ -266,6 +266,8 @@ struct StepPage {
     ticket: Option<Ticket>,
     /// The case as the customer reads it back, once it went to support.
     summary: Option<Summary>,
+    /// The email address the customer gave for the answer, if the escalation asked for one.
+    reply_to: Option<String>,
     feedback: Option<bool>,
 }
 
@@ -415,6 +417,13 @@ fn step_page(
         sent: session.record.reference.is_some() && state.app.webhooks.sends(EventType::Escalated),
         ticket: None,
         summary,
+        reply_to: step
+            .outcome
+            .iter()
+            .flat_map(|o| &o.collect)
+            .filter(|d| d.kind == DetailKind::Email)
+            .find_map(|d| session.record.details.get(&d.id).cloned())
+            .filter(|_| session.record.reference.is_some()),
         feedback: session.record.feedback,
     })
 }

@@ -40,6 +40,8 @@ pub struct Words {
     pub sent_to_support: &'static str,
     /// Said once the helpdesk opened a ticket: before its number.
     pub ticket: &'static str,
+    /// Where support's answer goes: before the address the customer gave.
+    pub reply_to: &'static str,
     pub case_summary: &'static str,
     pub copy: &'static str,
     pub details_heading: &'static str,
@@ -125,6 +127,7 @@ pub const ENGLISH: Words = Words {
     reference_hint: "Quote it when you chat with or call support: they will see everything below.",
     sent_to_support: "We have sent your request to support with everything you told us, so you don't need to repeat it. Keep your reference: support will quote it when they answer.",
     ticket: "Ticket",
+    reply_to: "Support will answer you at",
     case_summary: "Your case summary",
     copy: "Copy",
     details_heading: "Details support will ask for",
@@ -204,6 +207,7 @@ pub const GERMAN: Words = Words {
     reference_hint: "Nennen Sie sie im Chat oder am Telefon: Der Support sieht dann alles, was unten steht.",
     sent_to_support: "Wir haben Ihre Anfrage mit allen Ihren Angaben an den Support geschickt. Sie müssen nichts wiederholen. Bewahren Sie Ihre Referenz auf: Der Support nennt sie in seiner Antwort.",
     ticket: "Ticket",
+    reply_to: "Der Support antwortet Ihnen an",
     case_summary: "Zusammenfassung Ihres Anliegens",
     copy: "Kopieren",
     details_heading: "Angaben, nach denen der Support fragen wird",
