@@ -26,7 +26,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use stepwise_app::library::{Library, log_diagnostics};
-use stepwise_app::webhooks::Webhooks;
+use stepwise_app::webhooks::{EventType, Webhooks};
 use stepwise_app::{App, Metrics, reload, retention};
 use stepwise_engine::CheckReport;
 use stepwise_store::{OpenError, Store, StoreConfig, StoreError};
@@ -535,6 +535,14 @@ impl Server {
             Some(keep) => Some(retention::start(Arc::clone(&state.store), keep).await?),
             None => None,
         };
+        let abandoned = (transport.is_some()
+            && state.settings.webhooks.sends(EventType::Abandoned))
+        .then(|| {
+            tokio::spawn(stepwise_app::webhooks::sweep_abandoned(
+                state.app.clone(),
+                state.settings.abandon_after,
+            ))
+        });
         let outbox = transport.map(|transport| {
             tracing::info!(
                 endpoints = state.settings.webhooks.endpoints().len(),
@@ -600,6 +608,9 @@ impl Server {
         // until an attempt at it is recorded.
         if let Some(outbox) = outbox {
             outbox.abort();
+        }
+        if let Some(abandoned) = abandoned {
+            abandoned.abort();
         }
         #[cfg(unix)]
         hangup.abort();

@@ -112,6 +112,7 @@ store_suite!(
     a_claimed_delivery_is_leased_to_one_sender_until_its_lease_ends,
     attempts_are_recorded_and_a_failed_delivery_can_be_sent_again,
     purge_takes_a_sessions_deliveries_with_it,
+    idle_sessions_are_found_once_and_a_delivery_put_twice_is_kept_once,
     unfound_searches_are_counted_per_query_and_language,
     purge_forgets_unfound_searches_not_made_since_the_cutoff,
 );
@@ -887,4 +888,32 @@ async fn purge_forgets_unfound_searches_not_made_since_the_cutoff(backend: impl 
         .map(|u| u.query)
         .collect();
     assert_eq!(left, ["again"]);
+}
+
+async fn idle_sessions_are_found_once_and_a_delivery_put_twice_is_kept_once(backend: impl Backend) {
+    let store = backend.open().await;
+    for (id, status, created, updated) in [
+        ("idle", "active", 100, 200),
+        ("moving", "active", 100, 900),
+        ("finished", "resolved", 100, 200),
+        ("ancient", "active", 10, 20),
+    ] {
+        let mut s = record(id);
+        s.status = status.into();
+        s.created_at = created;
+        s.updated_at = updated;
+        store.insert_session(s, Vec::new()).await.unwrap();
+    }
+    assert_eq!(store.idle_sessions(50, 500, 10).await.unwrap(), ["idle"]);
+    let mut abandoned = delivery("msg_abandoned_idle_0", "idle", 600);
+    abandoned.kind = "session.abandoned".into();
+    for _ in 0..2 {
+        store
+            .enqueue_deliveries(vec![abandoned.clone()])
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1);
+    // Reported once: it is not found again.
+    assert!(store.idle_sessions(50, 500, 10).await.unwrap().is_empty());
 }

@@ -693,3 +693,39 @@ async fn the_customer_reads_that_the_request_was_sent_and_where_the_answer_goes(
     quiet.stop().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_left_idle_is_reported_abandoned_once() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("ok");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(
+        store.path(),
+        Settings {
+            abandon_after: Duration::from_secs(1),
+            ..settings(&receiver)
+        },
+    )
+    .await;
+    let client = &server.client;
+    let (id, _) = client.start("deposit-missing-memo", json!({})).await;
+    client.answer(&id, "in").await;
+    let received = receiver.await_count(1).await;
+    assert_eq!(received[0]["verified"], true);
+    let body = &received[0]["body"];
+    assert_eq!(body["type"], "session.abandoned");
+    assert_eq!(body["data"]["session"], id.as_str());
+    assert_eq!(body["data"]["status"], "active");
+    // Looked for again and again: still reported once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let abandoned = receiver
+        .received()
+        .iter()
+        .filter(|r| r["body"]["type"] == "session.abandoned")
+        .count();
+    assert_eq!(abandoned, 1);
+    server.stop().await;
+}

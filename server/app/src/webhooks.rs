@@ -33,15 +33,18 @@ pub enum EventType {
     Feedback,
     /// A customer went back from an escalation they had sent: the case stays on record.
     EscalationWithdrawn,
+    /// A walk was left without an outcome for `--abandon-after`.
+    Abandoned,
 }
 
 impl EventType {
     /// Every type, in the order above.
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
         EventType::Escalated,
         EventType::Resolved,
         EventType::Feedback,
         EventType::EscalationWithdrawn,
+        EventType::Abandoned,
     ];
 
     /// The `type` of the webhook body.
@@ -51,6 +54,7 @@ impl EventType {
             EventType::Resolved => "session.resolved",
             EventType::Feedback => "session.feedback",
             EventType::EscalationWithdrawn => "session.escalation_withdrawn",
+            EventType::Abandoned => "session.abandoned",
         }
     }
 
@@ -70,7 +74,7 @@ pub enum ConfigError {
     #[error("`{0}` is not an http:// or https:// URL; a webhook is sent to one")]
     NotHttp(String),
     #[error(
-        "unknown webhook event `{0}`; known: escalated, resolved, feedback, escalation_withdrawn"
+        "unknown webhook event `{0}`; known: escalated, resolved, feedback, escalation_withdrawn, abandoned"
     )]
     UnknownEvent(String),
 }
@@ -135,8 +139,16 @@ impl Webhooks {
         .to_string();
         self.endpoints
             .iter()
-            .map(|endpoint| Delivery {
-                id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+            .enumerate()
+            .map(|(n, endpoint)| Delivery {
+                // A session is abandoned once: whichever instance notices first writes it,
+                // and the same id from another is left out.
+                id: match kind {
+                    EventType::Abandoned => {
+                        format!("msg_abandoned_{}_{n}", session.replace('-', ""))
+                    }
+                    _ => format!("msg_{}", uuid::Uuid::new_v4().simple()),
+                },
                 endpoint: endpoint.clone(),
                 kind: kind.as_str().to_owned(),
                 session: session.to_owned(),
@@ -328,6 +340,56 @@ async fn attempt(store: &dyn Store, transport: &impl Transport, delivery: Delive
         // The lease runs out and the delivery is sent again: at least once, never lost.
         tracing::error!(delivery = %delivery.id, error = %e, "cannot record a webhook attempt");
     }
+}
+
+/// How often idle sessions are looked for, at most: twice per idle period, and at least
+/// every second.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How far back idle sessions are looked for: a server that starts sending webhooks does not
+/// report every session ever left.
+const SWEEP_BACK: Duration = Duration::from_secs(24 * 60 * 60);
+/// Sessions reported per look.
+const SWEEP_BATCH: usize = 100;
+
+/// Reports sessions left idle for `idle` without an outcome (`session.abandoned`), once each,
+/// every minute until the task is aborted.
+pub async fn sweep_abandoned(app: crate::App, idle: Duration) {
+    let every = (idle / 2).clamp(Duration::from_secs(1), SWEEP_EVERY);
+    loop {
+        match abandoned_now(&app, idle).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(sessions = n, "abandoned sessions reported");
+                app.outbox.wake();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for abandoned sessions"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Puts a `session.abandoned` delivery in the outbox for each session idle for `idle`; how
+/// many sessions it reported.
+pub async fn abandoned_now(app: &crate::App, idle: Duration) -> Result<usize, crate::Error> {
+    let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let before = now_millis().saturating_sub(millis(idle));
+    let since = before.saturating_sub(millis(SWEEP_BACK));
+    let idle_ids = app.store.idle_sessions(since, before, SWEEP_BATCH).await?;
+    let mut deliveries = Vec::new();
+    let mut reported = 0;
+    for id in &idle_ids {
+        let session = crate::Session::load(app, id).await?;
+        if session.walk.status() != stepwise_engine::Status::Active {
+            continue;
+        }
+        let data = data(&session.record, &session.walk, None, None);
+        deliveries.extend(app.webhooks.deliveries(EventType::Abandoned, id, data));
+        reported += 1;
+    }
+    if !deliveries.is_empty() {
+        app.store.enqueue_deliveries(deliveries).await?;
+    }
+    Ok(reported)
 }
 
 /// Deliveries to show an operator, newest first.

@@ -172,7 +172,7 @@ pub struct ServeArgs {
     )]
     webhook_secret: Option<String>,
     /// Which events are sent (comma-separated): escalated, resolved, feedback,
-    /// escalation_withdrawn. All of them by default.
+    /// escalation_withdrawn, abandoned. All of them by default.
     #[arg(long, value_name = "LIST")]
     webhook_events: Vec<String>,
     /// How long one attempt to send a webhook may take (e.g. 10s); past it, the attempt

@@ -423,6 +423,19 @@ pub trait Store: Send + Sync + 'static {
     /// When the next pending delivery is due, if any is.
     async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError>;
 
+    /// Active sessions that started at or after `from` and last changed before `to`, that no
+    /// `session.abandoned` delivery names yet: up to `limit`, longest idle first.
+    async fn idle_sessions(
+        &self,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Puts `deliveries` in the outbox on their own (no session change causes them); one
+    /// whose id is there already is left as it is, so putting it twice sends it once.
+    async fn enqueue_deliveries(&self, deliveries: Vec<Delivery>) -> Result<(), StoreError>;
+
     /// The latest ticket a receiver opened for `session`.
     async fn ticket(&self, session: &str) -> Result<Option<Ticket>, StoreError>;
 

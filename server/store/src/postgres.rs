@@ -401,6 +401,58 @@ impl Store for PostgresStore {
         Ok(changed == 1)
     }
 
+    async fn idle_sessions(
+        &self,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        read_twice(|| async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT id FROM sessions s
+                     WHERE created_at >= $1 AND updated_at < $2 AND status = 'active'
+                       AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                       WHERE d.session = s.id AND d.kind = 'session.abandoned')
+                     ORDER BY updated_at LIMIT $3",
+                    &[&from, &to, &limit],
+                )
+                .await
+                .map_err(refused)?;
+            rows.iter()
+                .map(|row| row.try_get(0).map_err(database))
+                .collect()
+        })
+        .await
+    }
+
+    async fn enqueue_deliveries(&self, deliveries: Vec<Delivery>) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(database)?;
+        for d in &deliveries {
+            tx.execute(
+                "INSERT INTO deliveries (id, endpoint, kind, session, body, created_at, status,
+                                         next_attempt_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)
+                 ON CONFLICT (id) DO NOTHING",
+                &[
+                    &d.id,
+                    &d.endpoint,
+                    &d.kind,
+                    &d.session,
+                    &d.body,
+                    &d.created_at,
+                    &d.next_attempt_at,
+                ],
+            )
+            .await
+            .map_err(refused)?;
+        }
+        tx.commit().await.map_err(refused)
+    }
+
     async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError> {
         read_twice(|| async move {
             let client = self.client().await?;

@@ -379,6 +379,53 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn idle_sessions(
+        &self,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT id FROM sessions
+                 WHERE created_at >= ?1 AND updated_at < ?2 AND status = 'active'
+                   AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                   WHERE d.session = sessions.id AND d.kind = 'session.abandoned')
+                 ORDER BY updated_at LIMIT ?3",
+            )?
+            .query_map(params![from, to, limit], |row| row.get(0))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn enqueue_deliveries(&self, deliveries: Vec<Delivery>) -> Result<(), StoreError> {
+        self.with_writer(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO deliveries (id, endpoint, kind, session, body, created_at,
+                                                       status, next_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                )?;
+                for d in &deliveries {
+                    stmt.execute(params![
+                        d.id,
+                        d.endpoint,
+                        d.kind,
+                        d.session,
+                        d.body,
+                        d.created_at,
+                        d.next_attempt_at
+                    ])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
     async fn next_delivery_at(&self) -> Result<Option<i64>, StoreError> {
         self.read(|conn| {
             conn.query_row(
