@@ -244,6 +244,7 @@ async fn every_kind_of_page_passes_axe_at_phone_and_desktop_widths() {
         format!("/agent/s/{escalated}"),
         format!("/agent/s/{remedy}"),
         "/agent/stats".to_owned(),
+        "/agent/webhooks".to_owned(),
         "/agent/stats/facial-recognition-fails".to_owned(),
         "/agent/stats/deposit-missing-memo".to_owned(),
         "/preview".to_owned(),

@@ -29,6 +29,8 @@ const GUARDED: &[(&str, &str)] = &[
     ("GET", "/agent/stats"),
     ("GET", "/agent/stats/{id}"),
     ("GET", "/api/v1/flows/{id}/stats"),
+    ("GET", "/agent/webhooks"),
+    ("POST", "/agent/webhooks/{id}/retry"),
 ];
 
 /// Staff routes that need no token, and why.

@@ -729,3 +729,77 @@ async fn a_session_left_idle_is_reported_abandoned_once() {
     assert_eq!(abandoned, 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_owner_page_lists_deliveries_with_their_attempts_and_sends_a_failed_one_again() {
+    let Some(mut receiver) = Receiver::new() else {
+        return;
+    };
+    receiver.set_mode("reject");
+    receiver.start();
+    let store = tempfile::tempdir().unwrap();
+    let server = serve(store.path(), settings(&receiver)).await;
+    let client = &server.client;
+    escalate(client).await;
+    let db = rusqlite::Connection::open(store.path().join("stepwise.db")).unwrap();
+    eventually("a refused attempt", || async {
+        db.query_row("SELECT last_error FROM deliveries", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .ok()
+        .flatten()
+        .filter(|e| e == "HTTP 400")
+    })
+    .await;
+    // A day of retries, said so in the store.
+    db.execute("UPDATE deliveries SET status = 'failed'", [])
+        .unwrap();
+    let id: String = db
+        .query_row("SELECT id FROM deliveries", [], |r| r.get(0))
+        .unwrap();
+    let staff = support::no_redirects();
+    let page = |path: String| {
+        let staff = staff.clone();
+        async move {
+            staff
+                .get(path)
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let failed = page(client.url("/agent/webhooks?status=failed")).await;
+    assert!(
+        failed.contains(&id) && failed.contains("HTTP 400"),
+        "{failed}"
+    );
+    assert!(failed.contains(&format!(r#"action="/agent/webhooks/{id}/retry""#)));
+    let delivered = page(client.url("/agent/webhooks?status=delivered")).await;
+    assert!(
+        delivered.contains("No deliveries delivered."),
+        "{delivered}"
+    );
+
+    receiver.set_mode("ok");
+    let before = receiver.received().len();
+    let response = staff
+        .post(client.url(&format!("/agent/webhooks/{id}/retry")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let received = receiver.await_count(before + 1).await;
+    assert_eq!(received[before]["id"], id.as_str());
+    let all = eventually("the delivery shown delivered", || async {
+        let all = page(client.url("/agent/webhooks")).await;
+        all.contains("delivery-delivered").then_some(all)
+    })
+    .await;
+    assert!(all.contains("Ticket #"), "{all}");
+    server.stop().await;
+}

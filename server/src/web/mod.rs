@@ -10,6 +10,7 @@
 //! - [`live`]: the events that refresh open pages while writers preview;
 //! - [`owner`]: a flow's figures for whoever owns it, at `/agent/stats`, behind the same token;
 //! - [`charts`]: those figures drawn as SVG;
+//! - [`deliveries`]: the webhook outbox at `/agent/webhooks`, with *Send again*;
 //! - [`markdown`]: flow text as sanitised HTML;
 //! - [`assets`]: the stylesheet and the script, built into the binary;
 //! - [`words`]: the customer pages' own words in each language they speak.
@@ -18,6 +19,7 @@ pub mod agent;
 pub mod assets;
 pub mod catalog;
 pub mod charts;
+pub mod deliveries;
 pub mod link;
 pub mod live;
 pub mod markdown;
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(wizard::routes())
         .merge(agent::routes())
         .merge(owner::routes())
+        .merge(deliveries::routes())
         .merge(preview::routes())
         .merge(live::routes())
         .merge(assets::routes())
