@@ -164,6 +164,19 @@ async fn escalate(client: &Client) -> (String, String, Duration) {
     (id, body["reference"].as_str().unwrap().to_owned(), took)
 }
 
+/// The page at `path` as staff (with the agent token) read it, redirects not followed.
+async fn page(client: &Client, path: &str) -> String {
+    support::no_redirects()
+        .get(client.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A webhook body with what changes from run to run replaced, for a snapshot.
 fn redact(body: &Value) -> Value {
     let mut text = serde_json::to_string_pretty(body).unwrap();
@@ -257,29 +270,12 @@ async fn an_escalation_reaches_the_receiver_signed_with_its_case_and_its_ticket_
 
     // The receiver answered with a ticket: the escalation shows it to the customer and agents.
     let ticket = eventually("the ticket on the customer's page", || async {
-        let page = client
-            .http
-            .get(client.url(&format!("/s/{id}")))
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
+        let page = page(client, &format!("/s/{id}")).await;
         page.contains("Ticket #1001").then_some(page)
     })
     .await;
     assert!(ticket.contains(&reference));
-    let console = client
-        .http
-        .get(client.url(&format!("/agent/s/{id}")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let console = page(client, &format!("/agent/s/{id}")).await;
     assert!(
         console.contains(r#"href="https://desk.example/t/1001""#)
             && console.contains("Ticket #1001"),
@@ -650,26 +646,18 @@ async fn the_customer_reads_that_the_request_was_sent_and_where_the_answer_goes(
         .await;
     assert!(status.is_success(), "{body}");
     receiver.await_count(1).await;
-    let page = eventually("the ticket on the page", || async {
-        let page = client
-            .http
-            .get(client.url(&format!("/s/{id}")))
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        page.contains("Ticket #").then_some(page)
+    let shown = eventually("the ticket on the page", || async {
+        let shown = page(client, &format!("/s/{id}")).await;
+        shown.contains("Ticket #").then_some(shown)
     })
     .await;
     assert!(
-        page.contains("We have sent your request to support"),
-        "{page}"
+        shown.contains("We have sent your request to support"),
+        "{shown}"
     );
     assert!(
-        page.contains("Support will answer you at <strong>ana@example.com</strong>."),
-        "{page}"
+        shown.contains("Support will answer you at <strong>ana@example.com</strong>."),
+        "{shown}"
     );
     // Without webhooks the page says how to reach support instead, and promises no answer.
     let quiet_store = tempfile::tempdir().unwrap();
@@ -688,18 +676,9 @@ async fn the_customer_reads_that_the_request_was_sent_and_where_the_answer_goes(
             }}),
         )
         .await;
-    let page = quiet
-        .client
-        .http
-        .get(quiet.client.url(&format!("/s/{other}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("Quote it when you chat with or call support"));
-    assert!(!page.contains("We have sent your request"));
+    let shown = page(&quiet.client, &format!("/s/{other}")).await;
+    assert!(shown.contains("Quote it when you chat with or call support"));
+    assert!(!shown.contains("We have sent your request"));
     quiet.stop().await;
     server.stop().await;
 }
@@ -767,28 +746,13 @@ async fn the_owner_page_lists_deliveries_with_their_attempts_and_sends_a_failed_
     let id: String = db
         .query_row("SELECT id FROM deliveries", [], |r| r.get(0))
         .unwrap();
-    let staff = support::no_redirects();
-    let page = |path: String| {
-        let staff = staff.clone();
-        async move {
-            staff
-                .get(path)
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let failed = page(client.url("/agent/webhooks?status=failed")).await;
+    let failed = page(client, "/agent/webhooks?status=failed").await;
     assert!(
         failed.contains(&id) && failed.contains("HTTP 400"),
         "{failed}"
     );
     assert!(failed.contains(&format!(r#"action="/agent/webhooks/{id}/retry""#)));
-    let delivered = page(client.url("/agent/webhooks?status=delivered")).await;
+    let delivered = page(client, "/agent/webhooks?status=delivered").await;
     assert!(
         delivered.contains("No deliveries delivered."),
         "{delivered}"
@@ -796,7 +760,7 @@ async fn the_owner_page_lists_deliveries_with_their_attempts_and_sends_a_failed_
 
     receiver.set_mode("ok");
     let before = receiver.received().len();
-    let response = staff
+    let response = support::no_redirects()
         .post(client.url(&format!("/agent/webhooks/{id}/retry")))
         .bearer_auth(TOKEN)
         .send()
@@ -806,7 +770,7 @@ async fn the_owner_page_lists_deliveries_with_their_attempts_and_sends_a_failed_
     let received = receiver.await_count(before + 1).await;
     assert_eq!(received[before]["id"], id.as_str());
     let all = eventually("the delivery shown delivered", || async {
-        let all = page(client.url("/agent/webhooks")).await;
+        let all = page(client, "/agent/webhooks").await;
         all.contains("delivery-delivered").then_some(all)
     })
     .await;

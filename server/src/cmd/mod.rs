@@ -11,6 +11,7 @@ pub mod paths;
 pub mod play;
 pub mod serve;
 pub mod stats;
+pub mod store;
 pub mod test;
 pub mod translate;
 pub mod webhooks;

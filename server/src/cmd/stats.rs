@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use stepwise_app::metrics::StoreMetrics;
 use stepwise_app::report::{FlowStats, report};
 use stepwise_app::stats::{Period, Summary, percent};
 use stepwise_store::StoreConfig;
 
+use super::store::with_store;
 use super::{lookup, output};
 
 /// Arguments of `stepwise stats`.
@@ -67,25 +67,7 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(found) => found,
         Err(code) => return code,
     };
-    // Opening an SQLite store creates the file; a report must not leave an empty one behind.
-    if let StoreConfig::Sqlite { path, .. } = &args.store
-        && !path.is_file()
-    {
-        return output::fail(&format!(
-            "there is no store at `{}` (give the server's with --store URL)",
-            path.display()
-        ));
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => return output::fail(&format!("cannot start the runtime: {e}")),
-    };
-    let stats = runtime.block_on(async {
-        let store = args
-            .store
-            .open(StoreMetrics::default())
-            .await
-            .map_err(|e| e.to_string())?;
+    let stats = with_store(&args.store, |store| async move {
         report(
             store.as_ref(),
             &checked.catalog,

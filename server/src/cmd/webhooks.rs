@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use stepwise_app::clock;
-use stepwise_app::metrics::StoreMetrics;
 use stepwise_store::{DeliveryStatus, Store, StoreConfig, now_millis};
 
 use super::output;
+use super::store::with_store;
 
 /// Arguments of `stepwise webhooks`.
 #[derive(Debug, clap::Args)]
@@ -61,25 +61,7 @@ fn parse_status(name: &str) -> Result<DeliveryStatus, String> {
 
 /// Lists or retries, or says why it cannot.
 pub fn run(args: &Args) -> ExitCode {
-    // Opening an SQLite store creates the file; reading one must not leave an empty one behind.
-    if let StoreConfig::Sqlite { path, .. } = &args.store
-        && !path.is_file()
-    {
-        return output::fail(&format!(
-            "there is no store at `{}` (give the server's with --store URL)",
-            path.display()
-        ));
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => return output::fail(&format!("cannot start the runtime: {e}")),
-    };
-    let result = runtime.block_on(async {
-        let store = args
-            .store
-            .open(StoreMetrics::default())
-            .await
-            .map_err(|e| e.to_string())?;
+    let result = with_store(&args.store, |store| async move {
         match &args.command {
             Action::List {
                 status,
