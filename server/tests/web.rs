@@ -494,3 +494,33 @@ async fn without_javascript_the_case_summary_can_be_downloaded() {
     assert_eq!(none.status(), StatusCode::NOT_FOUND);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_help_centre_link_to_a_bundled_flow_carries_the_platform() {
+    let store = tempfile::tempdir().unwrap();
+    let server = server(support::workspace_root().join("flows"), store.path()).await;
+    let base = &server.client.base;
+    let http = http();
+    let start = page(
+        &http,
+        &format!("{base}/flows/facial-recognition-fails?fact.platform=app"),
+    )
+    .await;
+    assert_eq!(hidden(&start, "fact.platform"), "app");
+    let response = http
+        .post(format!("{base}/flows/facial-recognition-fails/start"))
+        .form(&[("fact.platform", "app")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let id = location(&response)
+        .trim_start_matches("/s/")
+        .split(['#', '?'])
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, session) = server.client.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(session["facts"]["platform"], "app", "{session}");
+    server.stop().await;
+}
