@@ -102,9 +102,10 @@ impl AccessSampler {
         match self.setting {
             AccessLog::All => true,
             AccessLog::None => false,
-            AccessLog::Sample(every) => {
-                self.seen.fetch_add(1, Ordering::Relaxed) % every.get() == 0
-            }
+            AccessLog::Sample(every) => self
+                .seen
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(every.get()),
         }
     }
 }
