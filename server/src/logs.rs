@@ -6,12 +6,17 @@
 //! which lets an operator follow one session across lines without the lines letting anyone
 //! in.
 
+use std::num::NonZeroU64;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response};
 use sha2::{Digest, Sha256};
+use tower_http::trace::OnResponse;
 
 use crate::metrics;
 use crate::serve::REQUEST_ID;
@@ -46,6 +51,71 @@ pub fn log_response<B>(response: &Response<B>, latency: Duration, _span: &tracin
         latency_ms,
         "request"
     );
+}
+
+/// Which requests get an access line (`--access-log`): every one, none, or every Nth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLog {
+    All,
+    None,
+    /// Every Nth request, counted from the first: deterministic, so a run of N·k requests
+    /// gives exactly k lines.
+    Sample(NonZeroU64),
+}
+
+impl FromStr for AccessLog {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<AccessLog, String> {
+        match value {
+            "all" => Ok(AccessLog::All),
+            "none" => Ok(AccessLog::None),
+            _ => value
+                .strip_prefix("sample=")
+                .and_then(|n| n.parse::<NonZeroU64>().ok())
+                .map(|n| if n.get() == 1 { AccessLog::All } else { AccessLog::Sample(n) })
+                .ok_or_else(|| {
+                    format!("`{value}` is not an access log setting; expected all, none or sample=N (N ≥ 1)")
+                }),
+        }
+    }
+}
+
+/// Decides, request by request, whether to write the access line, and writes it. Clones
+/// share one count.
+#[derive(Clone)]
+pub struct AccessSampler {
+    setting: AccessLog,
+    seen: Arc<AtomicU64>,
+}
+
+impl AccessSampler {
+    pub fn new(setting: AccessLog) -> AccessSampler {
+        AccessSampler {
+            setting,
+            seen: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Whether this request's line is written; counts the request.
+    pub fn take(&self) -> bool {
+        match self.setting {
+            AccessLog::All => true,
+            AccessLog::None => false,
+            AccessLog::Sample(every) => self
+                .seen
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(every.get()),
+        }
+    }
+}
+
+impl<B> OnResponse<B> for AccessSampler {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &tracing::Span) {
+        if self.take() {
+            log_response(response, latency, span);
+        }
+    }
 }
 
 /// The key of the hashes; with the same key (`--log-key`), several instances log the same
@@ -108,6 +178,24 @@ mod tests {
             key.path("/flows/deposit-missing-memo"),
             "/flows/deposit-missing-memo"
         );
+    }
+
+    #[test]
+    fn access_log_settings_parse_and_sample_every_nth() {
+        assert_eq!("all".parse::<AccessLog>(), Ok(AccessLog::All));
+        assert_eq!("none".parse::<AccessLog>(), Ok(AccessLog::None));
+        assert_eq!("sample=1".parse::<AccessLog>(), Ok(AccessLog::All));
+        for bad in ["", "sample=0", "sample=", "sample=x", "some"] {
+            assert!(bad.parse::<AccessLog>().is_err(), "{bad}");
+        }
+        let sampler = AccessSampler::new("sample=4".parse().unwrap());
+        let taken: Vec<bool> = (0..9).map(|_| sampler.take()).collect();
+        assert_eq!(
+            taken,
+            [true, false, false, false, true, false, false, false, true]
+        );
+        let none = AccessSampler::new(AccessLog::None);
+        assert!((0..5).all(|_| !none.take()));
     }
 
     #[test]

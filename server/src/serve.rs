@@ -83,6 +83,8 @@ pub struct Settings {
     /// The key of the hashes that stand for session ids in the logs; none means a random
     /// one for this process.
     pub log_key: Option<String>,
+    /// Which requests get an access line (`--access-log`).
+    pub access_log: logs::AccessLog,
     /// Whether pages may show images from other sites (`--allow-remote-images`).
     pub allow_remote_images: bool,
     /// The token `/metrics` asks for as `Authorization: Bearer`; none: anyone may scrape.
@@ -136,6 +138,7 @@ impl Default for Settings {
             session_move_rate: NonZeroU32::new(DEFAULT_SESSION_MOVE_RATE),
             forwarded_for: false,
             log_key: None,
+            access_log: logs::AccessLog::All,
             allow_remote_images: false,
             metrics_token: None,
             metrics_listen: None,
@@ -311,7 +314,7 @@ pub fn app(state: AppState) -> Router {
                     logs::request_span(&log_key, request)
                 })
                 .on_request(())
-                .on_response(logs::log_response)
+                .on_response(logs::AccessSampler::new(settings.access_log))
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

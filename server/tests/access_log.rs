@@ -105,3 +105,86 @@ async fn the_log_level_comes_from_the_flag_then_rust_log() {
         }
     }
 }
+
+/// Stops the server with SIGTERM and returns every line it logged, up to its last one.
+async fn stop_and_read(mut server: Binary) -> Vec<String> {
+    server.signal("TERM");
+    let status = server.wait_exit(support::DEADLINE);
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    // The reader thread may still be draining the pipe; the last line says it is done.
+    support::eventually("the last line is read", || async {
+        let logs = server.logs();
+        logs.iter()
+            .any(|l| l.contains("stepwise stopped"))
+            .then_some(logs)
+    })
+    .await
+}
+
+fn access_count(logs: &[String]) -> usize {
+    logs.iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["target"] == "stepwise::access")
+        .count()
+}
+
+#[tokio::test]
+async fn access_log_none_writes_no_access_line_but_the_other_lines() {
+    let store = tempfile::tempdir().unwrap();
+    let server = start(&store, &["--access-log", "none"], &[]);
+    for _ in 0..20 {
+        assert_eq!(server.client.get("/healthz").await.0, 200);
+    }
+    let logs = stop_and_read(server).await;
+    assert_eq!(access_count(&logs), 0, "{logs:#?}");
+    assert!(
+        logs.iter().any(|l| l.contains("asked to stop")),
+        "{logs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn access_log_sample_writes_every_nth_request() {
+    let store = tempfile::tempdir().unwrap();
+    let server = start(&store, &["--access-log", "sample=5"], &[]);
+    for _ in 0..52 {
+        assert_eq!(server.client.get("/healthz").await.0, 200);
+    }
+    // Requests 1, 6, …, 51.
+    assert_eq!(access_count(&stop_and_read(server).await), 11);
+}
+
+#[tokio::test]
+async fn lines_written_just_before_sigterm_are_in_the_log_after_exit() {
+    const REQUESTS: usize = 2_000;
+    let store = tempfile::tempdir().unwrap();
+    let server = start(&store, &[], &[]);
+    let client = server.client.clone();
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..REQUESTS / 16 {
+                    assert_eq!(client.get("/healthz").await.0, 200);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    // At once, while the writer thread may still have lines queued.
+    let logs = stop_and_read(server).await;
+    assert_eq!(access_count(&logs), REQUESTS);
+}
+
+#[test]
+fn a_bad_access_log_setting_is_refused_with_the_choices() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stepwise"))
+        .args(["serve", "--access-log", "sample=0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("all, none or sample=N"), "{stderr}");
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, ValueEnum};
+use stepwise::logs::AccessLog;
 use stepwise::security;
 use stepwise::serve::{
     Config, DEFAULT_CLIENT_MOVE_RATE, DEFAULT_SESSION_MOVE_RATE, DEFAULT_SESSION_RATE, ServeError,
@@ -16,6 +17,7 @@ use stepwise::serve::{
 use stepwise_app::context::ContextKey;
 use stepwise_app::webhooks::Webhooks;
 use stepwise_store::StoreConfig;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 /// Flags of `stepwise serve`.
@@ -40,6 +42,10 @@ pub struct ServeArgs {
     /// `RUST_LOG` is read, and without that, `info`.
     #[arg(long, value_name = "FILTER", value_parser = log_filter)]
     log_level: Option<String>,
+    /// Which requests get an access line: `all`, `none`, or `sample=N` (every Nth request).
+    /// Other lines are written whatever this says.
+    #[arg(long, value_name = "all|none|sample=N", default_value = "all")]
+    access_log: AccessLog,
     /// An origin whose pages may call the API (repeat for several), e.g. https://help.example.com.
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
     cors_origins: Vec<HeaderValue>,
@@ -222,7 +228,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logs(args.log_format, args.log_level.as_deref());
+    // Declared before the runtime, so dropped after it: lines logged while the runtime
+    // winds down are flushed too.
+    let _logs = init_logs(args.log_format, args.log_level.as_deref());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -261,6 +269,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             session_move_rate: NonZeroU32::new(args.session_move_rate),
             forwarded_for: args.trust_forwarded_for,
             log_key: args.log_key.filter(|k| !k.is_empty()),
+            access_log: args.access_log,
             allow_remote_images: args.allow_remote_images,
             metrics_token: args.metrics_token.filter(|t| !t.trim().is_empty()),
             metrics_listen: args.metrics_listen,
@@ -295,15 +304,23 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `--log-level`, else `RUST_LOG`, else `info`.
-fn init_logs(format: LogFormat, level: Option<&str>) {
+/// Logs to stderr, filtered by `--log-level`, else `RUST_LOG`, else `info`. Lines are
+/// handed to a writer thread, so a request never waits on stderr; the returned guard
+/// flushes what is queued when dropped, and must live until the last line is logged.
+fn init_logs(format: LogFormat, level: Option<&str>) -> WorkerGuard {
     let filter = match level {
         Some(level) => EnvFilter::new(level),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
+    // Not lossy: with the queue full (128,000 lines behind), a request waits rather than
+    // its line being dropped.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("stepwise-logs")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         LogFormat::Text => builder.init(),
@@ -311,6 +328,7 @@ fn init_logs(format: LogFormat, level: Option<&str>) {
         // it on each line, since a request's lines have no other span around them.
         LogFormat::Json => builder.json().with_span_list(false).init(),
     }
+    guard
 }
 
 /// A future that completes on SIGTERM (what service managers send) or Ctrl-C. The handlers
